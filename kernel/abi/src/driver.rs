@@ -1,0 +1,93 @@
+//! Driver numbers: upstream Tock's, so apps find the same drivers here.
+
+/// The number a process passes to subscribe, command and allow to name a
+/// driver. Command 0 of every driver is the existence check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(transparent)]
+pub struct DriverNumber(pub u32);
+
+impl DriverNumber {
+    /// Virtualised alarm.
+    pub const ALARM: DriverNumber = DriverNumber(0x0);
+    /// Console (upstream's interface).
+    pub const CONSOLE: DriverNumber = DriverNumber(0x1);
+    /// LEDs.
+    pub const LED: DriverNumber = DriverNumber(0x2);
+    /// Buttons.
+    pub const BUTTON: DriverNumber = DriverNumber(0x3);
+    /// GPIO pins.
+    pub const GPIO: DriverNumber = DriverNumber(0x4);
+    /// Analog-to-digital converter.
+    pub const ADC: DriverNumber = DriverNumber(0x5);
+    /// Low-level debug: prints numbers without any buffer.
+    pub const LOW_LEVEL_DEBUG: DriverNumber = DriverNumber(0x8);
+    /// Inter-process communication.
+    pub const IPC: DriverNumber = DriverNumber(0x10000);
+    /// Installing apps from a process.
+    pub const APP_LOADER: DriverNumber = DriverNumber(0x10001);
+    /// Information about the processes on the board.
+    pub const PROCESS_INFO: DriverNumber = DriverNumber(0x10002);
+    /// Random numbers.
+    pub const RNG: DriverNumber = DriverNumber(0x40001);
+    /// HMAC.
+    pub const HMAC: DriverNumber = DriverNumber(0x40003);
+    /// CTAP over HID (FIDO).
+    pub const CTAP: DriverNumber = DriverNumber(0x40004);
+    /// SHA digests.
+    pub const SHA: DriverNumber = DriverNumber(0x40005);
+    /// AES.
+    pub const AES: DriverNumber = DriverNumber(0x40006);
+    /// Key-value store, isolated per app identity.
+    pub const KV: DriverNumber = DriverNumber(0x50003);
+    /// USB keyboard HID.
+    pub const USB_KEYBOARD_HID: DriverNumber = DriverNumber(0x90005);
+
+    /// Every named driver, with upstream's name for it.
+    pub const ALL: &'static [(DriverNumber, &'static str)] = &[
+        (Self::ALARM, "alarm"),
+        (Self::CONSOLE, "console"),
+        (Self::LED, "led"),
+        (Self::BUTTON, "button"),
+        (Self::GPIO, "gpio"),
+        (Self::ADC, "adc"),
+        (Self::LOW_LEVEL_DEBUG, "low_level_debug"),
+        (Self::IPC, "ipc"),
+        (Self::APP_LOADER, "app_loader"),
+        (Self::PROCESS_INFO, "process_info"),
+        (Self::RNG, "rng"),
+        (Self::HMAC, "hmac"),
+        (Self::CTAP, "ctap"),
+        (Self::SHA, "sha"),
+        (Self::AES, "aes"),
+        (Self::KV, "kv"),
+        (Self::USB_KEYBOARD_HID, "usb_keyboard_hid"),
+    ];
+}
+
+impl From<DriverNumber> for u32 {
+    fn from(driver: DriverNumber) -> u32 {
+        driver.0
+    }
+}
+
+impl From<u32> for DriverNumber {
+    fn from(raw: u32) -> Self {
+        DriverNumber(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_unique_and_match_upstream() {
+        for (index, (number, _)) in DriverNumber::ALL.iter().enumerate() {
+            for (other, _) in &DriverNumber::ALL[index + 1..] {
+                assert_ne!(number, other);
+            }
+        }
+        assert_eq!(DriverNumber::PROCESS_INFO.0, 0x10002);
+        assert_eq!(DriverNumber::USB_KEYBOARD_HID.0, 0x90005);
+    }
+}

@@ -1,0 +1,1 @@
+//! Capsules: drivers and services as kernel extensions (not yet written).

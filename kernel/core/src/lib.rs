@@ -1,0 +1,1 @@
+//! The kernel core: processes, grants, syscalls, scheduling, process loading (not yet written).

@@ -1,0 +1,1 @@
+//! libtock-rs platform: ABI types and the Syscalls trait (not yet written).

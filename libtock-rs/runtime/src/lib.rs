@@ -1,0 +1,1 @@
+//! libtock-rs runtime: entry, relocation, real syscalls (not yet written).

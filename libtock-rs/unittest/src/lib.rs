@@ -1,0 +1,1 @@
+//! libtock-rs unittest: a fake kernel for host tests (not yet written).

@@ -1,0 +1,1 @@
+//! The loader (not yet written).

@@ -1,0 +1,1 @@
+//! The TBF format library (not yet written).
