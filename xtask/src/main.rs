@@ -1,1 +1,101 @@
-fn main() { eprintln!("xtask: not yet written"); std::process::exit(1) }
+//! `cargo xtask`: the one driver of builds, runs, tests and benchmarks.
+//!
+//! `cargo xtask run` runs the main job; `cargo xtask test [FILTER]` every
+//! test area; `cargo xtask bench [FILTER]` every benchmark; `cargo xtask
+//! setup` installs what is missing (and every other command calls it
+//! first); `cargo xtask qemu --board B` boots a board.
+//!
+//! The command line only: everything it runs lives in the `xtask` library.
+#![forbid(unsafe_code)]
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use xtask::context::Context;
+use xtask::{areas, exit, runner, setup, Board, BoardRun};
+
+/// The main job of `cargo xtask run`. One line to switch once the board
+/// boots the example apps: `areas::kernel::run_demo`.
+const MAIN_JOB: areas::TestsFn = areas::packager::demo;
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Build, run, test and benchmark the project"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install missing tools (rustup targets, Debian packages, upstream tools); idempotent.
+    Setup,
+    /// Run the main job: the whole story, from app source to a running device.
+    Run,
+    /// Run every test area, or those FILTER selects (`lint,host`, `packager:elf2tab`).
+    Test {
+        /// Comma-separated areas, each optionally `AREA:SUBFILTER`.
+        filter: Option<String>,
+        /// List the areas and exit.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Run the benchmarks, print each figure and write target/bench.json.
+    Bench {
+        /// Comma-separated areas, as for `test`.
+        filter: Option<String>,
+    },
+    /// Build a board's kernel, write apps into its flash file and boot it in QEMU.
+    Qemu {
+        /// The board to boot.
+        #[arg(long, value_enum)]
+        board: Board,
+        /// The board's flash file (created erased if it does not exist).
+        #[arg(long)]
+        flash: Option<PathBuf>,
+        /// App bundles to write into the flash before booting.
+        #[arg(long = "tab", value_name = "APP.tab")]
+        tabs: Vec<PathBuf>,
+    },
+}
+
+fn execute(command: Command) -> Result<u8> {
+    let context = Context::from_environment()?;
+    if let Command::Test { list: true, .. } = command {
+        runner::list();
+        return Ok(exit::SUCCESS);
+    }
+    if let Command::Test { filter, .. } | Command::Bench { filter } = &command {
+        // A mistyped area fails at once, before any installation.
+        runner::select(filter.as_deref())?;
+    }
+    setup::ensure_all()?;
+    let passed = match command {
+        Command::Setup => true,
+        Command::Run => MAIN_JOB(&context).map(|()| true)?,
+        Command::Test { filter, .. } => runner::test(&context, filter.as_deref())?,
+        Command::Bench { filter } => runner::bench(&context, filter.as_deref())?,
+        Command::Qemu { board, flash, tabs } => {
+            let run = BoardRun { board, flash, tabs };
+            let code = areas::kernel::qemu_command(&context, &run)?;
+            // The guest's exit code passes through; codes beyond a byte mean failure.
+            return Ok(u8::try_from(code).unwrap_or(exit::FAILURE));
+        }
+    };
+    Ok(if passed { exit::SUCCESS } else { exit::FAILURE })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(status) => ExitCode::from(status),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(exit::status_for(&error))
+        }
+    }
+}

@@ -1,1 +1,58 @@
-//! The kernel core: processes, grants, syscalls, scheduling, process loading (not yet written).
+//! The kernel core, after the Tock paper (SOSP'17): processes, grants,
+//! system calls, scheduling, process loading.
+//!
+//! Principles:
+//! - Capsules (kernel extensions) are isolated by the type system: they
+//!   reach per-process state only through [`grant::Grant::enter`], whose
+//!   references cannot escape, and process memory only through bounded
+//!   copies ([`process_buffer`]). They cannot write `unsafe`.
+//! - Processes are isolated by the hardware ([`platform::MemoryProtection`]):
+//!   each reaches exactly its own flash (R-X) and its RAM below its break.
+//! - No heap: every table is a fixed-size array in a board-provided static.
+//! - Split-phase hardware interfaces ([`hil`]); callbacks come from the main
+//!   loop ([`deferred_call`]), never from inside a downcall.
+//!
+//! Guarantees: the kernel never panics because of what a process does (a
+//! bad system call gets an error code, a bad memory access faults only that
+//! process); a dead process's grants are unreachable at once and its
+//! memory reusable; every pointer a process passes is checked before it is
+//! stored and never dereferenced outside the range it was checked for.
+//!
+//! Must never: allocate, trust a pointer from a process, call a capsule's
+//! client back from inside the call that started an operation, or let a
+//! capsule widen a process's memory protection.
+//!
+//! Module map: [`platform`] (traits the arch/chip implement), [`process`]
+//! (control block and state machine), [`memory`] (range checks and layout),
+//! [`grant`], [`syscall`] (decode/encode), [`syscall_handler`], [`upcall`],
+//! [`kernel`] and [`kernel_loop`] (main loop), [`scheduler`], [`fault`],
+//! [`process_loading`], [`deferred_call`], [`capability`], [`driver`].
+#![no_std]
+
+pub mod capability;
+pub mod deferred_call;
+pub mod driver;
+pub mod fault;
+pub mod grant;
+pub mod hil;
+pub mod kernel;
+pub mod kernel_loop;
+pub mod memory;
+pub mod platform;
+pub mod process;
+pub mod process_buffer;
+pub mod process_loading;
+pub mod scheduler;
+pub mod syscall;
+pub mod syscall_handler;
+pub mod upcall;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use kernel::{Kernel, ProcessContext, ProcessManagement};
+pub use kernel_abi::{DriverNumber, ErrorCode};
+pub use process::ProcessId;
+pub use syscall::CommandReturn;

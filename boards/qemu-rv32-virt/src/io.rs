@@ -1,0 +1,50 @@
+//! The board's trusted glue: capabilities, static allocation and the panic
+//! handler (prints on the UART by polling, then ends QEMU with status
+//! [`PANIC_EXIT_STATUS`]).
+
+use core::fmt::Write;
+
+use chip_qemu_virt::addresses;
+use chip_qemu_virt::test_device::{ExitStatus, TestDevice};
+use chip_qemu_virt::uart::Uart;
+use kernel::capability::{
+    MainLoopCapability, MemoryAllocationCapability, ProcessManagementCapability,
+};
+use kernel::platform::{DebugOutput, DebugWriter};
+
+/// QEMU's exit status after a kernel panic.
+pub const PANIC_EXIT_STATUS: u16 = 101;
+
+/// The board entry's proof of trust, handed to the kernel APIs that need it.
+pub struct BoardCapability;
+
+// SAFETY: only the board's entry creates this token.
+unsafe impl ProcessManagementCapability for BoardCapability {}
+// SAFETY: as above.
+unsafe impl MainLoopCapability for BoardCapability {}
+// SAFETY: as above.
+unsafe impl MemoryAllocationCapability for BoardCapability {}
+
+/// Puts `$value` of type `$type` in a static of its own and returns a
+/// `&'static mut` to it.
+#[macro_export]
+macro_rules! static_init {
+    ($type:ty, $value:expr) => {{
+        let value: $type = $value;
+        static mut SLOT: core::mem::MaybeUninit<$type> = core::mem::MaybeUninit::uninit();
+        // SAFETY: `main` runs once and never returns, so each expansion's
+        // SLOT is written and borrowed exactly once.
+        unsafe { (*core::ptr::addr_of_mut!(SLOT)).write(value) }
+    }};
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    // SAFETY: the UART and test device are at virt's addresses; the kernel
+    // will never run again, so sharing the UART with its driver is harmless.
+    let (uart, test_device) =
+        unsafe { (Uart::new(addresses::UART0), TestDevice::new(addresses::TEST_DEVICE)) };
+    uart.write_text("\r\n[kernel] PANIC: ");
+    let _ = write!(DebugWriter(&uart), "{}\r\n", info);
+    test_device.exit(ExitStatus::Fail(PANIC_EXIT_STATUS))
+}

@@ -1,0 +1,173 @@
+//! [`MemoryProtection`] on the PMP: a process may touch its flash (R-X)
+//! and `[ram.start, app_break)` (RW), nothing else.
+//!
+//! ```text
+//!  ram.start          app_break        kernel_break          ram end
+//!  | stack, data, heap |  (free)        | grant region (kernel) |
+//!  |<---- PMP RW ----->|<--------- no PMP entry: denied ---------->|
+//! ```
+
+use kernel::platform::{MemoryProtection, MemoryProtectionError, Region};
+
+use crate::pmp::{PmpConfig, PmpError};
+
+/// One process's protection: the computed entries and what they came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProcessProtection {
+    flash: Region,
+    pmp: PmpConfig,
+    /// The `pmpcfg0..3` words, computed when the regions change so the
+    /// context switch only copies them.
+    cfg_words: [u32; 4],
+}
+
+impl ProcessProtection {
+    /// The computed PMP entries.
+    pub fn pmp(&self) -> &PmpConfig {
+        &self.pmp
+    }
+}
+
+/// The PMP of a `virt` hart (16 entries, 4-byte granularity).
+#[derive(Default)]
+pub struct Pmp;
+
+impl Pmp {
+    /// The PMP.
+    pub const fn new() -> Self {
+        Pmp
+    }
+}
+
+fn to_u32(value: usize) -> Result<u32, MemoryProtectionError> {
+    u32::try_from(value).map_err(|_| MemoryProtectionError::Unrepresentable)
+}
+
+fn map_error(error: PmpError) -> MemoryProtectionError {
+    match error {
+        PmpError::OutOfEntries => MemoryProtectionError::OutOfRegions,
+        PmpError::Empty | PmpError::Misaligned { .. } | PmpError::Overflow => {
+            MemoryProtectionError::Unrepresentable
+        }
+    }
+}
+
+impl MemoryProtection for Pmp {
+    type Config = ProcessProtection;
+
+    fn granularity(&self) -> usize {
+        4
+    }
+
+    fn allocate_ram(
+        &self,
+        available: Region,
+        minimum_size: usize,
+        _config: &mut ProcessProtection,
+    ) -> Result<Region, MemoryProtectionError> {
+        // TOR expresses any 4-byte aligned range, so the region starts
+        // where it is offered (fixed-address apps get exactly their
+        // address) and is only rounded to the granule.
+        let start = available.start.checked_add(3).ok_or(MemoryProtectionError::DoesNotFit)? & !3;
+        let size = minimum_size.checked_add(3).ok_or(MemoryProtectionError::DoesNotFit)? & !3;
+        let end = start.checked_add(size).ok_or(MemoryProtectionError::DoesNotFit)?;
+        if size == 0 || end > available.end() {
+            return Err(MemoryProtectionError::DoesNotFit);
+        }
+        Ok(Region::new(start, size))
+    }
+
+    fn set_flash(
+        &self,
+        flash: Region,
+        config: &mut ProcessProtection,
+    ) -> Result<(), MemoryProtectionError> {
+        let pmp = PmpConfig::for_process(to_u32(flash.start)?, to_u32(flash.size)?, 0, 0)
+            .map_err(map_error)?;
+        *config = ProcessProtection {
+            flash,
+            pmp,
+            cfg_words: pmp.cfg_words(),
+        };
+        Ok(())
+    }
+
+    fn update_app_break(
+        &self,
+        ram: Region,
+        app_break: usize,
+        kernel_break: usize,
+        config: &mut ProcessProtection,
+    ) -> Result<(), MemoryProtectionError> {
+        if app_break < ram.start || app_break > kernel_break || kernel_break > ram.end() {
+            return Err(MemoryProtectionError::DoesNotFit);
+        }
+        if app_break % 4 != 0 {
+            return Err(MemoryProtectionError::Unrepresentable);
+        }
+        let pmp = PmpConfig::for_process(
+            to_u32(config.flash.start)?,
+            to_u32(config.flash.size)?,
+            to_u32(ram.start)?,
+            to_u32(app_break)?,
+        )
+        .map_err(map_error)?;
+        config.pmp = pmp;
+        config.cfg_words = pmp.cfg_words();
+        Ok(())
+    }
+
+    fn configure_for_process(&self, config: &ProcessProtection) {
+        #[cfg(target_arch = "riscv32")]
+        config.pmp.write_to_hardware_with(&config.cfg_words);
+        #[cfg(not(target_arch = "riscv32"))]
+        let _ = config;
+    }
+
+    fn disable_user_regions(&self) {
+        // Nothing to do: no entry is locked, so the PMP never restricts
+        // machine mode, and the next `configure_for_process` rewrites all
+        // four cfg words (switching off every entry of the last process).
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pmp::Access;
+
+    #[test]
+    fn app_break_moves_the_rw_region_and_never_reaches_grants() {
+        let pmp = Pmp::new();
+        let mut config = ProcessProtection::default();
+        let ram = pmp
+            .allocate_ram(Region::new(0x8001_0000, 0x10000), 0x3000, &mut config)
+            .unwrap();
+        assert_eq!(ram, Region::new(0x8001_0000, 0x3000));
+        pmp.set_flash(Region::new(0x2004_0000, 0x1000), &mut config).unwrap();
+        pmp.update_app_break(ram, 0x8001_1000, 0x8001_2c00, &mut config).unwrap();
+        assert!(config.pmp().allows(0x8001_0ffc, Access::Write));
+        assert!(!config.pmp().allows(0x8001_1000, Access::Read));
+        assert!(!config.pmp().allows(0x8001_2c00, Access::Read), "grant region");
+        assert!(config.pmp().allows(0x2004_0000, Access::Execute));
+        assert!(!config.pmp().allows(0x2004_0000, Access::Write));
+        assert_eq!(
+            pmp.update_app_break(ram, 0x8001_2d00, 0x8001_2c00, &mut config),
+            Err(MemoryProtectionError::DoesNotFit)
+        );
+    }
+
+    #[test]
+    fn ram_that_does_not_fit_is_refused() {
+        let pmp = Pmp::new();
+        let mut config = ProcessProtection::default();
+        assert_eq!(
+            pmp.allocate_ram(Region::new(0x8001_0000, 0x1000), 0x2000, &mut config),
+            Err(MemoryProtectionError::DoesNotFit)
+        );
+        assert_eq!(
+            pmp.allocate_ram(Region::new(0x8001_0002, 0x1000), 0x100, &mut config),
+            Ok(Region::new(0x8001_0004, 0x100))
+        );
+    }
+}

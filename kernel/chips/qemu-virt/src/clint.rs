@@ -1,0 +1,262 @@
+//! The CLINT machine timer, shared by two users: the alarm (for capsules)
+//! and the scheduler's timeslice. `mtimecmp` always holds the earlier of
+//! the two deadlines; the interrupt handler works out which one expired.
+//!
+//! The timer counts at 10 MHz on QEMU's virt machine.
+
+use core::cell::Cell;
+
+use kernel::hil::time::{has_expired, Alarm, AlarmClient, Time};
+use kernel::platform::SchedulerTimer;
+use kernel::ErrorCode;
+use tock_registers::interfaces::{Readable, Writeable};
+use tock_registers::register_structs;
+use tock_registers::registers::ReadWrite;
+
+/// Timer ticks per second.
+pub const FREQUENCY: u32 = 10_000_000;
+/// Timer ticks per microsecond (10 MHz).
+pub const TICKS_PER_MICROSECOND: u64 = 10;
+
+register_structs! {
+    /// CLINT registers for hart 0.
+    pub ClintRegisters {
+        (0x0000 => msip: ReadWrite<u32>),
+        (0x0004 => _reserved0),
+        (0x4000 => mtimecmp_low: ReadWrite<u32>),
+        (0x4004 => mtimecmp_high: ReadWrite<u32>),
+        (0x4008 => _reserved1),
+        (0xbff8 => mtime_low: ReadWrite<u32>),
+        (0xbffc => mtime_high: ReadWrite<u32>),
+        (0xc000 => @END),
+    }
+}
+
+/// The two deadlines multiplexed onto one `mtimecmp`. Pure logic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Deadlines {
+    /// The alarm's deadline, if armed.
+    pub alarm: Option<u64>,
+    /// The timeslice's deadline, if one is running.
+    pub timeslice: Option<u64>,
+    /// Set once the timeslice deadline passed (until the next start).
+    pub timeslice_expired: bool,
+}
+
+/// What the timer interrupt found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Expired {
+    /// The alarm's deadline passed: call its client.
+    pub alarm: bool,
+    /// The timeslice ran out.
+    pub timeslice: bool,
+}
+
+impl Deadlines {
+    /// The value for `mtimecmp`: the earlier deadline, or never.
+    pub fn compare_value(&self) -> u64 {
+        match (self.alarm, self.timeslice) {
+            (Some(a), Some(t)) => a.min(t),
+            (Some(a), None) => a,
+            (None, Some(t)) => t,
+            (None, None) => u64::MAX,
+        }
+    }
+
+    /// Retires every deadline at or before `now`.
+    pub fn expire(&mut self, now: u64) -> Expired {
+        let mut expired = Expired::default();
+        if self.alarm.is_some_and(|deadline| deadline <= now) {
+            self.alarm = None;
+            expired.alarm = true;
+        }
+        if self.timeslice.is_some_and(|deadline| deadline <= now) {
+            self.timeslice = None;
+            self.timeslice_expired = true;
+            expired.timeslice = true;
+        }
+        expired
+    }
+}
+
+/// The CLINT timer with its alarm and timeslice users.
+pub struct MachineTimer {
+    registers: &'static ClintRegisters,
+    deadlines: Cell<Deadlines>,
+    alarm_client: Cell<Option<&'static dyn AlarmClient>>,
+}
+
+impl MachineTimer {
+    /// # Safety
+    /// `base` must be the CLINT's address (0x0200_0000 on virt).
+    pub const unsafe fn new(base: usize) -> Self {
+        MachineTimer {
+            // SAFETY: the caller guarantees the CLINT is mapped at `base`.
+            registers: unsafe { &*(base as *const ClintRegisters) },
+            deadlines: Cell::new(Deadlines {
+                alarm: None,
+                timeslice: None,
+                timeslice_expired: false,
+            }),
+            alarm_client: Cell::new(None),
+        }
+    }
+
+    /// Ticks since reset (10 MHz). Reads high, low, high again so a carry
+    /// between the two halves is never mixed.
+    pub fn now_64(&self) -> u64 {
+        loop {
+            let high = self.registers.mtime_high.get();
+            let low = self.registers.mtime_low.get();
+            if self.registers.mtime_high.get() == high {
+                return (u64::from(high) << 32) | u64::from(low);
+            }
+        }
+    }
+
+    fn program(&self, deadlines: Deadlines) {
+        self.deadlines.set(deadlines);
+        let value = deadlines.compare_value();
+        // Raise the high half first so no transient low value fires early.
+        self.registers.mtimecmp_high.set(u32::MAX);
+        self.registers.mtimecmp_low.set(value as u32);
+        self.registers.mtimecmp_high.set((value >> 32) as u32);
+    }
+
+    /// Arms the alarm for the absolute tick `deadline` (a past deadline
+    /// fires at the next interrupt service).
+    pub fn set_deadline(&self, deadline: u64) {
+        let mut deadlines = self.deadlines.get();
+        deadlines.alarm = Some(deadline);
+        self.program(deadlines);
+    }
+
+    /// The timer interrupt: retire expired deadlines, reprogram, and tell
+    /// the alarm client.
+    pub fn handle_interrupt(&self) {
+        let mut deadlines = self.deadlines.get();
+        let expired = deadlines.expire(self.now_64());
+        self.program(deadlines);
+        if expired.alarm {
+            if let Some(client) = self.alarm_client.get() {
+                client.alarm();
+            }
+        }
+    }
+}
+
+/// The 64-bit deadline for the 32-bit alarm `reference + dt` seen at
+/// `now` (64-bit): at once if it has passed, else the wrapped distance on.
+pub fn deadline_for(reference: u32, dt: u32, now: u64) -> u64 {
+    let now_low = now as u32;
+    if has_expired(reference, dt, now_low) {
+        now
+    } else {
+        now + u64::from(reference.wrapping_add(dt).wrapping_sub(now_low))
+    }
+}
+
+impl Time for MachineTimer {
+    fn frequency(&self) -> u32 {
+        FREQUENCY
+    }
+
+    fn now(&self) -> u32 {
+        self.registers.mtime_low.get()
+    }
+}
+
+impl Alarm<'static> for MachineTimer {
+    fn set_alarm_client(&self, client: &'static dyn AlarmClient) {
+        self.alarm_client.set(Some(client));
+    }
+
+    fn set_alarm(&self, reference: u32, dt: u32) {
+        self.set_deadline(deadline_for(reference, dt, self.now_64()));
+    }
+
+    fn get_alarm(&self) -> u32 {
+        self.deadlines.get().alarm.unwrap_or(0) as u32
+    }
+
+    fn disarm(&self) -> Result<(), ErrorCode> {
+        let mut deadlines = self.deadlines.get();
+        deadlines.alarm = None;
+        self.program(deadlines);
+        Ok(())
+    }
+
+    fn is_armed(&self) -> bool {
+        self.deadlines.get().alarm.is_some()
+    }
+
+    fn minimum_dt(&self) -> u32 {
+        1
+    }
+}
+
+impl SchedulerTimer for MachineTimer {
+    fn start(&self, microseconds: u32) {
+        let mut deadlines = self.deadlines.get();
+        deadlines.timeslice = Some(self.now_64() + u64::from(microseconds) * TICKS_PER_MICROSECOND);
+        deadlines.timeslice_expired = false;
+        self.program(deadlines);
+    }
+
+    fn reset(&self) {
+        let mut deadlines = self.deadlines.get();
+        deadlines.timeslice = None;
+        deadlines.timeslice_expired = false;
+        self.program(deadlines);
+    }
+
+    // The timer interrupt stays enabled in `mie` for good: it only ends a
+    // process's turn or wakes `wfi`, since the kernel runs with interrupts
+    // globally off. So arming and disarming cost nothing.
+    fn arm(&self) {}
+
+    fn disarm(&self) {}
+
+    fn remaining_microseconds(&self) -> Option<u32> {
+        let deadlines = self.deadlines.get();
+        if deadlines.timeslice_expired {
+            return None;
+        }
+        let deadline = deadlines.timeslice?;
+        let now = self.now_64();
+        if now >= deadline {
+            return None;
+        }
+        let remaining = (deadline - now) / TICKS_PER_MICROSECOND;
+        Some(u32::try_from(remaining).unwrap_or(u32::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alarm_deadlines_survive_wrapping_and_past_times() {
+        assert_eq!(deadline_for(100, 50, 120), 150);
+        assert_eq!(deadline_for(100, 50, 200), 200, "passed: fire at once");
+        let now = (1u64 << 32) + 5; // low word wrapped to 5
+        assert_eq!(deadline_for(u32::MAX - 10, 30, now), now + 14);
+    }
+
+    #[test]
+    fn compare_value_is_the_earlier_deadline() {
+        let mut deadlines = Deadlines::default();
+        assert_eq!(deadlines.compare_value(), u64::MAX);
+        deadlines.alarm = Some(500);
+        deadlines.timeslice = Some(300);
+        assert_eq!(deadlines.compare_value(), 300);
+        let expired = deadlines.expire(300);
+        assert_eq!(expired, Expired { alarm: false, timeslice: true });
+        assert!(deadlines.timeslice_expired);
+        assert_eq!(deadlines.compare_value(), 500);
+        assert_eq!(deadlines.expire(499), Expired::default());
+        assert_eq!(deadlines.expire(600), Expired { alarm: true, timeslice: false });
+        assert_eq!(deadlines.compare_value(), u64::MAX);
+    }
+}

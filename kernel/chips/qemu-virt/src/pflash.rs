@@ -1,0 +1,331 @@
+//! The CFI parallel flash (Intel command set) that QEMU backs with a
+//! file: the device's persistent flash and its reset vector.
+//!
+//! Reads are plain memory reads. Program and erase put the bank in
+//! command mode, during which it cannot be read or executed from, so the
+//! two routines that issue commands live in `.ramfunc` (copied to RAM at
+//! boot by `_start`) and run with interrupts off (the kernel never takes
+//! interrupts). They are a dozen instructions each and call nothing.
+//!
+//! The bank is 4 bytes wide (two 16-bit chips), so commands are 32-bit
+//! writes and programming goes a word at a time. A partial word is
+//! programmed with the other bytes' current contents, which is right both
+//! on real flash (programming can only clear bits) and on QEMU (which
+//! overwrites).
+
+use core::cell::Cell;
+
+use kernel::deferred_call::{DeferredCall, DeferredCallClient};
+use kernel::hil::flash::{Flash, FlashClient};
+use kernel::ErrorCode;
+
+/// The erase block of QEMU virt's pflash.
+pub const BLOCK_SIZE: usize = 256 * 1024;
+/// The page of the flash HIL (the tock-bootloader protocol's page).
+pub const PAGE_SIZE: usize = 512;
+const STATUS_READY: u32 = 0x80;
+const STATUS_ERROR_MASK: u32 = 0x3a; // erase, program, voltage, lock
+
+/// Why a flash operation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlashError {
+    /// The range is not inside the bank.
+    OutOfRange,
+    /// An erase address is not at the start of a 256 KiB block.
+    NotBlockAligned,
+    /// The chip reported an error; the status register value.
+    Device(u32),
+}
+
+/// A finished operation waiting for its deferred callback.
+enum Completion {
+    Read(&'static mut [u8], Result<(), ErrorCode>),
+    Write(&'static mut [u8], Result<(), ErrorCode>),
+    Erase(Result<(), ErrorCode>),
+}
+
+/// The flash bank. Operations run to completion at once (QEMU's flash
+/// is never busy); the HIL callback follows from a deferred call.
+pub struct Pflash {
+    base: usize,
+    size: usize,
+    deferred_call: Cell<Option<DeferredCall>>,
+    client: Cell<Option<&'static dyn FlashClient>>,
+    completion: Cell<Option<Completion>>,
+}
+
+#[cfg(target_arch = "riscv32")]
+extern "C" {
+    fn _pflash_program_word(address: usize, value: u32) -> u32;
+    fn _pflash_erase_block(address: usize) -> u32;
+}
+
+#[cfg(target_arch = "riscv32")]
+core::arch::global_asm!(
+    r#"
+    .section .ramfunc, "ax"
+    .globl _pflash_program_word
+    .align 2
+_pflash_program_word:
+    li t0, 0x50
+    sw t0, 0(a0)
+    li t0, 0x40
+    sw t0, 0(a0)
+    sw a1, 0(a0)
+    j _pflash_wait_ready
+
+    .globl _pflash_erase_block
+    .align 2
+_pflash_erase_block:
+    li t0, 0x50
+    sw t0, 0(a0)
+    li t0, 0x20
+    sw t0, 0(a0)
+    li t0, 0xd0
+    sw t0, 0(a0)
+_pflash_wait_ready:
+    lw t1, 0(a0)
+    andi t2, t1, 0x80
+    beqz t2, _pflash_wait_ready
+    li t0, 0xff
+    sw t0, 0(a0)
+    mv a0, t1
+    ret
+"#
+);
+
+/// Checks that `[offset, offset + length)` lies in a bank of `size`.
+pub fn check_range(size: usize, offset: usize, length: usize) -> Result<(), FlashError> {
+    match offset.checked_add(length) {
+        Some(end) if end <= size => Ok(()),
+        _ => Err(FlashError::OutOfRange),
+    }
+}
+
+/// Reads a status register value: ready and no error bit.
+pub fn check_status(status: u32) -> Result<(), FlashError> {
+    if status & STATUS_READY == 0 || status & STATUS_ERROR_MASK != 0 {
+        Err(FlashError::Device(status))
+    } else {
+        Ok(())
+    }
+}
+
+impl Pflash {
+    /// # Safety
+    /// A CFI pflash bank of `size` bytes must be mapped at `base`, and no
+    /// Rust reference may point into it while it is programmed or erased.
+    pub const unsafe fn new(base: usize, size: usize) -> Self {
+        Pflash {
+            base,
+            size,
+            deferred_call: Cell::new(None),
+            client: Cell::new(None),
+            completion: Cell::new(None),
+        }
+    }
+
+    /// Gives the driver its deferred call, needed by the HIL callbacks.
+    pub fn set_deferred_call(&'static self, call: DeferredCall) {
+        call.register(self);
+        self.deferred_call.set(Some(call));
+    }
+
+    fn complete_later(&self, completion: Completion) -> Result<(), Completion> {
+        let Some(call) = self.deferred_call.get() else {
+            return Err(completion);
+        };
+        let previous = self.completion.replace(None);
+        if previous.is_some() {
+            self.completion.set(previous);
+            return Err(completion);
+        }
+        self.completion.set(Some(completion));
+        call.set();
+        Ok(())
+    }
+
+    /// The bank's address.
+    pub fn base(&self) -> usize {
+        self.base
+    }
+
+    /// The bank's size in bytes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Copies `buffer.len()` bytes from `offset` into `buffer`.
+    pub fn read(&self, offset: usize, buffer: &mut [u8]) -> Result<(), FlashError> {
+        check_range(self.size, offset, buffer.len())?;
+        for (index, byte) in buffer.iter_mut().enumerate() {
+            // SAFETY: in range, checked above; the bank is in read-array
+            // mode outside the RAM routines.
+            *byte = unsafe { ((self.base + offset + index) as *const u8).read_volatile() };
+        }
+        Ok(())
+    }
+
+    /// Writes `data` at `offset` (into erased flash, or over bits that only
+    /// go from 1 to 0).
+    pub fn program(&self, offset: usize, data: &[u8]) -> Result<(), FlashError> {
+        check_range(self.size, offset, data.len())?;
+        let mut position = 0;
+        while position < data.len() {
+            let word_offset = (offset + position) & !3;
+            let mut word = [0u8; 4];
+            self.read(word_offset, &mut word)?;
+            let first = offset + position - word_offset;
+            let count = (4 - first).min(data.len() - position);
+            word[first..first + count].copy_from_slice(&data[position..position + count]);
+            self.program_word(word_offset, u32::from_le_bytes(word))?;
+            position += count;
+        }
+        Ok(())
+    }
+
+    /// Erases the 256 KiB block starting at `offset` to 0xFF.
+    pub fn erase_block(&self, offset: usize) -> Result<(), FlashError> {
+        if offset % BLOCK_SIZE != 0 {
+            return Err(FlashError::NotBlockAligned);
+        }
+        check_range(self.size, offset, BLOCK_SIZE)?;
+        #[cfg(target_arch = "riscv32")]
+        {
+            // SAFETY: the routine runs from RAM, touches only this block
+            // and returns the bank to read-array mode before returning.
+            check_status(unsafe { _pflash_erase_block(self.base + offset) })
+        }
+        #[cfg(not(target_arch = "riscv32"))]
+        Err(FlashError::Device(0))
+    }
+
+    fn program_word(&self, offset: usize, value: u32) -> Result<(), FlashError> {
+        #[cfg(target_arch = "riscv32")]
+        {
+            // SAFETY: as for `erase_block`; `offset` is word aligned.
+            check_status(unsafe { _pflash_program_word(self.base + offset, value) })
+        }
+        #[cfg(not(target_arch = "riscv32"))]
+        {
+            let _ = (offset, value);
+            Err(FlashError::Device(0))
+        }
+    }
+}
+
+fn to_error_code(error: FlashError) -> ErrorCode {
+    match error {
+        FlashError::OutOfRange | FlashError::NotBlockAligned => ErrorCode::Inval,
+        FlashError::Device(_) => ErrorCode::Fail,
+    }
+}
+
+/// The byte offset of `page`, if the page lies in a bank of `size`.
+pub fn page_offset(size: usize, page: usize) -> Result<usize, ErrorCode> {
+    let offset = page.checked_mul(PAGE_SIZE).ok_or(ErrorCode::Inval)?;
+    check_range(size, offset, PAGE_SIZE).map_err(to_error_code)?;
+    Ok(offset)
+}
+
+impl DeferredCallClient for Pflash {
+    fn handle_deferred_call(&self) {
+        let (Some(completion), Some(client)) = (self.completion.take(), self.client.get()) else {
+            return;
+        };
+        match completion {
+            Completion::Read(buffer, result) => client.read_complete(buffer, result),
+            Completion::Write(buffer, result) => client.write_complete(buffer, result),
+            Completion::Erase(result) => client.erase_complete(result),
+        }
+    }
+}
+
+fn refuse(completion: Completion) -> Result<(), (ErrorCode, &'static mut [u8])> {
+    match completion {
+        Completion::Read(buffer, _) | Completion::Write(buffer, _) => Err((ErrorCode::Busy, buffer)),
+        Completion::Erase(_) => Ok(()),
+    }
+}
+
+impl Flash<'static> for Pflash {
+    fn set_client(&self, client: &'static dyn FlashClient) {
+        self.client.set(Some(client));
+    }
+
+    fn page_size(&self) -> usize {
+        PAGE_SIZE
+    }
+
+    fn erase_size(&self) -> usize {
+        BLOCK_SIZE
+    }
+
+    fn read_page(
+        &self,
+        page: usize,
+        buffer: &'static mut [u8],
+    ) -> Result<(), (ErrorCode, &'static mut [u8])> {
+        let offset = match page_offset(self.size, page) {
+            Ok(offset) if buffer.len() >= PAGE_SIZE => offset,
+            Ok(_) => return Err((ErrorCode::Size, buffer)),
+            Err(code) => return Err((code, buffer)),
+        };
+        let result = self.read(offset, &mut buffer[..PAGE_SIZE]).map_err(to_error_code);
+        self.complete_later(Completion::Read(buffer, result)).or_else(refuse)
+    }
+
+    fn write_page(
+        &self,
+        page: usize,
+        buffer: &'static mut [u8],
+    ) -> Result<(), (ErrorCode, &'static mut [u8])> {
+        let offset = match page_offset(self.size, page) {
+            Ok(offset) if buffer.len() >= PAGE_SIZE => offset,
+            Ok(_) => return Err((ErrorCode::Size, buffer)),
+            Err(code) => return Err((code, buffer)),
+        };
+        if self.completion_pending() {
+            return Err((ErrorCode::Busy, buffer));
+        }
+        let result = self.program(offset, &buffer[..PAGE_SIZE]).map_err(to_error_code);
+        self.complete_later(Completion::Write(buffer, result)).or_else(refuse)
+    }
+
+    fn erase_page(&self, page: usize) -> Result<(), ErrorCode> {
+        let offset = page_offset(self.size, page)?;
+        if self.completion_pending() {
+            return Err(ErrorCode::Busy);
+        }
+        let result = self.erase_block(offset - offset % BLOCK_SIZE).map_err(to_error_code);
+        self.complete_later(Completion::Erase(result))
+            .map_err(|_| ErrorCode::Reserve)
+    }
+}
+
+impl Pflash {
+    fn completion_pending(&self) -> bool {
+        let completion = self.completion.take();
+        let pending = completion.is_some();
+        self.completion.set(completion);
+        pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_status_are_checked() {
+        assert_eq!(check_range(0x100, 0xf0, 0x10), Ok(()));
+        assert_eq!(check_range(0x100, 0xf0, 0x11), Err(FlashError::OutOfRange));
+        assert_eq!(check_range(0x100, usize::MAX, 2), Err(FlashError::OutOfRange));
+        assert_eq!(check_status(0x80), Ok(()));
+        assert_eq!(check_status(0x0080_0080), Ok(()));
+        assert_eq!(check_status(0x90), Err(FlashError::Device(0x90)));
+        assert_eq!(check_status(0x00), Err(FlashError::Device(0)));
+        assert_eq!(page_offset(0x2000_0000, 3), Ok(3 * PAGE_SIZE));
+        assert_eq!(page_offset(1024, 2), Err(ErrorCode::Inval));
+    }
+}

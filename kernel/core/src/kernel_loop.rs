@@ -1,0 +1,313 @@
+//! The main loop: service interrupts, then deferred calls, then let the
+//! scheduler run a process, else sleep (`wfi`). This is where the
+//! chip-independent kernel meets the chip: starting processes, delivering
+//! upcalls, switching, and turning what came back into system calls,
+//! faults or preemption.
+
+use crate::capability::MainLoopCapability;
+use crate::deferred_call::DeferredCalls;
+use crate::driver::SyscallDriverLookup;
+use crate::grant;
+use crate::kernel::{Kernel, ProcessContext};
+use crate::platform::{
+    AccessibleMemory, Chip, ContextSwitchReason, DebugWriter, Fault, MemoryProtection,
+    ProcessStart, SchedulerTimer, UpcallEntry, UserspaceBoundary,
+};
+use crate::process::State;
+use crate::scheduler::{Scheduler, SchedulingDecision, StoppedReason};
+use crate::syscall::{Syscall, SyscallReturn};
+use crate::syscall_handler::{handle_syscall, SyscallOutcome};
+
+/// The architecture state of every process for chip `C`.
+pub type ChipProcessContext<C> =
+    ProcessContext<<C as Chip>::UserspaceBoundary, <C as Chip>::MemoryProtection>;
+
+/// What one turn of the loop did (for tests and benchmarks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoopStep {
+    /// Serviced device interrupts.
+    ServicedInterrupts,
+    /// Ran one deferred call.
+    ServicedDeferredCall,
+    /// Ran a process; why it stopped.
+    RanProcess(usize, StoppedReason),
+    /// Nothing to do: slept.
+    Slept,
+}
+
+/// The kernel's main loop over one chip.
+pub struct KernelLoop<'a, C: Chip> {
+    kernel: &'static Kernel,
+    chip: &'a C,
+    contexts: &'a mut [ChipProcessContext<C>],
+    drivers: &'a dyn SyscallDriverLookup,
+    scheduler: &'a dyn Scheduler,
+    deferred_calls: &'a DeferredCalls,
+}
+
+impl<'a, C: Chip> KernelLoop<'a, C> {
+    /// The loop; `contexts` has one entry per process slot.
+    pub fn new(
+        kernel: &'static Kernel,
+        chip: &'a C,
+        contexts: &'a mut [ChipProcessContext<C>],
+        drivers: &'a dyn SyscallDriverLookup,
+        scheduler: &'a dyn Scheduler,
+        deferred_calls: &'a DeferredCalls,
+        _capability: &dyn MainLoopCapability,
+    ) -> Self {
+        assert!(
+            contexts.len() >= kernel.processes().len(),
+            "one ProcessContext per process slot"
+        );
+        KernelLoop {
+            kernel,
+            chip,
+            contexts,
+            drivers,
+            scheduler,
+            deferred_calls,
+        }
+    }
+
+    /// Run forever.
+    pub fn run(&mut self) -> ! {
+        loop {
+            self.step();
+        }
+    }
+
+    /// One turn: interrupts first, then deferred calls, then a process,
+    /// else sleep.
+    pub fn step(&mut self) -> LoopStep {
+        if self.chip.has_pending_interrupts() {
+            self.chip.service_pending_interrupts();
+            return LoopStep::ServicedInterrupts;
+        }
+        if self.deferred_calls.service_next() {
+            return LoopStep::ServicedDeferredCall;
+        }
+        match self.scheduler.next(self.kernel) {
+            SchedulingDecision::RunProcess {
+                index,
+                timeslice_microseconds,
+            } => {
+                let reason = self.run_process(index, timeslice_microseconds);
+                let remaining = timeslice_microseconds
+                    .and(self.chip.scheduler_timer().remaining_microseconds());
+                self.chip.scheduler_timer().reset();
+                self.scheduler.result(reason, remaining);
+                LoopStep::RanProcess(index, reason)
+            }
+            SchedulingDecision::TrySleep => {
+                let deferred_calls = self.deferred_calls;
+                let chip = self.chip;
+                chip.atomic(|| {
+                    if !chip.has_pending_interrupts() && !deferred_calls.has_pending() {
+                        chip.sleep();
+                    }
+                });
+                LoopStep::Slept
+            }
+        }
+    }
+
+    /// Run process `index` until it waits, its timeslice ends or the kernel
+    /// has work.
+    fn run_process(&mut self, index: usize, timeslice_microseconds: Option<u32>) -> StoppedReason {
+        let timer = self.chip.scheduler_timer();
+        if let Some(microseconds) = timeslice_microseconds {
+            timer.reset();
+            timer.start(microseconds);
+        }
+        let process = &self.kernel.processes()[index];
+        loop {
+            if self.chip.has_pending_interrupts() || self.deferred_calls.has_pending() {
+                return StoppedReason::KernelWork;
+            }
+            if timeslice_microseconds.is_some() && timer.remaining_microseconds().is_none() {
+                process
+                    .timeslice_expiration_count
+                    .set(process.timeslice_expiration_count.get().wrapping_add(1));
+                return StoppedReason::TimesliceExpired;
+            }
+            if !process.is_ready() || !self.prepare(index) {
+                return StoppedReason::Waiting;
+            }
+            let context = &mut self.contexts[index];
+            self.chip
+                .memory_protection()
+                .configure_for_process(&context.protection);
+            if timeslice_microseconds.is_some() {
+                timer.arm();
+            }
+            // SAFETY: memory protection was configured for this process just
+            // above, and `prepare` initialised its stored state (the process
+            // started before it could become ready to run).
+            let reason = unsafe {
+                self.chip
+                    .userspace_boundary()
+                    .switch_to_process(&mut context.stored_state)
+            };
+            timer.disarm();
+            self.chip.memory_protection().disable_user_regions();
+            match reason {
+                ContextSwitchReason::Syscall(raw) => {
+                    if !self.complete_syscall(index, Syscall::decode(raw)) {
+                        return StoppedReason::Waiting;
+                    }
+                }
+                ContextSwitchReason::Fault(fault) => {
+                    self.report_fault(index, fault);
+                    self.kernel.handle_fault(index, Some(fault));
+                    return StoppedReason::Waiting;
+                }
+                ContextSwitchReason::Interrupted => {}
+            }
+        }
+    }
+
+    /// Handle a syscall; false if the process must not continue.
+    fn complete_syscall(&mut self, index: usize, syscall: Syscall) -> bool {
+        let protection = self.chip.memory_protection();
+        let context = &mut self.contexts[index];
+        let outcome = handle_syscall(
+            self.kernel,
+            index,
+            syscall,
+            self.drivers,
+            protection,
+            &mut context.protection,
+        );
+        match outcome {
+            SyscallOutcome::Return(value) => {
+                let memory = accessible_memory(self.kernel, index);
+                let boundary = self.chip.userspace_boundary();
+                if boundary
+                    .set_syscall_return(&mut context.stored_state, memory, value.encode())
+                    .is_err()
+                {
+                    self.kernel.handle_fault(index, None);
+                    return false;
+                }
+                true
+            }
+            SyscallOutcome::NoReturn => true,
+            SyscallOutcome::Exited => false,
+        }
+    }
+
+    /// Before a switch: start the process if it is new or restarted, and
+    /// deliver the upcall a yielded process is ready for. False if it
+    /// cannot run (no deliverable upcall, or its start failed).
+    fn prepare(&mut self, index: usize) -> bool {
+        let process = &self.kernel.processes()[index];
+        let boundary = self.chip.userspace_boundary();
+        let context = &mut self.contexts[index];
+        if process.needs_start.get() {
+            let layout = process.layout();
+            let protection = self.chip.memory_protection();
+            let start = ProcessStart {
+                init_function: process.init_function.get(),
+                ram: layout.ram,
+                initial_break: layout.app_break,
+            };
+            let started = protection
+                .update_app_break(
+                    layout.ram,
+                    layout.app_break,
+                    layout.kernel_break,
+                    &mut context.protection,
+                )
+                .is_ok()
+                && boundary
+                    .initialize_process(&mut context.stored_state, start)
+                    .is_ok();
+            process.needs_start.set(false);
+            if !started {
+                self.kernel.print(format_args!(
+                    "[kernel] process {} could not be started\r\n",
+                    process.name()
+                ));
+                self.kernel.handle_fault(index, None);
+                return false;
+            }
+        }
+        let memory = accessible_memory(self.kernel, index);
+        match process.state() {
+            State::Running => true,
+            State::Yielded => loop {
+                let Some(upcall) = process.upcalls.remove(0) else {
+                    return false;
+                };
+                let Some(slot) =
+                    grant::subscribed_upcall(process, upcall.id).filter(|slot| slot.function != 0)
+                else {
+                    continue;
+                };
+                let [first, second, third] = upcall.arguments;
+                let entry = UpcallEntry {
+                    function: slot.function,
+                    arguments: [first, second, third, slot.appdata],
+                };
+                process.state.set(State::Running);
+                if boundary
+                    .set_upcall(&mut context.stored_state, memory, entry)
+                    .is_err()
+                {
+                    self.kernel.handle_fault(index, None);
+                    return false;
+                }
+                return true;
+            },
+            State::YieldedFor(id) => {
+                let Some(position) = process.upcalls.position(|upcall| upcall.id == id) else {
+                    return false;
+                };
+                let Some(upcall) = process.upcalls.remove(position) else {
+                    return false;
+                };
+                let [first, second, third] = upcall.arguments;
+                let value = SyscallReturn::YieldWaitFor(first, second, third).encode();
+                process.state.set(State::Running);
+                if boundary
+                    .set_syscall_return(&mut context.stored_state, memory, value)
+                    .is_err()
+                {
+                    self.kernel.handle_fault(index, None);
+                    return false;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn report_fault(&self, index: usize, fault: Fault) {
+        let process = &self.kernel.processes()[index];
+        self.kernel.print(format_args!(
+            "\r\n[kernel] process {} faulted: {} at address {:#010x}, pc {:#010x}",
+            process.name(),
+            fault.cause.description(),
+            fault.address,
+            fault.pc
+        ));
+        if let crate::platform::FaultCause::Other(raw) = fault.cause {
+            self.kernel.print(format_args!(" (cause {})", raw));
+        }
+        self.kernel.print(format_args!("\r\n"));
+        let mut writer = DebugWriter(self.kernel.output());
+        let _ = self
+            .chip
+            .userspace_boundary()
+            .print_state(&self.contexts[index].stored_state, &mut writer);
+    }
+}
+
+fn accessible_memory(kernel: &Kernel, index: usize) -> AccessibleMemory {
+    let layout = kernel.processes()[index].layout();
+    AccessibleMemory {
+        start: layout.ram.start,
+        app_break: layout.app_break,
+    }
+}

@@ -1,0 +1,323 @@
+//! The main loop against the fake chip: starting processes, returning
+//! values, delivering upcalls, preemption, faults, sleeping.
+
+extern crate std;
+use std::vec::Vec;
+
+use super::fake::*;
+use crate::deferred_call::DeferredCalls;
+use crate::fault::FaultPolicy;
+use crate::kernel_loop::{KernelLoop, LoopStep};
+use crate::platform::{ContextSwitchReason, Fault, FaultCause, UpcallEntry};
+use crate::process::State;
+use crate::scheduler::{Cooperative, Priority, RoundRobin, Scheduler, StoppedReason};
+use crate::upcall::UpcallId;
+
+struct Rig {
+    environment: Environment,
+    chip: FakeChip,
+    drivers: TestDrivers,
+    deferred: &'static DeferredCalls,
+}
+
+impl Rig {
+    fn new(count: usize) -> Self {
+        let environment = Environment::new(count, 4096);
+        let drivers = TestDrivers(TestDriver::new(environment.kernel));
+        let deferred = std::boxed::Box::leak(std::boxed::Box::new(DeferredCalls::new()));
+        Rig {
+            environment,
+            chip: FakeChip::new(),
+            drivers,
+            deferred,
+        }
+    }
+
+    fn steps(&mut self, scheduler: &dyn Scheduler, count: usize) -> Vec<LoopStep> {
+        let mut kernel_loop = KernelLoop::new(
+            self.environment.kernel,
+            &self.chip,
+            &mut self.environment.contexts,
+            &self.drivers,
+            scheduler,
+            self.deferred,
+            &TestCapability,
+        );
+        (0..count).map(|_| kernel_loop.step()).collect()
+    }
+
+    fn init(&self, index: usize) -> usize {
+        self.environment.process(index).init_function.get()
+    }
+}
+
+fn returned(events: &[BoundaryEvent]) -> Vec<[u32; 4]> {
+    events
+        .iter()
+        .filter_map(|event| {
+            if let BoundaryEvent::Returned(_, values) = event {
+                Some(*values)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_process_starts_and_gets_its_return_values() {
+    let mut rig = Rig::new(1);
+    rig.chip.script(&[
+        syscall(2, [TEST_DRIVER, 0, 0, 0]),
+        syscall(2, [0x4242, 0, 0, 0]),
+        syscall(0, [1, 0, 0, 0]),
+    ]);
+    let steps = rig.steps(&RoundRobin::new(10_000), 2);
+    assert_eq!(
+        steps,
+        [
+            LoopStep::RanProcess(0, StoppedReason::Waiting),
+            LoopStep::Slept
+        ]
+    );
+    let events = rig.chip.events();
+    let BoundaryEvent::Started(start) = events[0] else {
+        panic!("{:?}", events)
+    };
+    assert_eq!(start.init_function, rig.init(0));
+    assert_eq!(
+        start.initial_break, start.ram.start,
+        "apps must brk before touching RAM"
+    );
+    assert_eq!(returned(&events), [[128, 0, 0, 0], [0, 11, 0, 0]]);
+    assert_eq!(rig.environment.process(0).state(), State::Yielded);
+    assert_eq!(rig.chip.sleeps.get(), 1);
+}
+
+#[test]
+fn yield_wait_delivers_the_upcall_with_its_app_data() {
+    let mut rig = Rig::new(1);
+    let code = rig.environment.code(0);
+    rig.chip.script(&[
+        syscall(1, [TEST_DRIVER, 0, code, 0xabcd]),
+        syscall(2, [TEST_DRIVER, 1, 5, 6]),
+        syscall(0, [1, 0, 0, 0]),
+        syscall(0, [1, 0, 0, 0]),
+    ]);
+    rig.steps(&RoundRobin::new(10_000), 1);
+    let upcalls: Vec<_> = rig
+        .chip
+        .events()
+        .into_iter()
+        .filter(|event| matches!(event, BoundaryEvent::Upcall(..)))
+        .collect();
+    let expected = UpcallEntry {
+        function: code as usize,
+        arguments: [5, 6, 7, 0xabcd],
+    };
+    assert_eq!(upcalls, [BoundaryEvent::Upcall(rig.init(0), expected)]);
+    assert_eq!(rig.environment.process(0).state(), State::Yielded);
+}
+
+#[test]
+fn resubscribing_cancels_pending_upcalls() {
+    let mut rig = Rig::new(1);
+    let code = rig.environment.code(0);
+    rig.chip.script(&[
+        syscall(1, [TEST_DRIVER, 0, code, 1]),
+        syscall(2, [TEST_DRIVER, 1, 5, 6]),
+        syscall(1, [TEST_DRIVER, 0, code + 4, 2]),
+        syscall(0, [1, 0, 0, 0]),
+    ]);
+    rig.steps(&RoundRobin::new(10_000), 2);
+    assert!(!rig
+        .chip
+        .events()
+        .iter()
+        .any(|event| matches!(event, BoundaryEvent::Upcall(..))));
+    assert_eq!(rig.environment.process(0).state(), State::Yielded);
+}
+
+#[test]
+fn yield_wait_for_returns_the_awaited_upcall_values_without_calling_it() {
+    let mut rig = Rig::new(1);
+    rig.chip.script(&[syscall(0, [2, TEST_DRIVER, 0, 0])]);
+    rig.steps(&RoundRobin::new(10_000), 1);
+    let id = UpcallId {
+        driver: TEST_DRIVER,
+        subscribe: 0,
+    };
+    assert_eq!(rig.environment.process(0).state(), State::YieldedFor(id));
+    // The capsule finishes later (never from inside the command).
+    rig.drivers
+        .0
+        .grant
+        .enter(rig.environment.id(0), |_, data| {
+            data.schedule_upcall(0, (11, 12, 13))
+        })
+        .unwrap()
+        .unwrap();
+    rig.chip.events();
+    rig.chip.script(&[syscall(0, [1, 0, 0, 0])]);
+    rig.steps(&RoundRobin::new(10_000), 1);
+    assert_eq!(returned(&rig.chip.events()), [[11, 12, 13, 0]]);
+}
+
+#[test]
+fn a_busy_loop_is_preempted_and_cannot_starve_another_process() {
+    let mut rig = Rig::new(2);
+    rig.chip.timer.budget.set(3);
+    // Process 0 never makes a syscall (the script is empty): it only ever
+    // comes back because of interrupts.
+    let steps = rig.steps(&RoundRobin::new(10_000), 4);
+    assert_eq!(
+        steps[0],
+        LoopStep::RanProcess(0, StoppedReason::TimesliceExpired)
+    );
+    assert_eq!(
+        steps[1],
+        LoopStep::RanProcess(1, StoppedReason::TimesliceExpired)
+    );
+    assert_eq!(
+        steps[2],
+        LoopStep::RanProcess(0, StoppedReason::TimesliceExpired)
+    );
+    assert_eq!(rig.environment.process(0).timeslice_expiration_count(), 2);
+}
+
+#[test]
+fn interrupts_are_serviced_before_processes_and_the_slice_resumes() {
+    let mut rig = Rig::new(2);
+    rig.chip.pending_interrupts.set(1);
+    let steps = rig.steps(&RoundRobin::new(10_000), 1);
+    assert_eq!(steps, [LoopStep::ServicedInterrupts]);
+    rig.chip.timer.budget.set(100);
+    rig.chip.script(&[ContextSwitchReason::Interrupted]);
+    // Raise an interrupt as process 0 runs: the fake boundary cannot, so
+    // check the scheduler's own decision instead.
+    let scheduler = RoundRobin::new(10_000);
+    scheduler.next(rig.environment.kernel);
+    scheduler.result(StoppedReason::KernelWork, Some(4_000));
+    assert_eq!(
+        scheduler.next(rig.environment.kernel),
+        crate::scheduler::SchedulingDecision::RunProcess {
+            index: 0,
+            timeslice_microseconds: Some(4_000)
+        }
+    );
+}
+
+#[test]
+fn priority_runs_the_first_ready_process_and_cooperative_never_preempts() {
+    let rig = Rig::new(3);
+    let decision = Priority.next(rig.environment.kernel);
+    assert_eq!(
+        decision,
+        crate::scheduler::SchedulingDecision::RunProcess {
+            index: 0,
+            timeslice_microseconds: None
+        }
+    );
+    rig.environment.process(0).state.set(State::Yielded);
+    let decision = Priority.next(rig.environment.kernel);
+    assert_eq!(
+        decision,
+        crate::scheduler::SchedulingDecision::RunProcess {
+            index: 1,
+            timeslice_microseconds: None
+        }
+    );
+    let cooperative = Cooperative::default();
+    let first = cooperative.next(rig.environment.kernel);
+    cooperative.result(StoppedReason::Waiting, None);
+    let second = cooperative.next(rig.environment.kernel);
+    assert_eq!(
+        first,
+        crate::scheduler::SchedulingDecision::RunProcess {
+            index: 1,
+            timeslice_microseconds: None
+        }
+    );
+    assert_eq!(
+        second,
+        crate::scheduler::SchedulingDecision::RunProcess {
+            index: 2,
+            timeslice_microseconds: None
+        }
+    );
+}
+
+fn store_fault() -> ContextSwitchReason {
+    ContextSwitchReason::Fault(Fault {
+        cause: FaultCause::StoreAccess,
+        address: 0x8000_0000,
+        pc: 0x2004_0100,
+    })
+}
+
+#[test]
+fn a_faulting_process_is_restarted_up_to_the_threshold_then_stopped() {
+    let mut rig = Rig::new(2);
+    rig.environment
+        .kernel
+        .set_fault_policy(FaultPolicy::Restart { threshold: 2 }, &TestCapability);
+    rig.environment.process(1).state.set(State::Yielded);
+    rig.chip
+        .script(&[store_fault(), store_fault(), store_fault()]);
+    rig.steps(&Priority, 3);
+    let process = rig.environment.process(0);
+    assert_eq!(process.state(), State::Faulted);
+    assert_eq!(process.restart_count(), 2);
+    let starts = rig
+        .chip
+        .events()
+        .iter()
+        .filter(|event| matches!(event, BoundaryEvent::Started(_)))
+        .count();
+    assert_eq!(starts, 3);
+    let output = rig.environment.output();
+    assert!(
+        output.contains(
+            "process first faulted: store access fault at address 0x80000000, pc 0x20040100"
+        ),
+        "{}",
+        output
+    );
+    assert!(
+        output.contains("fake registers of"),
+        "registers printed: {}",
+        output
+    );
+    assert!(output.contains("stopped after fault"));
+    assert_eq!(
+        rig.environment.process(1).state(),
+        State::Yielded,
+        "the other process is untouched"
+    );
+}
+
+#[test]
+fn stop_policy_leaves_the_process_faulted() {
+    let mut rig = Rig::new(1);
+    rig.environment
+        .kernel
+        .set_fault_policy(FaultPolicy::Stop, &TestCapability);
+    rig.chip.script(&[store_fault()]);
+    rig.steps(&RoundRobin::new(10_000), 2);
+    assert_eq!(rig.environment.process(0).state(), State::Faulted);
+    assert_eq!(rig.environment.process(0).restart_count(), 0);
+}
+
+#[test]
+fn deferred_calls_run_before_processes() {
+    struct Client;
+    impl crate::deferred_call::DeferredCallClient for Client {
+        fn handle_deferred_call(&self) {}
+    }
+    let mut rig = Rig::new(1);
+    let call = rig.deferred.allocate();
+    call.register(&Client);
+    call.set();
+    let steps = rig.steps(&RoundRobin::new(10_000), 1);
+    assert_eq!(steps, [LoopStep::ServicedDeferredCall]);
+}

@@ -1,0 +1,7 @@
+//! Host tests of the core against a fake chip ([`fake`]).
+
+mod fake;
+mod grants;
+mod kernel_loop;
+mod loading;
+mod syscalls;

@@ -1,0 +1,63 @@
+#include "hmac.h"
+
+bool libtock_hmac_exists(void) {
+  return driver_exists(DRIVER_NUM_HMAC);
+}
+
+returncode_t libtock_hmac_set_key_allow(const uint8_t* key, uint32_t length) {
+  return tock_allow_ro_return_to_returncode(allow_readonly(DRIVER_NUM_HMAC, 0, key, length));
+}
+
+returncode_t libtock_hmac_set_data_allow(const uint8_t* data, uint32_t length) {
+  return tock_allow_ro_return_to_returncode(allow_readonly(DRIVER_NUM_HMAC, 1, data, length));
+}
+
+returncode_t libtock_hmac_set_digest_allow(uint8_t* digest, uint32_t length) {
+  return tock_allow_rw_return_to_returncode(allow_readwrite(DRIVER_NUM_HMAC, 2, digest, length));
+}
+
+returncode_t libtock_hmac_set_upcall(subscribe_upcall upcall, void* opaque) {
+  return tock_subscribe_return_to_returncode(
+    subscribe(DRIVER_NUM_HMAC, LIBTOCK_HMAC_UPCALL_DONE, upcall, opaque));
+}
+
+returncode_t libtock_hmac_command_set_algorithm(libtock_hmac_algorithm_t algorithm) {
+  return tock_command_return_novalue_to_returncode(
+    command(DRIVER_NUM_HMAC, 0, (int)algorithm, 0));
+}
+
+returncode_t libtock_hmac_command_run(void) {
+  return tock_command_return_novalue_to_returncode(command(DRIVER_NUM_HMAC, 1, 0, 0));
+}
+
+returncode_t libtock_hmac_command_update(void) {
+  return tock_command_return_novalue_to_returncode(command(DRIVER_NUM_HMAC, 2, 0, 0));
+}
+
+returncode_t libtock_hmac_command_finish(void) {
+  return tock_command_return_novalue_to_returncode(command(DRIVER_NUM_HMAC, 3, 0, 0));
+}
+
+static void hmac_done(int status, int unused1, int unused2, void* opaque) {
+  (void)unused1;
+  (void)unused2;
+  libtock_hmac_callback callback = (libtock_hmac_callback)opaque;
+  callback(tock_status_to_returncode((statuscode_t)status));
+}
+
+returncode_t libtock_hmac_compute(libtock_hmac_algorithm_t algorithm, const uint8_t* key,
+                                  uint32_t key_length, const uint8_t* data, uint32_t data_length,
+                                  uint8_t* digest, uint32_t digest_length,
+                                  libtock_hmac_callback callback) {
+  returncode_t ret = libtock_hmac_set_upcall(hmac_done, (void*)callback);
+  if (ret != RETURNCODE_SUCCESS) return ret;
+  ret = libtock_hmac_command_set_algorithm(algorithm);
+  if (ret != RETURNCODE_SUCCESS) return ret;
+  ret = libtock_hmac_set_key_allow(key, key_length);
+  if (ret != RETURNCODE_SUCCESS) return ret;
+  ret = libtock_hmac_set_data_allow(data, data_length);
+  if (ret != RETURNCODE_SUCCESS) return ret;
+  ret = libtock_hmac_set_digest_allow(digest, digest_length);
+  if (ret != RETURNCODE_SUCCESS) return ret;
+  return libtock_hmac_command_run();
+}

@@ -1,0 +1,76 @@
+//! `list`.
+
+use anyhow::Result;
+use clap::Args;
+use loader_cli::{read_chain, InstalledApp};
+use serde::Serialize;
+
+use super::Options;
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Show padding images and header details too.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Serialize)]
+struct AppJson<'a> {
+    name: &'a str,
+    address: u32,
+    size: u32,
+    version: Option<u32>,
+    enabled: bool,
+    sticky: bool,
+    padding: bool,
+    fixed_flash: Option<u32>,
+}
+
+fn json(app: &InstalledApp) -> AppJson<'_> {
+    AppJson {
+        name: &app.name,
+        address: app.address,
+        size: app.total_size,
+        version: app.version,
+        enabled: app.enabled,
+        sticky: app.sticky,
+        padding: app.is_padding,
+        fixed_flash: app.fixed_flash,
+    }
+}
+
+pub fn run(options: &Options, args: ListArgs) -> Result<()> {
+    let board = options.board()?;
+    let mut transport = options.transport(&board)?;
+    let chain = read_chain(transport.as_mut(), board.app_address, board.flash_end())?;
+    let shown: Vec<&InstalledApp> = chain
+        .images
+        .iter()
+        .filter(|image| args.verbose || !image.is_padding)
+        .collect();
+    if options.json_output() {
+        let apps: Vec<AppJson> = shown.iter().map(|app| json(app)).collect();
+        println!("{}", serde_json::to_string_pretty(&apps)?);
+        return Ok(());
+    }
+    if shown.is_empty() {
+        println!("No apps found on {}.", transport.describe());
+        return Ok(());
+    }
+    println!(
+        "{:<20} {:>10} {:>8} {:>7} {:>7} {:>6}",
+        "name", "address", "size", "version", "enabled", "sticky"
+    );
+    for app in shown {
+        let name = if app.is_padding { "(padding)" } else { &app.name };
+        let version = app.version.map_or("-".to_string(), |v| v.to_string());
+        println!(
+            "{:<20} {:>#10x} {:>8} {:>7} {:>7} {:>6}",
+            name, app.address, app.total_size, version, app.enabled, app.sticky
+        );
+    }
+    if args.verbose {
+        println!("chain ends at {:#x}", chain.end);
+    }
+    Ok(())
+}

@@ -1,0 +1,390 @@
+//! The verbs: install, uninstall, enable/disable, erase-apps, on any
+//! transport, with power-cut safety designed in.
+//!
+//! Every change is first planned as a list of writes, then applied in an
+//! order that keeps the chain valid after any prefix of them:
+//! 1. image bodies (everything after the first 16 bytes) and padding fill:
+//!    these land in space no valid header points into yet;
+//! 2. the end-of-chain mark after the new last image;
+//! 3. base headers (16 bytes, one write each), highest address first, so
+//!    the header that links the new images into the chain comes last;
+//! 4. headers of replaced apps turned into padding, after their
+//!    replacements are linked.
+//!
+//! With the append placement (the native default) installed images are
+//! never rewritten before step 4, so a cut at any write leaves every app
+//! that was installed before intact. With tockloader's placement an app
+//! that tockloader would move is rewritten in place; that is not cut-safe,
+//! and the loader says so before it starts.
+
+use crate::board::{Board, SizeConstraint};
+use crate::chain::{read_chain, Chain, InstalledApp};
+use crate::error::{LoaderError, LoaderResult};
+use crate::image::{adjust_for_address, padding_header, set_flag, set_total_size, NewApp};
+use crate::placement::{layout, Build, Layout, Placeable, Slot};
+use crate::progress::{Progress, ProgressEvent};
+use crate::transport::Transport;
+
+/// Largest single write; progress advances per write.
+const WRITE_CHUNK: usize = 4096;
+
+/// Where new apps go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Exactly tockloader's layout (byte-identical flash).
+    Tockloader,
+    /// New images after the chain; installed ones stay where they are.
+    Append,
+}
+
+/// What to do with an installed app of the same name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replace {
+    /// Replace it (tockloader's default).
+    Yes,
+    /// Install beside it.
+    No,
+    /// Only replace; do not add apps that are not installed.
+    Only,
+}
+
+/// One planned write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Write {
+    address: u32,
+    bytes: Vec<u8>,
+    phase: u8,
+}
+
+/// A loader bound to a device and a board.
+pub struct Loader<'a> {
+    /// The link to the device.
+    pub transport: &'a mut dyn Transport,
+    /// The board's settings.
+    pub board: Board,
+    /// Where progress goes.
+    pub progress: &'a mut dyn Progress,
+}
+
+/// An app in a layout: where it comes from.
+enum Entry<'n> {
+    Installed(InstalledApp),
+    New(&'n NewApp),
+}
+
+impl Loader<'_> {
+    /// Read the chain.
+    pub fn chain(&mut self) -> LoaderResult<Chain> {
+        read_chain(self.transport, self.board.app_address, self.board.flash_end())
+    }
+
+    fn note(&mut self, text: String) {
+        self.progress.event(ProgressEvent::Note(text));
+    }
+
+    /// Install apps.
+    pub fn install(
+        &mut self,
+        apps: &[NewApp],
+        replace: Replace,
+        placement: Placement,
+    ) -> LoaderResult<()> {
+        if apps.is_empty() {
+            return Err(LoaderError::NothingToDo("no apps to install".to_string()));
+        }
+        let apps: Vec<NewApp> = apps.iter().map(|app| self.constrain_size(app)).collect();
+        let chain = self.chain()?;
+        let installed: Vec<&InstalledApp> = chain.apps().collect();
+        let same_name = |app: &InstalledApp| apps.iter().any(|new| new.name == app.name);
+        let replaced: Vec<InstalledApp> = match replace {
+            Replace::No => Vec::new(),
+            Replace::Yes | Replace::Only => installed
+                .iter()
+                .filter(|app| same_name(app))
+                .map(|app| (*app).clone())
+                .collect(),
+        };
+        let new_apps: Vec<&NewApp> = apps
+            .iter()
+            .filter(|new| replace != Replace::Only || replaced.iter().any(|old| old.name == new.name))
+            .collect();
+        if new_apps.is_empty() {
+            return Err(LoaderError::NothingToDo(
+                "Nothing found to update: none of the apps is installed".to_string(),
+            ));
+        }
+        match placement {
+            Placement::Tockloader => {
+                let mut entries: Vec<Entry> = Vec::new();
+                for app in &installed {
+                    match new_apps.iter().find(|new| new.name == app.name) {
+                        Some(new) if replace != Replace::No => entries.push(Entry::New(new)),
+                        _ => entries.push(Entry::Installed((*app).clone())),
+                    }
+                }
+                for new in &new_apps {
+                    let already = entries
+                        .iter()
+                        .any(|e| matches!(e, Entry::New(n) if n.name == new.name));
+                    if !already {
+                        entries.push(Entry::New(new));
+                    }
+                }
+                self.relayout(&entries)
+            }
+            Placement::Append => {
+                let entries: Vec<Entry> = new_apps.iter().map(|new| Entry::New(new)).collect();
+                let plan = self.plan(&entries, chain.end)?;
+                let mut writes = plan.0;
+                for old in &replaced {
+                    writes.push(Write {
+                        address: old.address,
+                        bytes: padding_header(old.total_size),
+                        phase: 4,
+                    });
+                }
+                self.apply(writes, Some(plan.1), "install")
+            }
+        }
+    }
+
+    /// tockloader rounds new apps' sizes on Cortex-M (power of two).
+    fn constrain_size(&self, app: &NewApp) -> NewApp {
+        let mut app = app.clone();
+        if self.board.size_constraint == SizeConstraint::PowersOfTwo {
+            for candidate in &mut app.candidates {
+                let size = candidate.total_size;
+                if !size.is_power_of_two() {
+                    let rounded = 1u32 << (32 - size.leading_zeros());
+                    candidate.total_size = rounded;
+                    let header_size = candidate.header_size as usize;
+                    if let Some(header) = candidate.bytes.get_mut(..header_size) {
+                        set_total_size(header, rounded);
+                    }
+                }
+            }
+        }
+        app
+    }
+
+    /// Lay out `entries` from the app start (tockloader's reshuffle) and
+    /// apply.
+    fn relayout(&mut self, entries: &[Entry]) -> LoaderResult<()> {
+        let (writes, end) = self.plan(entries, self.board.app_address)?;
+        self.apply(writes, Some(end), "install")
+    }
+
+    fn placeable(entry: &Entry) -> Placeable {
+        match entry {
+            Entry::Installed(app) => Placeable {
+                name: app.name.clone(),
+                installed_at: Some(app.address),
+                builds: vec![Build {
+                    fixed_flash: app.fixed_flash,
+                    fixed_ram: app.fixed_ram,
+                    total_size: app.total_size,
+                    size_before_binary: 0,
+                }],
+            },
+            Entry::New(app) => Placeable {
+                name: app.name.clone(),
+                installed_at: None,
+                builds: app
+                    .candidates
+                    .iter()
+                    .map(|c| Build {
+                        fixed_flash: c.fixed_flash,
+                        fixed_ram: c.fixed_ram,
+                        total_size: c.total_size,
+                        size_before_binary: c.size_before_binary,
+                    })
+                    .collect(),
+            },
+        }
+    }
+
+    /// The writes that realise a layout of `entries` from `start`.
+    fn plan(&mut self, entries: &[Entry], start: u32) -> LoaderResult<(Vec<Write>, u32)> {
+        let placeables: Vec<Placeable> = entries.iter().map(Self::placeable).collect();
+        let Layout { slots, end } = layout(&placeables, &self.board, start)?;
+        let mut writes = Vec::new();
+        for slot in &slots {
+            match *slot {
+                Slot::Padding { address, size } => {
+                    self.note(format!("padding at {address:#x} ({size} bytes)"));
+                    let mut bytes = padding_header(size);
+                    bytes.resize(size as usize, 0xFF);
+                    split_header(&mut writes, address, bytes);
+                }
+                Slot::App {
+                    index,
+                    build,
+                    address,
+                    size,
+                } => {
+                    let entry = &entries[index];
+                    let bytes = match entry {
+                        Entry::New(app) => {
+                            self.note(format!("{} at {address:#x} ({size} bytes)", app.name));
+                            adjust_for_address(&app.candidates[build], address)?
+                        }
+                        Entry::Installed(app) if app.address == address => {
+                            let current = self.transport.read(address, app.header.len())?;
+                            if current != app.header {
+                                writes.push(Write {
+                                    address,
+                                    bytes: app.header.clone(),
+                                    phase: 3,
+                                });
+                            }
+                            continue;
+                        }
+                        Entry::Installed(app) => {
+                            self.note(format!("moving {} to {address:#x}", app.name));
+                            let mut bytes = self.transport.read(app.address, app.total_size as usize)?;
+                            bytes.splice(..app.header.len(), app.header.iter().copied());
+                            bytes
+                        }
+                    };
+                    split_header(&mut writes, address, bytes);
+                }
+            }
+        }
+        Ok((writes, end))
+    }
+
+    /// Apply writes in the cut-safe order, then mark the chain's end.
+    fn apply(&mut self, mut writes: Vec<Write>, end: Option<u32>, task: &str) -> LoaderResult<()> {
+        let end = end.filter(|end| u64::from(*end) + 8 <= self.board.flash_end());
+        // Phase 1 ascending; headers (3) descending; replaced apps (4) last.
+        writes.sort_by_key(|w| {
+            let descending = if w.phase == 3 { u32::MAX - w.address } else { w.address };
+            (w.phase, descending)
+        });
+        let total: u64 = writes.iter().map(|w| w.bytes.len() as u64).sum();
+        self.progress.event(ProgressEvent::Begin {
+            task: task.to_string(),
+            total_bytes: total,
+        });
+        let mut end_written = false;
+        for write in &writes {
+            if let (true, false, Some(end)) = (write.phase > 1, end_written, end) {
+                self.transport.mark_chain_end(end)?;
+                end_written = true;
+            }
+            for (index, chunk) in write.bytes.chunks(WRITE_CHUNK).enumerate() {
+                let address = write.address + (index * WRITE_CHUNK) as u32;
+                self.transport.write(address, chunk)?;
+                self.progress.event(ProgressEvent::Advance {
+                    bytes: chunk.len() as u64,
+                });
+            }
+        }
+        if let (false, Some(end)) = (end_written, end) {
+            self.transport.mark_chain_end(end)?;
+        }
+        self.progress.event(ProgressEvent::End);
+        self.transport.finish()
+    }
+
+    fn find(&mut self, names: &[String]) -> LoaderResult<(Chain, Vec<InstalledApp>)> {
+        let chain = self.chain()?;
+        let found: Vec<InstalledApp> = chain
+            .apps()
+            .filter(|app| names.is_empty() || names.contains(&app.name))
+            .cloned()
+            .collect();
+        if found.is_empty() {
+            return Err(LoaderError::NoSuchApp {
+                names: if names.is_empty() { "(any)".to_string() } else { names.join(", ") },
+                device: self.transport.describe(),
+            });
+        }
+        Ok((chain, found))
+    }
+
+    /// Uninstall apps by name: each header becomes a padding header (one
+    /// 16-byte write). Sticky apps need `force`.
+    pub fn uninstall(&mut self, names: &[String], force: bool) -> LoaderResult<Vec<String>> {
+        let (_, found) = self.find(names)?;
+        let mut writes = Vec::new();
+        let mut removed = Vec::new();
+        for app in found {
+            if app.sticky && !force {
+                self.note(format!("not removing sticky app {}; pass --force", app.name));
+                continue;
+            }
+            writes.push(Write {
+                address: app.address,
+                bytes: padding_header(app.total_size),
+                phase: 4,
+            });
+            removed.push(app.name);
+        }
+        if writes.is_empty() {
+            return Err(LoaderError::NothingToDo(
+                "Could not find any apps on the board to uninstall".to_string(),
+            ));
+        }
+        self.apply(writes, None, "uninstall")?;
+        Ok(removed)
+    }
+
+    /// Set or clear a header flag (enabled, sticky) on apps by name.
+    /// Refuses apps whose credentials cover the header.
+    pub fn set_flag(&mut self, names: &[String], flag: u32, on: bool) -> LoaderResult<()> {
+        let (_, found) = self.find(names)?;
+        let mut writes = Vec::new();
+        for app in found {
+            let image = self.transport.read(app.address, app.total_size as usize)?;
+            let signed = tbf::parse(&image)
+                .map(|tbf| crate::image::has_credentials(&tbf))
+                .unwrap_or(false);
+            if signed {
+                return Err(LoaderError::Refused(format!(
+                    "app `{}` at {:#x} has credentials over its header; changing a flag would invalidate them. Reinstall it with the flag set at packaging time instead",
+                    app.name, app.address
+                )));
+            }
+            let mut header = app.header.clone();
+            set_flag(&mut header, flag, on);
+            header.truncate(tbf::BASE_HEADER_SIZE);
+            writes.push(Write {
+                address: app.address,
+                bytes: header,
+                phase: 3,
+            });
+        }
+        self.apply(writes, None, "set flag")
+    }
+
+    /// Erase all apps (sticky ones stay unless `force`): the chain is
+    /// ended at the app start, or re-laid out with the sticky apps only.
+    pub fn erase_apps(&mut self, force: bool) -> LoaderResult<()> {
+        let chain = self.chain()?;
+        let sticky: Vec<InstalledApp> = chain.apps().filter(|a| a.sticky).cloned().collect();
+        if force || sticky.is_empty() {
+            self.transport.mark_chain_end(self.board.app_address)?;
+            return self.transport.finish();
+        }
+        let entries: Vec<Entry> = sticky.into_iter().map(Entry::Installed).collect();
+        self.relayout(&entries)
+    }
+}
+
+/// Split an image into its body (phase 1) and base header (phase 3).
+fn split_header(writes: &mut Vec<Write>, address: u32, mut bytes: Vec<u8>) {
+    let body = bytes.split_off(tbf::BASE_HEADER_SIZE.min(bytes.len()));
+    if !body.is_empty() {
+        writes.push(Write {
+            address: address + tbf::BASE_HEADER_SIZE as u32,
+            bytes: body,
+            phase: 1,
+        });
+    }
+    writes.push(Write {
+        address,
+        bytes,
+        phase: 3,
+    });
+}

@@ -1,0 +1,259 @@
+//! The tock-bootloader protocol over a serial port or a TCP socket (QEMU's
+//! `-serial tcp:...`), spoken through `loader-protocol`.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use loader_protocol::{
+    crc32, decode_attribute, encode_command, max_encoded_length, Request, Response,
+    ResponseDecoder, ResponseEvent, MAX_COMMAND_PAYLOAD, MAX_READ_LENGTH, PAGE_SIZE,
+};
+
+use super::{AttributePair, Transport};
+use crate::error::{LoaderError, LoaderResult};
+
+/// How long one read may wait for the device.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// A byte link to a device.
+pub trait ByteLink: Read + Write + Send {}
+impl<T: Read + Write + Send> ByteLink for T {}
+
+/// An open serial port or socket.
+pub struct SerialLink {
+    name: String,
+    link: Box<dyn ByteLink>,
+}
+
+impl SerialLink {
+    /// Open `port`: a device path (a tty or pty) or `tcp:HOST:PORT`.
+    pub fn open(port: &str, baud_rate: u32) -> LoaderResult<SerialLink> {
+        let failure = |reason: String| LoaderError::Link {
+            device: port.to_string(),
+            reason,
+        };
+        let link: Box<dyn ByteLink> = if let Some(address) = port.strip_prefix("tcp:") {
+            let stream = TcpStream::connect(address)
+                .map_err(|e| failure(format!("cannot connect: {e}")))?;
+            stream
+                .set_read_timeout(Some(RESPONSE_TIMEOUT))
+                .map_err(|e| failure(e.to_string()))?;
+            Box::new(stream)
+        } else {
+            let serial = serialport::new(port, baud_rate)
+                .timeout(RESPONSE_TIMEOUT)
+                .open()
+                .map_err(|e| failure(format!("cannot open: {e}")))?;
+            Box::new(serial)
+        };
+        Ok(SerialLink {
+            name: port.to_string(),
+            link,
+        })
+    }
+
+    /// Wrap any byte link (tests use an in-memory device).
+    pub fn from_link(name: &str, link: Box<dyn ByteLink>) -> SerialLink {
+        SerialLink {
+            name: name.to_string(),
+            link,
+        }
+    }
+
+    /// The link itself, for `listen`.
+    pub fn into_inner(self) -> Box<dyn ByteLink> {
+        self.link
+    }
+}
+
+/// The tock-bootloader (or our kernel's loader service) at the end of a link.
+pub struct SerialBootloader {
+    link: SerialLink,
+    decoder: Box<ResponseDecoder<8192>>,
+    /// Bytes on the wire, both directions (for the efficiency figure).
+    pub wire_bytes: u64,
+}
+
+impl SerialBootloader {
+    /// Talk to the bootloader on `link`; checks it answers PING.
+    pub fn connect(link: SerialLink) -> LoaderResult<SerialBootloader> {
+        let mut bootloader = SerialBootloader {
+            link,
+            decoder: Box::new(ResponseDecoder::new()),
+            wire_bytes: 0,
+        };
+        let pong = bootloader.command(&Request::Ping, Response::Pong, 0)?;
+        debug_assert!(pong.is_empty());
+        Ok(bootloader)
+    }
+
+    fn link_error(&self, reason: String) -> LoaderError {
+        LoaderError::Link {
+            device: self.link.name.clone(),
+            reason,
+        }
+    }
+
+    /// Send a request; return the payload of the expected response.
+    pub fn command(
+        &mut self,
+        request: &Request<'_>,
+        expected: Response,
+        read_length: usize,
+    ) -> LoaderResult<Vec<u8>> {
+        let mut payload = [0u8; MAX_COMMAND_PAYLOAD];
+        let length = request
+            .write_payload(&mut payload)
+            .ok_or_else(|| self.link_error("command payload too long".to_string()))?;
+        let mut frame = vec![0u8; max_encoded_length(length)];
+        let frame_length = encode_command(request.command(), &payload[..length], &mut frame)
+            .map_err(|_| self.link_error("frame buffer too small".to_string()))?;
+        self.link
+            .link
+            .write_all(&frame[..frame_length])
+            .map_err(|e| self.link_error(format!("write failed: {e}")))?;
+        self.wire_bytes += frame_length as u64;
+        self.decoder.expect_read_length(read_length);
+        let (response, payload) = self.receive()?;
+        if response != expected {
+            return Err(LoaderError::Protocol {
+                device: self.link.name.clone(),
+                command: format!("{:?}", request.command()),
+                answer: format!("{response:?}"),
+                hint: hint_for(response).to_string(),
+            });
+        }
+        Ok(payload)
+    }
+
+    fn receive(&mut self) -> LoaderResult<(Response, Vec<u8>)> {
+        let mut byte = [0u8; 1];
+        loop {
+            let count = self.link.link.read(&mut byte).map_err(|e| {
+                self.link_error(format!(
+                    "no answer ({e}); is the device in its bootloader?"
+                ))
+            })?;
+            if count == 0 {
+                return Err(self.link_error("the link closed".to_string()));
+            }
+            self.wire_bytes += 1;
+            match self.decoder.push(byte[0]) {
+                ResponseEvent::Response(frame) => {
+                    return Ok((frame.response, frame.payload.to_vec()))
+                }
+                ResponseEvent::Error(error) => {
+                    return Err(self.link_error(format!("malformed answer: {error:?}")))
+                }
+                ResponseEvent::Pending | ResponseEvent::Console(_) => {}
+            }
+        }
+    }
+
+    fn write_page(&mut self, address: u32, page: &[u8]) -> LoaderResult<()> {
+        self.command(
+            &Request::WritePage {
+                address,
+                data: page,
+            },
+            Response::Ok,
+            0,
+        )
+        .map(|_| ())
+    }
+
+    fn verify(&mut self, address: u32, expected: &[u8]) -> LoaderResult<()> {
+        let length = u32::try_from(expected.len()).unwrap_or(u32::MAX);
+        let answer = self.command(
+            &Request::CrcInternalFlash { address, length },
+            Response::CrcInternalFlash,
+            0,
+        )?;
+        let device_crc = u32::from_le_bytes(answer.get(..4).and_then(|b| b.try_into().ok()).unwrap_or([0; 4]));
+        let local_crc = crc32(expected);
+        if device_crc != local_crc {
+            return Err(LoaderError::VerifyFailed {
+                device: self.link.name.clone(),
+                address,
+                detail: format!("device CRC {device_crc:#010x}, expected {local_crc:#010x}"),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn hint_for(response: Response) -> &'static str {
+    match response {
+        Response::BadAddress => "the address is outside what the bootloader may write; check --app-address",
+        Response::BadArguments => "the bootloader rejected the arguments; is it a tock-bootloader?",
+        Response::InternalError => "the device's flash failed; retry, or reset the board",
+        Response::Unknown => "the bootloader does not know this command; update it",
+        Response::Overflow => "the command was too long for the bootloader's buffer",
+        _ => "retry; if it persists, reset the board into its bootloader",
+    }
+}
+
+impl Transport for SerialBootloader {
+    fn describe(&self) -> String {
+        format!("serial {}", self.link.name)
+    }
+
+    fn read(&mut self, address: u32, length: usize) -> LoaderResult<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(length);
+        while bytes.len() < length {
+            let chunk = (length - bytes.len()).min(MAX_READ_LENGTH);
+            let chunk_address = address.wrapping_add(bytes.len() as u32);
+            let data = self.command(
+                &Request::ReadRange {
+                    address: chunk_address,
+                    length: chunk as u16,
+                },
+                Response::ReadRange,
+                chunk,
+            )?;
+            bytes.extend_from_slice(&data);
+        }
+        Ok(bytes)
+    }
+
+    fn write(&mut self, address: u32, bytes: &[u8]) -> LoaderResult<()> {
+        let page = PAGE_SIZE as u32;
+        let start = address - address % page;
+        let end = address as u64 + bytes.len() as u64;
+        let end = end.div_ceil(u64::from(page)) * u64::from(page);
+        let mut image = self.read(start, (end - u64::from(start)) as usize)?;
+        let offset = (address - start) as usize;
+        image[offset..offset + bytes.len()].copy_from_slice(bytes);
+        for (index, chunk) in image.chunks(PAGE_SIZE).enumerate() {
+            self.write_page(start + (index * PAGE_SIZE) as u32, chunk)?;
+        }
+        self.verify(start, &image)
+    }
+
+    fn attributes(&mut self) -> LoaderResult<Vec<AttributePair>> {
+        let mut attributes = Vec::new();
+        for index in 0..loader_protocol::attribute::ATTRIBUTE_COUNT as u8 {
+            let slot = self.command(
+                &Request::GetAttribute { index },
+                Response::GetAttribute,
+                0,
+            )?;
+            if let Some(attribute) = decode_attribute(&slot) {
+                attributes.push((attribute.key.to_string(), attribute.value.to_string()));
+            }
+        }
+        Ok(attributes)
+    }
+
+    fn bootloader_version(&mut self) -> LoaderResult<Option<String>> {
+        let info = self.command(&Request::Info, Response::Info, 0)?;
+        let length = usize::from(info.first().copied().unwrap_or(0));
+        let json = info.get(1..1 + length).unwrap_or(&[]);
+        let value: serde_json::Value = serde_json::from_slice(json).unwrap_or_default();
+        Ok(value
+            .get("version")
+            .and_then(|version| version.as_str())
+            .map(str::to_string))
+    }
+}

@@ -1,0 +1,72 @@
+//! One module per subcommand of `tbf`.
+
+pub mod inspect;
+pub mod keygen;
+pub mod pack;
+pub mod sign;
+pub mod verify;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+/// The Tock packager: ELF to TBF/TAB, keys, signatures, verification.
+#[derive(Parser, Debug)]
+#[command(name = "tbf", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Package ELF files into TBF images and a TAB (elf2tab's flags).
+    Pack(pack::PackArgs),
+    /// Make an ECDSA P-256 key pair for signing apps.
+    Keygen(keygen::KeygenArgs),
+    /// Add or replace credentials in an existing TBF or TAB.
+    Sign(sign::SignArgs),
+    /// Check every credential; the exit status is the verdict.
+    Verify(verify::VerifyArgs),
+    /// Show every field of a TBF or of each TBF in a TAB.
+    Inspect(inspect::InspectArgs),
+}
+
+/// `elf2tab`'s command line: the pack flags at top level.
+#[derive(Parser, Debug)]
+#[command(
+    name = "elf2tab",
+    version = concat!("0.13.0 (tbf-tools ", env!("CARGO_PKG_VERSION"), ")"),
+    about = "Convert Tock userland apps from .elf files to Tock Application Bundles (TABs or .tab files)."
+)]
+pub struct Elf2TabCli {
+    #[command(flatten)]
+    pub pack: pack::PackArgs,
+}
+
+/// Runs `tbf` with `args` (program name first). When the program is called
+/// `elf2tab`, the pack flags are accepted at top level, as elf2tab does.
+pub fn run(args: Vec<std::ffi::OsString>) -> Result<ExitCode> {
+    let program = args.first().and_then(|arg0| {
+        std::path::Path::new(arg0)
+            .file_stem()
+            .map(|s| s.to_os_string())
+    });
+    if program.as_deref() == Some(std::ffi::OsStr::new("elf2tab")) {
+        let matches = Elf2TabCli::command().get_matches_from(args);
+        let cli = Elf2TabCli::from_arg_matches(&matches)
+            .map_err(|e| e.exit())
+            .unwrap_or_else(|never| never);
+        pack::run(&cli.pack)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match Cli::parse_from(args).command {
+        Command::Pack(args) => pack::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Keygen(args) => keygen::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Sign(args) => sign::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Verify(args) => verify::run(&args),
+        Command::Inspect(args) => inspect::run(&args).map(|()| ExitCode::SUCCESS),
+    }
+}

@@ -1,0 +1,161 @@
+//! `tbf sign`: adds or replaces credentials in an existing TBF, or in every
+//! TBF of a TAB, without rebuilding the app.
+//!
+//! New credentials go into the reserved footer space when it is large
+//! enough; otherwise the image grows (and `total_size` changes, which is
+//! part of the signed region) and the command says so. Images whose size is
+//! a power of two (Cortex-M MPU sizing) grow to the next power of two, the
+//! others to a multiple of 4.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use tbf::sign::{add_credentials, CredentialRequest, GrowPolicy, SignOptions};
+use tbf::{CredentialsFormat, Footer, FooterCredential};
+
+use crate::credentials::{load_ecdsa_private, load_rsa4096_private, rsa4096_credential};
+use crate::images::{load, Image};
+use crate::output::write_atomically;
+
+/// Arguments of `tbf sign`.
+#[derive(clap::Args, Debug)]
+pub struct SignArgs {
+    /// ECDSA P-256 private key (PKCS#8 DER or PEM, e.g. from `tbf keygen`).
+    #[arg(long, visible_alias = "ecdsa-nist-p256-private")]
+    pub key: Option<PathBuf>,
+    /// RSA-4096 private key (PKCS#8 DER or PEM).
+    #[arg(long = "rsa4096-private")]
+    pub rsa4096_private: Option<PathBuf>,
+    /// Add a SHA-256 credential.
+    #[arg(long)]
+    pub sha256: bool,
+    /// Add a SHA-384 credential.
+    #[arg(long)]
+    pub sha384: bool,
+    /// Add a SHA-512 credential.
+    #[arg(long)]
+    pub sha512: bool,
+    /// Keep existing credentials of the formats being added (default: replace them).
+    #[arg(long)]
+    pub keep_existing: bool,
+    /// Write here instead of replacing the input file.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// A .tbf image or a .tab bundle.
+    pub file: PathBuf,
+}
+
+fn grow_policy(image: &[u8]) -> GrowPolicy {
+    match tbf::parse_base(image) {
+        Ok(base) if base.total_size >= 512 && base.total_size.is_power_of_two() => {
+            GrowPolicy::PowerOfTwo
+        }
+        _ => GrowPolicy::MultipleOf(4),
+    }
+}
+
+/// Writes the RSA signature over the final integrity region into the placeholder.
+fn fill_rsa(image: &mut [u8], key: &rsa::RsaPrivateKey) -> Result<()> {
+    let (offset, integrity_end) = {
+        let tbf = tbf::parse(image).context("signed image does not parse")?;
+        let offset = tbf
+            .footers()
+            .filter_map(|f| f.ok())
+            .find_map(|footer| match footer {
+                Footer::Credentials(c)
+                    if c.format == CredentialsFormat::Rsa4096Key
+                        && c.data.iter().all(|b| *b == 0) =>
+                {
+                    Some(c.offset)
+                }
+                _ => None,
+            })
+            .context("RSA placeholder not found after signing")?;
+        (offset, tbf.binary_end_offset() as usize)
+    };
+    let data = rsa4096_credential(key, &image[..integrity_end])?;
+    image[offset + 8..offset + 8 + data.len()].copy_from_slice(&data);
+    Ok(())
+}
+
+fn sign_image(
+    image: &Image,
+    args: &SignArgs,
+    ecdsa: Option<&p256::ecdsa::SigningKey>,
+    rsa_key: Option<&rsa::RsaPrivateKey>,
+) -> Result<Vec<u8>> {
+    let mut requests = Vec::new();
+    for (wanted, request) in [
+        (args.sha256, CredentialRequest::Sha256),
+        (args.sha384, CredentialRequest::Sha384),
+        (args.sha512, CredentialRequest::Sha512),
+    ] {
+        if wanted {
+            requests.push(request);
+        }
+    }
+    if rsa_key.is_some() {
+        let placeholder = FooterCredential::new(CredentialsFormat::Rsa4096Key, vec![0; 1024]);
+        requests.push(CredentialRequest::Precomputed(placeholder));
+    }
+    if let Some(key) = ecdsa {
+        requests.push(CredentialRequest::EcdsaP256(key));
+    }
+    let options = SignOptions {
+        replace_same_format: !args.keep_existing,
+        grow: grow_policy(&image.bytes),
+    };
+    let signed = add_credentials(&image.bytes, &requests, &options)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", image.name))?;
+    let mut bytes = signed.image.clone();
+    if let Some(key) = rsa_key {
+        fill_rsa(&mut bytes, key)?;
+    }
+    if signed.grew() {
+        println!(
+            "{}: no room in the footer: the image grew from {} to {} bytes",
+            image.name, signed.old_total_size, signed.new_total_size
+        );
+        if signed.stale_signatures > 0 {
+            eprintln!(
+                "warning: {}: {} existing signature(s) no longer match the grown image; sign again with their keys",
+                image.name, signed.stale_signatures
+            );
+        }
+    } else {
+        println!(
+            "{}: credentials written into reserved footer space ({} bytes)",
+            image.name, signed.new_total_size
+        );
+    }
+    Ok(bytes)
+}
+
+/// Runs `tbf sign`.
+pub fn run(args: &SignArgs) -> Result<()> {
+    if args.key.is_none()
+        && args.rsa4096_private.is_none()
+        && !(args.sha256 || args.sha384 || args.sha512)
+    {
+        bail!("nothing to add: pass --key, --rsa4096-private, --sha256, --sha384 or --sha512");
+    }
+    let ecdsa = args.key.as_deref().map(load_ecdsa_private).transpose()?;
+    let rsa_key = args
+        .rsa4096_private
+        .as_deref()
+        .map(load_rsa4096_private)
+        .transpose()?;
+    let file = load(&args.file)?;
+    let mut signed = Vec::new();
+    for image in &file.images {
+        let bytes = sign_image(image, args, ecdsa.as_ref(), rsa_key.as_ref())?;
+        signed.push(Image {
+            name: image.name.clone(),
+            bytes,
+        });
+    }
+    let bytes = file.rebuild(&signed).context("cannot rebuild the TAB")?;
+    let output = args.output.as_ref().unwrap_or(&args.file);
+    write_atomically(output, &bytes)?;
+    Ok(())
+}

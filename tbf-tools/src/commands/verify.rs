@@ -1,0 +1,92 @@
+//! `tbf verify`: checks every credential of a TBF, or of each TBF in a TAB.
+//!
+//! Exit status (documented in docs/packager.md):
+//! - 0: every image is well formed, no credential fails, and each image has
+//!   at least one verified credential (with `--key`: an ECDSA P-256
+//!   signature that verifies with that key);
+//! - 1: an image is malformed (bad header, checksum, footer) or a
+//!   credential does not match;
+//! - 2: the command could not run (usage, unreadable file, bad key, a TAB
+//!   member that is not a TBF);
+//! - 3: nothing failed, but some image has nothing that verified (no
+//!   credentials, only signatures and no `--key`, or none by that key).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::credentials::load_ecdsa_public;
+use crate::images::load;
+use crate::verification::{check_image, ImageReport};
+
+/// Exit status: verified.
+pub const EXIT_VERIFIED: u8 = 0;
+/// Exit status: malformed or a credential failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: nothing failed, nothing (or not the key's signature) verified.
+pub const EXIT_UNVERIFIED: u8 = 3;
+
+/// Arguments of `tbf verify`.
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// ECDSA P-256 public key: raw 64 bytes (`.pub` from `tbf keygen`), SEC1, or SPKI DER/PEM.
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// Print only the verdict line.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// A .tbf image or a .tab bundle.
+    pub file: PathBuf,
+}
+
+fn image_status(report: &ImageReport, with_key: bool) -> u8 {
+    if report.failed() {
+        EXIT_FAILED
+    } else if (with_key && !report.key_verified()) || !report.any_verified() {
+        EXIT_UNVERIFIED
+    } else {
+        EXIT_VERIFIED
+    }
+}
+
+/// Runs `tbf verify`.
+pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
+    let key = args.key.as_deref().map(load_ecdsa_public).transpose()?;
+    let file = load(&args.file)?;
+    let mut status = EXIT_VERIFIED;
+    for image in &file.images {
+        let report = check_image(&image.bytes, key.as_ref());
+        let image_status = image_status(&report, key.is_some());
+        // Failure outranks "unverified", which outranks success.
+        status = match (status, image_status) {
+            (EXIT_FAILED, _) | (_, EXIT_FAILED) => EXIT_FAILED,
+            (EXIT_UNVERIFIED, _) | (_, EXIT_UNVERIFIED) => EXIT_UNVERIFIED,
+            _ => EXIT_VERIFIED,
+        };
+        if !args.quiet {
+            println!("{}:", image.name);
+            if let Some(error) = &report.error {
+                println!("  malformed: {error}");
+            }
+            for credential in &report.credentials {
+                println!(
+                    "  {} credential at {:#x}: {}",
+                    credential.format.name(),
+                    credential.offset,
+                    credential.verdict.name()
+                );
+            }
+            if report.credentials.is_empty() && report.error.is_none() {
+                println!("  no credentials");
+            }
+        }
+        let verdict = match image_status {
+            EXIT_VERIFIED => "OK",
+            EXIT_FAILED => "FAILED",
+            _ => "UNVERIFIED",
+        };
+        println!("{}: {verdict}", image.name);
+    }
+    Ok(ExitCode::from(status))
+}

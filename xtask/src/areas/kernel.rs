@@ -1,0 +1,116 @@
+//! The kernel area: QEMU integration tests of the kernel and the
+//! qemu-rv32-virt board (`kernel/scenarios.rs`), the `rv32.*` benchmarks
+//! (`kernel/figures.rs`), `cargo xtask qemu` and the demo of `cargo xtask
+//! run`. Images and flash files are made in `kernel/image.rs`.
+
+mod figures;
+mod image;
+mod scenarios;
+
+use super::targets::RISCV32IMAC;
+use super::{Area, DeviceCrate};
+use crate::bench::Figures;
+use crate::context::Context;
+use crate::qemu::create_flash_if_missing;
+use crate::BoardRun;
+use anyhow::{bail, ensure, Context as _, Result};
+use std::path::{Path, PathBuf};
+
+/// The kernel area in the registry.
+pub const AREA: Area = Area {
+    name: "kernel",
+    about: "kernel and qemu-rv32-virt board: integration tests in QEMU",
+    tests,
+    bench: Some(bench),
+    device_crates: &[
+        DeviceCrate {
+            package: image::BOARD_PACKAGE,
+            targets: &[RISCV32IMAC],
+        },
+        DeviceCrate {
+            package: image::APPS_PACKAGE,
+            targets: &[RISCV32IMAC],
+        },
+    ],
+};
+
+/// Every kernel integration test in QEMU (`kernel:NAME` selects by name).
+pub fn tests(ctx: &Context) -> Result<()> {
+    let mut bench = scenarios::Bench::build(ctx, 0)?;
+    scenarios::run_all(&mut bench, ctx.filter.as_deref())
+}
+
+/// The `rv32.*` figures (null syscall, context switch, kernel size, ...).
+pub fn bench(ctx: &Context, figures: &mut Figures) -> Result<()> {
+    figures::measure(ctx, figures)
+}
+
+/// `cargo xtask run`: boots the board with two apps printing side by side
+/// and a third that ends the run once they are done.
+pub fn run_demo(ctx: &Context) -> Result<()> {
+    let mut bench = scenarios::Bench::build(ctx, 0)?;
+    let flash = bench.flash("demo", &["hello_a", "hello_b", "finisher"])?;
+    let exit = scenarios::spawn(&flash)?.wait(std::time::Duration::from_secs(60))?;
+    print!("{}", exit.output);
+    ensure!(exit.code == 0, "the demo ended with exit code {}", exit.code);
+    Ok(())
+}
+
+/// `cargo xtask qemu --board qemu-rv32-virt [--flash FILE] [--tab APP.tab
+/// ...]`: builds the kernel and writes it into the flash file's first
+/// erase block (creating the file erased if it does not exist); with
+/// `--tab`, replaces the apps with the given ones (in order, each at its
+/// fixed address); boots with the console on this terminal. Returns the
+/// kernel's exit code.
+pub fn qemu_command(ctx: &Context, run: &BoardRun) -> Result<i32> {
+    let flash = match &run.flash {
+        Some(flash) => flash.clone(),
+        None => ctx.scratch_dir("qemu")?.join("qemu-rv32-virt.pflash"),
+    };
+    let kernel = image::build_kernel(ctx)?;
+    if create_flash_if_missing(&flash)? {
+        println!("created the erased flash file {}", flash.display());
+    }
+    image::write_kernel(&flash, &kernel)?;
+    if !run.tabs.is_empty() {
+        let tbfs = run
+            .tabs
+            .iter()
+            .map(|tab| tbf_from_tab(ctx, tab))
+            .collect::<Result<Vec<_>>>()?;
+        image::erase_app_flash(&flash)?;
+        image::write_app_chain(&flash, &tbfs)?;
+    }
+    println!("booting {} (flash {}); the console is this terminal", run.board.name(), flash.display());
+    let mut command = scenarios::board(&flash).command()?;
+    let status = command.status().context("starting QEMU")?;
+    status
+        .code()
+        .context("QEMU was killed by a signal")
+}
+
+/// The RISC-V TBF inside a TAB (a tar archive) built for qemu-rv32-virt.
+fn tbf_from_tab(ctx: &Context, tab: &Path) -> Result<Vec<u8>> {
+    let name = tab.file_stem().and_then(|stem| stem.to_str()).unwrap_or("app");
+    let directory: PathBuf = ctx.scratch_dir("qemu-tabs")?.join(name);
+    if directory.exists() {
+        std::fs::remove_dir_all(&directory)?;
+    }
+    std::fs::create_dir_all(&directory)?;
+    let mut tar = std::process::Command::new("tar");
+    tar.arg("-xf").arg(tab).arg("-C").arg(&directory);
+    crate::cmd::output(&mut tar).with_context(|| format!("unpacking {}", tab.display()))?;
+    for entry in std::fs::read_dir(&directory)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|extension| extension == "tbf") {
+            let tbf = std::fs::read(&path)?;
+            if image::fixed_tbf_address(&tbf).is_ok_and(|address| address >= 0x2004_0000) {
+                return Ok(tbf);
+            }
+        }
+    }
+    bail!(
+        "{} holds no TBF linked for qemu-rv32-virt's app flash (fixed address from 0x20040000)",
+        tab.display()
+    )
+}

@@ -1,0 +1,229 @@
+//! Building the qemu-rv32-virt kernel and the test apps, packaging apps
+//! with elf2tab, and writing flash files: the kernel image at 0x2000_0000
+//! and the apps as a TBF chain from 0x2004_0000 (padding images fill the
+//! gaps, as tockloader writes them).
+
+use crate::areas::targets::RISCV32IMAC;
+use crate::cmd;
+use crate::context::Context;
+use crate::qemu::{create_erased_flash, write_flash, PFLASH_SIZE, RV32_VIRT_PFLASH0_BASE};
+use crate::tools;
+use anyhow::{bail, ensure, Context as _, Result};
+use std::path::{Path, PathBuf};
+
+/// The board crate.
+pub const BOARD_PACKAGE: &str = "board-qemu-rv32-virt";
+/// The test-app crate.
+pub const APPS_PACKAGE: &str = "kernel-test-apps";
+/// Where the kernel's erase block ends and apps begin (flash offset).
+pub const APP_FLASH_OFFSET: u64 = 0x4_0000;
+/// QEMU arguments every run of the board needs besides the flash.
+pub const BOARD_ARGUMENTS: &[&str] = &[
+    "-m",
+    "1M",
+    "-global",
+    "virtio-mmio.force-legacy=false",
+    "-device",
+    "virtio-rng-device",
+];
+
+/// Builds the kernel (release) and returns its ELF.
+pub fn build_kernel(ctx: &Context) -> Result<PathBuf> {
+    let mut cargo = ctx.cargo("build")?;
+    cargo.args(["--release", "-p", BOARD_PACKAGE, "--target", RISCV32IMAC]);
+    cmd::run(&mut cargo)?;
+    Ok(ctx.artifact(RISCV32IMAC, "release", BOARD_PACKAGE))
+}
+
+/// Builds every test app with `BENCH_ITERATIONS` = `iterations`, copies
+/// the ELFs into a scratch directory of their own and returns it.
+pub fn build_apps(ctx: &Context, iterations: u32) -> Result<PathBuf> {
+    let mut cargo = ctx.cargo("build")?;
+    cargo
+        .args(["--release", "-p", APPS_PACKAGE, "--bins", "--target", RISCV32IMAC])
+        .env("BENCH_ITERATIONS", iterations.to_string());
+    cmd::run(&mut cargo)?;
+    let directory = ctx.scratch_dir(&format!("kernel-apps-{iterations}"))?;
+    Ok(directory)
+}
+
+/// Packages test app `name` (built by [`build_apps`] into the target
+/// directory) with upstream elf2tab and returns its TBF bytes.
+pub fn package_app(ctx: &Context, directory: &Path, name: &str) -> Result<Vec<u8>> {
+    let built = ctx.artifact(RISCV32IMAC, "release", name);
+    let elf = directory.join(name);
+    std::fs::copy(&built, &elf)
+        .with_context(|| format!("copying {} (was it built?)", built.display()))?;
+    let elf2tab = tools::elf2tab_path()?;
+    ensure!(
+        elf2tab.is_file(),
+        "elf2tab is missing at {}: run `cargo xtask setup`",
+        elf2tab.display()
+    );
+    let mut command = std::process::Command::new(elf2tab);
+    command
+        .args(["--kernel-major", "2", "--kernel-minor", "1"])
+        .args(["--stack", "2048", "--app-heap", "4096", "--kernel-heap", "1024"])
+        .arg("-n")
+        .arg(name)
+        .arg("-o")
+        .arg(directory.join(format!("{name}.tab")))
+        .arg(&elf)
+        .current_dir(directory);
+    cmd::output(&mut command)?;
+    let tbf = directory.join(format!("{name}.tbf"));
+    std::fs::read(&tbf).with_context(|| format!("reading {}", tbf.display()))
+}
+
+/// Where a fixed-address TBF must sit in flash (absolute address): its
+/// FixedAddresses flash address minus its header and protected region.
+pub fn fixed_tbf_address(tbf: &[u8]) -> Result<u64> {
+    let word = |offset: usize| -> Result<u32> {
+        let bytes = tbf
+            .get(offset..offset + 4)
+            .context("TBF header is truncated")?;
+        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    };
+    let header_size = (word(0)? >> 16) as usize;
+    let (mut offset, mut flash, mut protected) = (16, None, 0);
+    while offset + 4 <= header_size {
+        let tag = word(offset)?;
+        let (kind, length) = (tag & 0xffff, (tag >> 16) as usize);
+        match kind {
+            // Main (1) and Program (9): protected_trailer_size is the 2nd word.
+            1 | 9 => protected = word(offset + 8)?,
+            // FixedAddresses: start_process_ram, start_process_flash.
+            5 => flash = Some(word(offset + 8)?),
+            _ => {}
+        }
+        offset += 4 + length.div_ceil(4) * 4;
+    }
+    let flash = flash.context("the TBF has no FixedAddresses header: not a fixed-address app")?;
+    Ok(u64::from(flash) - header_size as u64 - u64::from(protected))
+}
+
+/// A padding TBF of `size` bytes (base header only, not an app).
+pub fn padding_tbf_header(size: u32) -> [u8; 16] {
+    let first = 2u32 | (16 << 16);
+    let words = [first, size, 0, first ^ size];
+    let mut header = [0; 16];
+    for (chunk, word) in header.chunks_exact_mut(4).zip(words) {
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    header
+}
+
+/// Writes `kernel` (ELF) and the `apps` (TBFs, in slot order) into a fresh
+/// erased flash file at `flash`.
+pub fn write_flash_file(flash: &Path, kernel: &Path, apps: &[Vec<u8>]) -> Result<()> {
+    create_erased_flash(flash)?;
+    write_kernel(flash, kernel)?;
+    write_app_chain(flash, apps)
+}
+
+/// Erases (0xFF) all of app flash in the file.
+pub fn erase_app_flash(flash: &Path) -> Result<()> {
+    let erased = vec![0xFF; usize::try_from(PFLASH_SIZE - APP_FLASH_OFFSET)?];
+    write_flash(flash, APP_FLASH_OFFSET, &erased)
+}
+
+/// Writes the kernel image (the ELF's loadable bytes from 0x2000_0000)
+/// into the first erase block of `flash`.
+pub fn write_kernel(flash: &Path, kernel: &Path) -> Result<()> {
+    let image = flash.with_extension("kernel.bin");
+    let mut objcopy = std::process::Command::new(llvm_objcopy()?);
+    objcopy.args(["-O", "binary"]).arg(kernel).arg(&image);
+    cmd::output(&mut objcopy)?;
+    let kernel_bytes = std::fs::read(&image)?;
+    ensure!(
+        kernel_bytes.len() as u64 <= APP_FLASH_OFFSET,
+        "the kernel image is {} bytes: more than its 256 KiB erase block",
+        kernel_bytes.len()
+    );
+    let mut block = vec![0xFF; usize::try_from(APP_FLASH_OFFSET)?];
+    block[..kernel_bytes.len()].copy_from_slice(&kernel_bytes);
+    write_flash(flash, 0, &block)
+}
+
+/// Writes `apps` (in slot order) from the start of app flash, with padding
+/// between them; leaves the kernel and the rest of flash as they are.
+pub fn write_app_chain(flash: &Path, apps: &[Vec<u8>]) -> Result<()> {
+    let mut cursor = APP_FLASH_OFFSET;
+    for tbf in apps {
+        let offset = fixed_tbf_address(tbf)? - RV32_VIRT_PFLASH0_BASE;
+        if offset < cursor {
+            bail!("apps overlap or are out of slot order at flash offset {offset:#x}");
+        }
+        if offset > cursor {
+            let gap = u32::try_from(offset - cursor)?;
+            write_flash(flash, cursor, &padding_tbf_header(gap))?;
+        }
+        write_flash(flash, offset, tbf)?;
+        cursor = offset + tbf.len() as u64;
+    }
+    Ok(())
+}
+
+/// `(section, size)` of every section of an ELF (`llvm-size -A`).
+pub fn section_sizes(elf: &Path) -> Result<Vec<(String, u64)>> {
+    let mut size = std::process::Command::new(llvm_tool("llvm-size")?);
+    size.arg("-A").arg(elf);
+    let listing = cmd::output(&mut size)?;
+    Ok(listing
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let name = fields.next()?;
+            let bytes = fields.next()?.parse().ok()?;
+            name.starts_with('.').then(|| (name.to_string(), bytes))
+        })
+        .collect())
+}
+
+fn llvm_objcopy() -> Result<PathBuf> {
+    llvm_tool("llvm-objcopy")
+}
+
+/// An LLVM tool from rustup's llvm-tools, or the system's.
+fn llvm_tool(tool: &str) -> Result<PathBuf> {
+    let sysroot = cmd::output(std::process::Command::new("rustc").args(["--print", "sysroot"]))?;
+    let sysroot = PathBuf::from(sysroot.trim());
+    let host = cmd::output(std::process::Command::new("rustc").args(["--print", "host-tuple"]))
+        .map(|host| host.trim().to_string())
+        .unwrap_or_else(|_| "x86_64-unknown-linux-gnu".to_string());
+    let bundled = sysroot.join("lib/rustlib").join(host).join("bin").join(tool);
+    if bundled.is_file() {
+        return Ok(bundled);
+    }
+    if cmd::succeeds(std::process::Command::new(tool).arg("--version")) {
+        return Ok(PathBuf::from(tool));
+    }
+    bail!("{tool} not found: run `rustup component add llvm-tools` (or `cargo xtask setup`)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_header_checksum_is_the_xor_of_its_words() {
+        let header = padding_tbf_header(0x1000);
+        assert_eq!(&header[..4], &[2, 0, 16, 0]);
+        assert_eq!(&header[4..8], &0x1000u32.to_le_bytes());
+        assert_eq!(&header[12..], &(0x0010_0002u32 ^ 0x1000).to_le_bytes());
+    }
+
+    #[test]
+    fn fixed_address_is_found_behind_the_program_header() {
+        let mut tbf = vec![0u8; 0x80];
+        tbf[..4].copy_from_slice(&(2u32 | (0x2c << 16)).to_le_bytes());
+        // Program TLV (type 9, 20 bytes): init 0x28, protected 0x54.
+        tbf[16..20].copy_from_slice(&(9u32 | (20 << 16)).to_le_bytes());
+        tbf[24..28].copy_from_slice(&0x54u32.to_le_bytes());
+        // FixedAddresses TLV (type 5, 8 bytes): ram, flash.
+        tbf[36..40].copy_from_slice(&(5u32 | (8 << 16)).to_le_bytes());
+        tbf[44..48].copy_from_slice(&0x2004_0080u32.to_le_bytes());
+        assert_eq!(fixed_tbf_address(&tbf).unwrap(), 0x2004_0000);
+        assert!(fixed_tbf_address(&tbf[..20]).is_err());
+    }
+}

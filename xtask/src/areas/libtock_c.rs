@@ -1,0 +1,467 @@
+//! The libtock-c area (owner: libtock-c's author): the C userspace library
+//! and its examples.
+//!
+//! Steps (a sub-filter picks one step, or one example by name):
+//! - `abi`: `libtock-c/libtock/tock_abi.h` equals what `kernel-abi` renders
+//!   (`cargo test -p libtock-c-abi-header`);
+//! - `host`: libtock's result decoders, every return variant through every
+//!   converter, compiled with the host C compiler against a fake kernel;
+//! - `build`: every example under `apps/c` built with `make WERROR=1` for
+//!   every target of `libtock-c/Configuration.mk`, packaged by our `tbf`,
+//!   and each TAB checked to hold one TBF per target;
+//! - `fake`: the examples the fake kernel supports (console, alarm, memop,
+//!   exit) run on it in QEMU, output and exit code asserted, and an image
+//!   placed in the wrong slot must stop with crt0's wrong-address code;
+//! - `qemu`: every example booted on qemu-rv32-virt through `cargo xtask
+//!   qemu` (the kernel area's command) with its console output asserted.
+//!
+//! Every step runs even when an earlier one failed; the area fails if any
+//! did, listing each failure. Built files go under the target directory.
+
+mod fake_kernel;
+
+use super::Area;
+use crate::cmd;
+use crate::context::Context;
+use anyhow::{bail, ensure, Context as _, Result};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The libtock-c area in the registry.
+pub const AREA: Area = Area {
+    name: "libtock-c",
+    about:
+        "libtock-c: ABI header vs kernel-abi, decoders, examples built (-Werror) and run in QEMU",
+    tests,
+    bench: None,
+    device_crates: &[],
+};
+
+/// One example under `apps/c` and what its run must print, in order. Each
+/// step lists alternatives: a board without a driver makes the example
+/// report the negative code instead, which is a pass (it did not hang).
+struct Example {
+    name: &'static str,
+    expected: &'static [&'static [&'static str]],
+    /// Whether the fake kernel has every driver the example needs.
+    on_fake_kernel: bool,
+}
+
+const EXAMPLES: &[Example] = &[
+    Example {
+        name: "c_hello",
+        expected: &[&["Hello, World!"]],
+        on_fake_kernel: true,
+    },
+    Example {
+        name: "syscall_conformance",
+        expected: &[
+            &["conformance: start"],
+            &["conformance: result passed="],
+            &[" failed=0\n"],
+        ],
+        on_fake_kernel: true,
+    },
+    Example {
+        name: "timer",
+        expected: &[&["timer: tick 3"], &["timer: ok"]],
+        on_fake_kernel: true,
+    },
+    Example {
+        name: "rng",
+        expected: &[&["rng: ok", "rng: no rng (ENODEVICE)"]],
+        on_fake_kernel: false,
+    },
+    Example {
+        name: "blink",
+        expected: &[&["blink: done", "blink: no leds (ENODEVICE)"]],
+        on_fake_kernel: false,
+    },
+    Example {
+        name: "buttons",
+        expected: &[&[" buttons\n", "buttons: no buttons (ENODEVICE)"]],
+        on_fake_kernel: false,
+    },
+    Example {
+        name: "kv",
+        expected: &[&["kv: ok", "kv: no kv (ENODEVICE)"]],
+        on_fake_kernel: false,
+    },
+    Example {
+        name: "sha_hmac",
+        expected: &[
+            &["sha: ok", "sha: no driver (ENODEVICE)"],
+            &["hmac: ok", "hmac: no driver (ENODEVICE)"],
+        ],
+        on_fake_kernel: false,
+    },
+];
+
+/// What marks a failed run whatever the example expects.
+const FAILURE_MARKERS: &[&str] = &["FAIL", "panicked", "Panic"];
+
+/// The board the examples run on.
+const BOARD: &str = "qemu-rv32-virt";
+
+/// Every TBF a TAB must hold: one per `Configuration.mk` target.
+const TARGET_IMAGES: &[&str] = &[
+    "rv32imac.0x20040080.0x80010000.tbf",
+    "rv32imac.0x20050080.0x80020000.tbf",
+    "rv32imac.0x20060080.0x80030000.tbf",
+    "rv32imac.0x20070080.0x80040000.tbf",
+    "cortex-m0.0x00040080.0x20008000.tbf",
+    "cortex-m4.0x00040080.0x20008000.tbf",
+];
+
+/// The steps and examples a sub-filter selects.
+struct Selection {
+    steps: Vec<&'static str>,
+    examples: Vec<&'static Example>,
+}
+
+impl Selection {
+    fn from_filter(filter: Option<&str>) -> Result<Selection> {
+        const STEPS: &[&str] = &["abi", "host", "build", "fake", "qemu"];
+        let all_examples = || EXAMPLES.iter().collect::<Vec<_>>();
+        match filter {
+            None => Ok(Selection {
+                steps: STEPS.to_vec(),
+                examples: all_examples(),
+            }),
+            Some(name) if STEPS.contains(&name) => Ok(Selection {
+                steps: STEPS.iter().copied().filter(|step| *step == name).collect(),
+                examples: all_examples(),
+            }),
+            Some(name) => match EXAMPLES.iter().find(|example| example.name == name) {
+                Some(example) => Ok(Selection {
+                    steps: vec!["build", "fake", "qemu"],
+                    examples: vec![example],
+                }),
+                None => bail!(
+                    "libtock-c:{name}: no such step or example; steps: {}; examples: {}",
+                    STEPS.join(", "),
+                    EXAMPLES
+                        .iter()
+                        .map(|e| e.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+        }
+    }
+
+    fn runs(&self, step: &str) -> bool {
+        self.steps.contains(&step)
+    }
+}
+
+/// Runs the selected steps; fails listing every failed check.
+pub fn tests(ctx: &Context) -> Result<()> {
+    let selection = Selection::from_filter(ctx.filter.as_deref())?;
+    let mut failures: Vec<String> = Vec::new();
+    let mut record = |what: &str, result: Result<()>| match result {
+        Ok(()) => println!("libtock-c: {what}: ok"),
+        Err(error) => {
+            eprintln!("libtock-c: {what}: FAILED: {error:#}");
+            failures.push(format!("{what}: {error:#}"));
+        }
+    };
+    if selection.runs("abi") {
+        record("abi header matches kernel-abi", check_abi_header(ctx));
+    }
+    if selection.runs("host") {
+        record("host decoder test", run_host_decoders(ctx));
+    }
+    let mut tabs = Vec::new();
+    if ["build", "fake", "qemu"]
+        .iter()
+        .any(|step| selection.runs(step))
+    {
+        match packager(ctx) {
+            Ok(tbf) => {
+                for example in &selection.examples {
+                    let built = build_example(ctx, &tbf, example.name);
+                    if let Ok(tab) = &built {
+                        tabs.push((*example, tab.clone()));
+                    }
+                    record(&format!("build {}", example.name), built.map(|_| ()));
+                }
+            }
+            Err(error) => record("build the tbf packager", Err(error)),
+        }
+    }
+    if selection.runs("fake") {
+        match fake_kernel::build(ctx) {
+            Ok(kernels) => run_fake_kernel_checks(ctx, &kernels, &tabs, &mut record),
+            Err(error) => record("build the fake kernels", Err(error)),
+        }
+    }
+    if selection.runs("qemu") {
+        for (example, tab) in &tabs {
+            record(
+                &format!("run {} on {BOARD}", example.name),
+                run_example(ctx, example, tab),
+            );
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        bail!(
+            "{} libtock-c check(s) failed:\n- {}",
+            failures.len(),
+            failures.join("\n- ")
+        )
+    }
+}
+
+/// `cargo test -p libtock-c-abi-header`: the checked-in header is what
+/// kernel-abi renders.
+fn check_abi_header(ctx: &Context) -> Result<()> {
+    let mut command = ctx.cargo("test")?;
+    command.args(["-q", "-p", "libtock-c-abi-header"]);
+    cmd::run(&mut command)
+}
+
+fn scratch(ctx: &Context) -> Result<PathBuf> {
+    ctx.scratch_dir("libtock-c")
+}
+
+/// Compiles `libtock-c/tests/host_decoders.c` with libtock's `tock.c` for
+/// the host and runs it.
+fn run_host_decoders(ctx: &Context) -> Result<()> {
+    let libtock_c = ctx.workspace.join("libtock-c");
+    let binary = scratch(ctx)?.join("host_decoders");
+    let mut compile = Command::new("cc");
+    compile
+        .args(["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(&libtock_c)
+        .arg("-o")
+        .arg(&binary)
+        .arg(libtock_c.join("tests/host_decoders.c"))
+        .arg(libtock_c.join("libtock/tock.c"));
+    cmd::output(&mut compile).context("compiling the host decoder test (is `cc` installed?)")?;
+    let report = cmd::output(&mut Command::new(&binary))?;
+    print!("{report}");
+    Ok(())
+}
+
+/// Builds our packager once and returns the binary's path.
+fn packager(ctx: &Context) -> Result<PathBuf> {
+    let mut command = ctx.cargo("build")?;
+    command.args(["-q", "-p", "tbf-tools", "--bin", "tbf"]);
+    cmd::output(&mut command).context("building the tbf packager")?;
+    let tbf = ctx.target_dir.join("debug").join("tbf");
+    ensure!(tbf.exists(), "{} missing after the build", tbf.display());
+    Ok(tbf)
+}
+
+/// `make WERROR=1` in `apps/c/<name>`, output under the target directory;
+/// returns the TAB after checking it holds every target's TBF.
+fn build_example(ctx: &Context, tbf: &Path, name: &str) -> Result<PathBuf> {
+    let scratch = scratch(ctx)?;
+    let build_dir = scratch.join("apps").join(name);
+    let mut make = Command::new("make");
+    make.arg("-C")
+        .arg(ctx.workspace.join("apps/c").join(name))
+        .args(["-j2", "WERROR=1", "PACKAGER=tbf"])
+        .arg(format!("TBF={}", tbf.display()))
+        .arg(format!("BUILD_DIR={}", build_dir.display()))
+        .arg(format!(
+            "LIBTOCK_BUILD_DIR={}",
+            scratch.join("library").display()
+        ));
+    cmd::output(&mut make).with_context(|| {
+        format!("make in apps/c/{name} (run `cargo xtask setup` if a cross compiler is missing)")
+    })?;
+    let tab = build_dir.join(format!("{name}.tab"));
+    let listing = cmd::output(Command::new("tar").arg("-tf").arg(&tab))?;
+    let missing: Vec<&str> = TARGET_IMAGES
+        .iter()
+        .copied()
+        .filter(|image| !listing.lines().any(|line| line == *image))
+        .collect();
+    ensure!(
+        missing.is_empty(),
+        "{} lacks {}; it holds:\n{listing}",
+        tab.display(),
+        missing.join(", ")
+    );
+    Ok(tab)
+}
+
+/// Every example the fake kernel supports on every CPU, and the
+/// wrong-slot check.
+fn run_fake_kernel_checks(
+    ctx: &Context,
+    kernels: &fake_kernel::FakeKernels,
+    tabs: &[(&'static Example, PathBuf)],
+    record: &mut impl FnMut(&str, Result<()>),
+) {
+    for (example, tab) in tabs.iter().filter(|(example, _)| example.on_fake_kernel) {
+        for cpu in fake_kernel::Cpu::ALL {
+            let result =
+                fake_kernel::run(ctx, kernels, cpu, tab, cpu.image(), true).and_then(|output| {
+                    check_lines(example, &output).with_context(|| format!("console:\n{output}"))
+                });
+            record(
+                &format!("run {} on the fake kernel ({})", example.name, cpu.name()),
+                result,
+            );
+        }
+    }
+    if let Some((_, tab)) = tabs.first() {
+        let image = fake_kernel::SECOND_SLOT_IMAGE;
+        let result = fake_kernel::run(ctx, kernels, fake_kernel::Cpu::Rv32imac, tab, image, false)
+            .and_then(|output| {
+                ensure!(
+                    output.contains(fake_kernel::WRONG_SLOT_EXIT),
+                    "expected {:?}; console:\n{output}",
+                    fake_kernel::WRONG_SLOT_EXIT
+                );
+                Ok(())
+            });
+        record("an image in the wrong slot stops", result);
+    }
+}
+
+/// Checks finished output: no failure marker, each step's line in order.
+fn check_lines(example: &Example, output: &str) -> Result<()> {
+    if let Some(marker) = FAILURE_MARKERS.iter().find(|m| output.contains(**m)) {
+        bail!("{}: the output contains {marker:?}", example.name);
+    }
+    let mut cursor = 0;
+    for alternatives in example.expected {
+        let end = alternatives
+            .iter()
+            .filter_map(|expected| {
+                output[cursor..]
+                    .find(expected)
+                    .map(|at| at + expected.len())
+            })
+            .min()
+            .with_context(|| format!("{}: none of {alternatives:?} appeared", example.name))?;
+        cursor += end;
+    }
+    Ok(())
+}
+
+/// Reads a child's output into a shared buffer on a thread.
+fn capture(mut stream: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let writer = Arc::clone(&buffer);
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(count) = stream.read(&mut chunk) {
+            if count == 0 {
+                break;
+            }
+            match writer.lock() {
+                Ok(mut bytes) => bytes.extend_from_slice(&chunk[..count]),
+                Err(poisoned) => poisoned.into_inner().extend_from_slice(&chunk[..count]),
+            }
+        }
+    });
+    buffer
+}
+
+fn text_of(buffer: &Arc<Mutex<Vec<u8>>>) -> String {
+    let bytes = match buffer.lock() {
+        Ok(bytes) => bytes.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Stops the `cargo xtask qemu` child and everything it started (its own
+/// process group, QEMU included).
+fn stop(child: &mut Child) {
+    // The group may be gone already; either way the child is reaped below.
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Boots `tab` alone on a fresh flash file and waits for the example's
+/// expected lines in order.
+fn run_example(ctx: &Context, example: &Example, tab: &Path) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    let flash = scratch(ctx)?.join(format!("{}.flash", example.name));
+    if flash.exists() {
+        std::fs::remove_file(&flash).with_context(|| format!("removing {}", flash.display()))?;
+    }
+    let xtask = std::env::current_exe().context("finding the xtask binary")?;
+    let mut command = Command::new(xtask);
+    command
+        .args(["qemu", "--board", BOARD, "--flash"])
+        .arg(&flash)
+        .arg("--tab")
+        .arg(tab)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let line = cmd::describe(&command);
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("starting `{line}`"))?;
+    let stdout = capture(child.stdout.take().context("no stdout pipe")?);
+    let stderr = capture(child.stderr.take().context("no stderr pipe")?);
+    let verdict = wait_for_lines(example, &stdout, &mut child);
+    stop(&mut child);
+    verdict.with_context(|| {
+        format!(
+            "`{line}`\n--- console\n{}\n--- stderr\n{}",
+            text_of(&stdout),
+            text_of(&stderr)
+        )
+    })
+}
+
+/// Waits until every expected step has appeared in order (each within the
+/// timeout), failing at once on a failure marker or an early exit.
+fn wait_for_lines(
+    example: &Example,
+    stdout: &Arc<Mutex<Vec<u8>>>,
+    child: &mut Child,
+) -> Result<()> {
+    // The first boot may build the kernel: allow for that, not for a hang.
+    let timeout = Duration::from_secs(300);
+    let mut cursor = 0;
+    for alternatives in example.expected {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = text_of(stdout);
+            if let Some(marker) = FAILURE_MARKERS.iter().find(|m| text.contains(**m)) {
+                bail!("{}: the output contains {marker:?}", example.name);
+            }
+            let found = alternatives
+                .iter()
+                .filter_map(|expected| text[cursor..].find(expected).map(|at| at + expected.len()))
+                .min();
+            if let Some(end) = found {
+                cursor += end;
+                break;
+            }
+            if let Some(status) = child.try_wait().context("polling cargo xtask qemu")? {
+                bail!(
+                    "{}: `cargo xtask qemu` ended ({status}) before printing one of {alternatives:?}",
+                    example.name
+                );
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "{}: none of {alternatives:?} appeared within {timeout:?}",
+                example.name
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! `cargo xtask`: the one driver of builds, runs, tests and benchmarks.
+//!
+//! This library holds everything the `cargo xtask` binary runs, so area
+//! files (`areas/<area>.rs`) share one API: [`context::Context`] (paths,
+//! filter, a `cargo` command into the right target directory), [`cmd`]
+//! (running programs with useful errors), [`qemu`] (booting boards, serial
+//! expect/send, exit codes, flash files, instruction counts), [`tools`]
+//! (paths of cached upstream tools), [`bench::Figures`] and [`setup`].
+//!
+//! Guarantees: each command installs what it needs or fails saying what
+//! is missing, never silently skips; builds go to the workspace target
+//! directory (or `$CARGO_TARGET_DIR`); tools are cached under
+//! `~/.cache/tock-dev/`, never in the clone. Exit statuses: see [`exit`].
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+
+pub mod areas;
+pub mod bench;
+pub mod cmd;
+pub mod context;
+pub mod exit;
+pub mod filter;
+pub mod qemu;
+pub mod runner;
+pub mod setup;
+pub mod tools;
+
+/// The boards `cargo xtask qemu` can boot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Board {
+    /// RISC-V, `qemu-system-riscv32 -M virt`, apps in a persistent pflash file.
+    QemuRv32Virt,
+}
+
+impl Board {
+    /// The board's name as on the command line and in `boards/`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Board::QemuRv32Virt => "qemu-rv32-virt",
+        }
+    }
+}
+
+/// What `cargo xtask qemu` was asked to boot.
+#[derive(Debug)]
+pub struct BoardRun {
+    /// The board.
+    pub board: Board,
+    /// Its flash file, if given (the kernel area picks a default otherwise).
+    pub flash: Option<PathBuf>,
+    /// App bundles to install before booting, in order.
+    pub tabs: Vec<PathBuf>,
+}
