@@ -28,6 +28,16 @@ RUNTIME_SOURCES      := $(LIBTOCK_C_DIR)/runtime/crt0.c $(LIBTOCK_C_DIR)/runtime
 LIBRARY_HEADERS      := $(wildcard $(LIBTOCK_C_DIR)/libtock/*.h $(LIBTOCK_C_DIR)/libtock-sync/*.h \
                                    $(LIBTOCK_C_DIR)/runtime/*.h)
 
+# V=1 shows every command; by default one short line per step.
+V ?= 0
+ifeq ($(V),0)
+  Q := @
+  SAY = @printf '  %-8s %s\n'
+else
+  Q :=
+  SAY = @true
+endif
+
 .PHONY: all tab run clean
 all: $(TAB)
 tab: $(TAB)
@@ -41,23 +51,28 @@ CFLAGS_$(1) := $(COMMON_CFLAGS) $(ARCH_FLAGS_$(1))
 
 $$(LIB_DIR_$(1))/libtock/%.o: $(LIBTOCK_C_DIR)/libtock/%.c $(LIBRARY_HEADERS)
 	@mkdir -p $$(@D)
-	$$(CC_$(1)) $$(CFLAGS_$(1)) -c $$< -o $$@
+	$$(SAY) "CC $(1)" libtock/$$*.c
+	$$(Q)$$(CC_$(1)) $$(CFLAGS_$(1)) -c $$< -o $$@
 
 $$(LIB_DIR_$(1))/libtock-sync/%.o: $(LIBTOCK_C_DIR)/libtock-sync/%.c $(LIBRARY_HEADERS)
 	@mkdir -p $$(@D)
-	$$(CC_$(1)) $$(CFLAGS_$(1)) -c $$< -o $$@
+	$$(SAY) "CC $(1)" libtock-sync/$$*.c
+	$$(Q)$$(CC_$(1)) $$(CFLAGS_$(1)) -c $$< -o $$@
 
 $$(LIB_DIR_$(1))/runtime/%.o: $(LIBTOCK_C_DIR)/runtime/%.c $(LIBRARY_HEADERS)
 	@mkdir -p $$(@D)
-	$$(CC_$(1)) $$(CFLAGS_$(1)) -c $$< -o $$@
+	$$(SAY) "CC $(1)" runtime/$$*.c
+	$$(Q)$$(CC_$(1)) $$(CFLAGS_$(1)) -c $$< -o $$@
 
 $$(LIB_DIR_$(1))/libtock.a: $(patsubst $(LIBTOCK_C_DIR)/libtock/%.c,$$(LIB_DIR_$(1))/libtock/%.o,$(LIBTOCK_SOURCES))
 	@rm -f $$@
-	$$(AR_$(1)) rcs $$@ $$^
+	$$(SAY) "AR $(1)" libtock.a
+	$$(Q)$$(AR_$(1)) rcs $$@ $$^
 
 $$(LIB_DIR_$(1))/libtock-sync.a: $(patsubst $(LIBTOCK_C_DIR)/libtock-sync/%.c,$$(LIB_DIR_$(1))/libtock-sync/%.o,$(LIBTOCK_SYNC_SOURCES))
 	@rm -f $$@
-	$$(AR_$(1)) rcs $$@ $$^
+	$$(SAY) "AR $(1)" libtock-sync.a
+	$$(Q)$$(AR_$(1)) rcs $$@ $$^
 
 RUNTIME_OBJECTS_$(1) := $(patsubst $(LIBTOCK_C_DIR)/runtime/%.c,$$(LIB_DIR_$(1))/runtime/%.o,$(RUNTIME_SOURCES))
 LIBRARIES_$(1) := $$(LIB_DIR_$(1))/libtock-sync.a $$(LIB_DIR_$(1))/libtock.a
@@ -68,18 +83,20 @@ endef
 define TARGET_RULES
 $(2)/%.o: %.c $(LIBRARY_HEADERS)
 	@mkdir -p $$(@D)
-	$$(CC_$(3)) $$(CFLAGS_$(3)) $(APP_CFLAGS) -c $$< -o $$@
+	$$(SAY) "CC $(3)" $$<
+	$$(Q)$$(CC_$(3)) $$(CFLAGS_$(3)) $(APP_CFLAGS) -c $$< -o $$@
 
 # The layout: userland.ld linked for this target's flash and RAM addresses.
 $(2)/layout.ld:
 	@mkdir -p $$(@D)
-	printf 'TOCK_FLASH_ORIGIN = %s;\nTOCK_RAM_ORIGIN = %s;\nINCLUDE userland.ld\n' \
+	$$(Q)printf 'TOCK_FLASH_ORIGIN = %s;\nTOCK_RAM_ORIGIN = %s;\nINCLUDE userland.ld\n' \
 	  $(call target_flash,$(1)) $(call target_ram,$(1)) > $$@
 
 $(2)/$(call target_name,$(1)).elf: $(patsubst %.c,$(2)/%.o,$(SOURCES)) \
     $$(RUNTIME_OBJECTS_$(3)) $$(LIBRARIES_$(3)) $(2)/layout.ld \
     $(LIBTOCK_C_DIR)/runtime/userland.ld
-	$$(CC_$(3)) $(COMMON_LDFLAGS) $(ARCH_FLAGS_$(3)) $(LINK_FLAGS_$(3)) \
+	$$(SAY) LD $$(notdir $$@)
+	$$(Q)$$(CC_$(3)) $(COMMON_LDFLAGS) $(ARCH_FLAGS_$(3)) $(LINK_FLAGS_$(3)) \
 	  -L$(LIBTOCK_C_DIR)/runtime -T$(2)/layout.ld \
 	  -Wl,--defsym=STACK_SIZE=$(STACK_SIZE) -Wl,-Map=$$@.map -o $$@ \
 	  $$(filter %.o,$$^) $$(filter %.a,$$^) $(APP_LIBS)
@@ -91,7 +108,8 @@ $(foreach arch,$(TOCK_ARCHS),$(eval $(call LIBRARY_RULES,$(arch))))
 $(foreach target,$(TOCK_TARGETS),$(eval $(call TARGET_RULES,$(target),$(BUILD_DIR)/$(call target_name,$(target)),$(call target_arch,$(target)))))
 
 $(TAB): $(ELFS)
-	$(PACKAGER_COMMAND) $(PACKAGER_FLAGS) -o $@ $(ELFS)
+	$(SAY) PACK $(notdir $@)
+	$(Q)$(PACKAGER_COMMAND) $(PACKAGER_FLAGS) -o $@ $(ELFS)
 
 # Runs the TAB on qemu-rv32-virt with the console on this terminal.
 run: $(TAB)

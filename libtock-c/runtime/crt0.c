@@ -55,8 +55,9 @@ void _set_tls(void* tls);
 // The part of start-up written in C; runs on the final stack.
 __attribute__((noreturn, used)) void _tock_c_start(uint32_t app_start, uint32_t mem_start);
 
-// Flushes buffered stdout when main returns (defined by sys.c).
-void libtock_stdio_flush(void);
+// Flushes buffered stdout when main returns (defined by sys.c; weak, so a
+// libc-free app links without it).
+__attribute__((weak)) void libtock_stdio_flush(void);
 
 // The entry point the TBF header names (the kernel jumps here).
 void _start(void);
@@ -64,16 +65,20 @@ void _start(void);
 __attribute__((section(".start"), used, naked, noreturn))
 void _start(void) {
 #if defined(__riscv)
+  // The header is found PC-relatively (lla), not through a0: it is where
+  // this code runs, whichever of "app start" or "entry point" a kernel
+  // passes in a0. _tock_c_start then checks it against the linked address.
   __asm__ volatile (
-    "lw   t0, 36(a0)\n"        // stack_size
+    "lla  t3, _tock_crt0_header\n"
+    "lw   t0, 36(t3)\n"        // stack_size
     "addi t0, t0, 15\n"
     "add  t0, t0, a1\n"
     "andi t0, t0, -16\n"       // t0 = stack top, 16-byte aligned (RISC-V ABI)
-    "lw   t1, 24(a0)\n"        // bss_start
-    "lw   t2, 28(a0)\n"        // bss_size
+    "lw   t1, 24(t3)\n"        // bss_start
+    "lw   t2, 28(t3)\n"        // bss_size
     "add  t1, t1, t2\n"
     "add  t1, t1, a1\n"        // t1 = first break: end of .bss
-    "mv   s0, a0\n"            // keep app start, RAM start, stack top
+    "mv   s0, t3\n"            // keep app start, RAM start, stack top
     "mv   s1, a1\n"
     "mv   s2, t0\n"
     "bgt  t1, a3, 1f\n"        // break must grow: the stack is not ours yet
@@ -129,6 +134,12 @@ void _start(void) {
     "movs r1, r5\n"
     "svc  %[memop]\n"
     "mov  sp, r4\n"
+#if defined(TOCK_PIC)
+    // r9 is the PIC base: the GOT's address in RAM.
+    "ldr  r0, [r6, #4]\n"     // got_start
+    "adds r0, r0, r7\n"
+    "mov  r9, r0\n"
+#endif
     "movs r0, r6\n"
     "movs r1, r7\n"
     "bl   _tock_c_start\n"
@@ -187,12 +198,17 @@ void _tock_c_start(uint32_t app_start, uint32_t mem_start) {
   memset((void*)(mem_start + header->bss_start), 0, header->bss_size);
 #if defined(TOCK_PIC)
   apply_relocations(header, app_start, mem_start);
-#endif
+#else
+  // picolibc's _set_tls stores an absolute address: fixed-address builds
+  // only (position-independent apps cannot use Debian's picolibc).
   _set_tls((void*)(mem_start + ((uint32_t)__tls_base - (uint32_t)_sram_origin)));
+#endif
   main();
   // Upstream's convention: returning from main leaves the app running its
   // upcalls forever. Apps that want to stop call exit().
-  libtock_stdio_flush();
+  if (libtock_stdio_flush != NULL) {
+    libtock_stdio_flush();
+  }
   while (true) {
     yield();
   }

@@ -120,3 +120,64 @@ pub fn read_chain(transport: &mut dyn Transport, start: u32, limit: u64) -> Load
         end: address,
     })
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::transport::{MemoryFlash, Transport};
+    use tbf::{FooterCredential, HeaderBuilder, HeaderTlv, ProgramTlv};
+
+    /// A minimal app image with a SHA-256 credential.
+    pub(crate) fn app_image(name: &str, binary_length: usize) -> Vec<u8> {
+        let mut header = HeaderBuilder::new()
+            .enabled(true)
+            .tlv(HeaderTlv::Program(ProgramTlv::default()))
+            .tlv(HeaderTlv::PackageName(name.into()))
+            .build();
+        let header_size = u32::from(header.header_size().unwrap());
+        let binary_end = header_size + binary_length as u32;
+        header.program_mut().unwrap().binary_end_offset = binary_end;
+        header.total_size = binary_end + 40;
+        let mut image = header.to_bytes().unwrap();
+        image.extend(std::iter::repeat_n(0xA5, binary_length));
+        let footer = FooterCredential::sha256(&image);
+        image.extend_from_slice(&footer.to_bytes().unwrap());
+        image
+    }
+
+    #[test]
+    fn walks_apps_and_padding_and_stops_at_erased_flash() {
+        let mut flash = MemoryFlash::erased(0x1000, 0x4000);
+        let first = app_image("first", 100);
+        let padding = crate::image::padding_header(0x200);
+        let second = app_image("second", 300);
+        let mut address = 0x1000u32;
+        for image in [&first, &padding, &second] {
+            flash.write(address, image).unwrap();
+            address += tbf::parse_base(image).unwrap().total_size;
+        }
+        let chain = read_chain(&mut flash, 0x1000, 0x5000).unwrap();
+        let names: Vec<&str> = chain.apps().map(|app| app.name.as_str()).collect();
+        assert_eq!(names, ["first", "second"]);
+        assert_eq!(chain.images.len(), 3);
+        assert!(chain.images[1].is_padding);
+        assert_eq!(chain.end, address);
+    }
+
+    #[test]
+    fn a_corrupt_header_ends_the_chain_and_oversized_images_are_not_followed() {
+        let mut flash = MemoryFlash::erased(0, 0x1000);
+        let mut image = app_image("app", 64);
+        flash.write(0, &image).unwrap();
+        let size = image.len() as u32;
+        // Second image: checksum broken.
+        image[12] ^= 1;
+        flash.write(size, &image).unwrap();
+        let chain = read_chain(&mut flash, 0, 0x1000).unwrap();
+        assert_eq!(chain.images.len(), 1);
+        assert_eq!(chain.end, size);
+        // An image claiming more than the flash holds is not followed.
+        let chain = read_chain(&mut flash, 0, u64::from(size) - 1).unwrap();
+        assert!(chain.images.is_empty());
+    }
+}

@@ -105,8 +105,11 @@ pub fn load_app(path: &Path, arch: &str, board: &str, force: bool) -> LoaderResu
             candidates: vec![candidate],
         });
     }
-    let tab = tbf::tab::read_tab(bytes.as_slice())
-        .map_err(|e| input_error(format!("{e}; is this a TAB built by elf2tab or `tbf pack`?")))?;
+    let tab = tbf::tab::read_tab(bytes.as_slice()).map_err(|e| {
+        input_error(format!(
+            "{e}; is this a TAB built by elf2tab or `tbf pack`?"
+        ))
+    })?;
     let boards = tab.metadata.supported_boards();
     if !force && !boards.is_empty() && !boards.contains(&board) {
         return Err(input_error(format!(
@@ -203,8 +206,8 @@ pub fn adjust_for_address(candidate: &Candidate, address: u32) -> LoaderResult<V
         )));
     }
     let delta = (u64::from(fixed) - lands) as u32;
-    let parsed = tbf::parse(&candidate.bytes)
-        .map_err(|e| broken(format!("image does not parse: {e}")))?;
+    let parsed =
+        tbf::parse(&candidate.bytes).map_err(|e| broken(format!("image does not parse: {e}")))?;
     let mut header = tbf::TbfHeader::from_parsed(&parsed);
     if let Some(program) = header.program_mut() {
         program.protected_size += delta;
@@ -216,7 +219,12 @@ pub fn adjust_for_address(candidate: &Candidate, address: u32) -> LoaderResult<V
     let mut bytes = header
         .to_bytes()
         .map_err(|e| broken(format!("cannot rewrite the header: {e}")))?;
-    bytes.extend_from_slice(candidate.bytes.get(candidate.header_size as usize..).unwrap_or(&[]));
+    bytes.extend_from_slice(
+        candidate
+            .bytes
+            .get(candidate.header_size as usize..)
+            .unwrap_or(&[]),
+    );
     Ok(bytes)
 }
 

@@ -36,4 +36,4 @@ pub use error::{LoaderError, LoaderResult};
 pub use image::{load_app, NewApp};
 pub use operations::{Loader, Placement, Replace};
 pub use progress::{Progress, ProgressEvent};
-pub use transport::{FlashFile, SerialBootloader, SerialLink, Transport};
+pub use transport::{FlashFile, MemoryFlash, SerialBootloader, SerialLink, Transport};

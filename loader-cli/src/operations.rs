@@ -75,7 +75,11 @@ enum Entry<'n> {
 impl Loader<'_> {
     /// Read the chain.
     pub fn chain(&mut self) -> LoaderResult<Chain> {
-        read_chain(self.transport, self.board.app_address, self.board.flash_end())
+        read_chain(
+            self.transport,
+            self.board.app_address,
+            self.board.flash_end(),
+        )
     }
 
     fn note(&mut self, text: String) {
@@ -106,7 +110,9 @@ impl Loader<'_> {
         };
         let new_apps: Vec<&NewApp> = apps
             .iter()
-            .filter(|new| replace != Replace::Only || replaced.iter().any(|old| old.name == new.name))
+            .filter(|new| {
+                replace != Replace::Only || replaced.iter().any(|old| old.name == new.name)
+            })
             .collect();
         if new_apps.is_empty() {
             return Err(LoaderError::NothingToDo(
@@ -133,9 +139,15 @@ impl Loader<'_> {
                 self.relayout(&entries)
             }
             Placement::Append => {
-                let entries: Vec<Entry> = new_apps.iter().map(|new| Entry::New(new)).collect();
-                let plan = self.plan(&entries, chain.end)?;
-                let mut writes = plan.0;
+                let (mut writes, rest) = self.fill_holes(&chain, &new_apps);
+                let entries: Vec<Entry> = rest.iter().map(|new| Entry::New(new)).collect();
+                let end = if entries.is_empty() {
+                    None
+                } else {
+                    let (more, end) = self.plan(&entries, chain.end)?;
+                    writes.extend(more);
+                    Some(end)
+                };
                 for old in &replaced {
                     writes.push(Write {
                         address: old.address,
@@ -143,9 +155,65 @@ impl Loader<'_> {
                         phase: 4,
                     });
                 }
-                self.apply(writes, Some(plan.1), "install")
+                self.apply(writes, end, "install")
             }
         }
+    }
+
+    /// Put position-independent apps into padding images (holes left by
+    /// removed apps) where they fit: first fit, in order. The app's body and
+    /// a padding header for what is left of the hole land inside the old
+    /// padding's fill; the app's base header, written last, takes the hole
+    /// over in one 16-byte write. Returns those writes and the apps left.
+    fn fill_holes<'n>(
+        &mut self,
+        chain: &Chain,
+        apps: &[&'n NewApp],
+    ) -> (Vec<Write>, Vec<&'n NewApp>) {
+        let mut holes: Vec<(u32, u32)> = chain
+            .images
+            .iter()
+            .filter(|image| image.is_padding)
+            .map(|image| (image.address, image.total_size))
+            .collect();
+        let mut writes = Vec::new();
+        let mut rest = Vec::new();
+        for app in apps {
+            let candidate = &app.candidates[0];
+            let size = candidate.total_size;
+            let fits = |&(address, hole): &(u32, u32)| {
+                let aligned = !self.board.align_to_size || address.is_multiple_of(size);
+                let room = hole == size || hole >= size + tbf::BASE_HEADER_SIZE as u32;
+                aligned && room
+            };
+            let hole = holes.iter().position(fits);
+            let (Some(index), false) = (hole, app.is_fixed()) else {
+                rest.push(*app);
+                continue;
+            };
+            let (address, hole_size) = holes[index];
+            self.note(format!(
+                "{} at {address:#x} ({size} bytes, in freed space)",
+                app.name
+            ));
+            // Fill the whole slot: stale bytes of the removed app must not
+            // be read as this app's footers.
+            let mut bytes = candidate.bytes.clone();
+            bytes.resize(size as usize, 0xFF);
+            split_header(&mut writes, address, bytes);
+            if hole_size > size {
+                let remainder = hole_size - size;
+                writes.push(Write {
+                    address: address + size,
+                    bytes: padding_header(remainder),
+                    phase: 1,
+                });
+                holes[index] = (address + size, remainder);
+            } else {
+                holes.remove(index);
+            }
+        }
+        (writes, rest)
     }
 
     /// tockloader rounds new apps' sizes on Cortex-M (power of two).
@@ -241,7 +309,8 @@ impl Loader<'_> {
                         }
                         Entry::Installed(app) => {
                             self.note(format!("moving {} to {address:#x}", app.name));
-                            let mut bytes = self.transport.read(app.address, app.total_size as usize)?;
+                            let mut bytes =
+                                self.transport.read(app.address, app.total_size as usize)?;
                             bytes.splice(..app.header.len(), app.header.iter().copied());
                             bytes
                         }
@@ -258,7 +327,11 @@ impl Loader<'_> {
         let end = end.filter(|end| u64::from(*end) + 8 <= self.board.flash_end());
         // Phase 1 ascending; headers (3) descending; replaced apps (4) last.
         writes.sort_by_key(|w| {
-            let descending = if w.phase == 3 { u32::MAX - w.address } else { w.address };
+            let descending = if w.phase == 3 {
+                u32::MAX - w.address
+            } else {
+                w.address
+            };
             (w.phase, descending)
         });
         let total: u64 = writes.iter().map(|w| w.bytes.len() as u64).sum();
@@ -296,7 +369,11 @@ impl Loader<'_> {
             .collect();
         if found.is_empty() {
             return Err(LoaderError::NoSuchApp {
-                names: if names.is_empty() { "(any)".to_string() } else { names.join(", ") },
+                names: if names.is_empty() {
+                    "(any)".to_string()
+                } else {
+                    names.join(", ")
+                },
                 device: self.transport.describe(),
             });
         }
@@ -311,7 +388,10 @@ impl Loader<'_> {
         let mut removed = Vec::new();
         for app in found {
             if app.sticky && !force {
-                self.note(format!("not removing sticky app {}; pass --force", app.name));
+                self.note(format!(
+                    "not removing sticky app {}; pass --force",
+                    app.name
+                ));
                 continue;
             }
             writes.push(Write {
@@ -388,3 +468,6 @@ fn split_header(writes: &mut Vec<Write>, address: u32, mut bytes: Vec<u8>) {
         phase: 3,
     });
 }
+
+#[cfg(test)]
+mod tests;

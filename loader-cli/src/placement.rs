@@ -202,7 +202,11 @@ fn layout_fixed(apps: &[Placeable], board: &Board, start: u32) -> LoaderResult<L
     })
 }
 
-fn layout_position_independent(apps: &[Placeable], board: &Board, start: u32) -> LoaderResult<Layout> {
+fn layout_position_independent(
+    apps: &[Placeable],
+    board: &Board,
+    start: u32,
+) -> LoaderResult<Layout> {
     let mut order: Vec<usize> = (0..apps.len()).collect();
     if board.order == AppOrder::SizeDescending {
         // Stable, like Python's sort(reverse=True).
@@ -212,7 +216,7 @@ fn layout_position_independent(apps: &[Placeable], board: &Board, start: u32) ->
     let mut address = start;
     for index in order {
         let size = apps[index].builds[0].total_size;
-        if board.align_to_size && size > 0 && address % size != 0 {
+        if board.align_to_size && size > 0 && !address.is_multiple_of(size) {
             let aligned = (address / size + 1) * size;
             slots.push(Slot::Padding {
                 address,

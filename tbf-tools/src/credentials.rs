@@ -189,3 +189,31 @@ pub fn load_rsa4096_private(path: &Path) -> Result<rsa::RsaPrivateKey, KeyError>
     }
     Ok(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_reserved_space_is_split_into_valid_footers() {
+        for length in [0, 8, 12, 65_536, 65_540, 65_544, 200_000] {
+            let mut out = Vec::new();
+            append_reserved(length, &mut out).unwrap();
+            assert_eq!(out.len(), length);
+            let mut offset = 0;
+            while offset < out.len() {
+                let tlv_length = u16::from_le_bytes([out[offset + 2], out[offset + 3]]) as usize;
+                assert_eq!(&out[offset..offset + 2], &128u16.to_le_bytes());
+                assert!(
+                    tlv_length >= 4,
+                    "{length}: a reserved footer needs its format word"
+                );
+                offset += 4 + tlv_length.next_multiple_of(4);
+            }
+            assert_eq!(
+                offset, length,
+                "{length}: footers must tile the space exactly"
+            );
+        }
+    }
+}

@@ -252,3 +252,34 @@ fn wholly_within(start: u64, size: u64, base: u64, length: u64) -> bool {
     offset.checked_add(size).is_some_and(|end| end <= length)
         && length.checked_sub(1).is_some_and(|last| offset <= last)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_must_lie_wholly_inside_and_not_start_at_the_end() {
+        assert!(wholly_within(0x100, 0x10, 0x100, 0x10));
+        assert!(!wholly_within(0x100, 0x11, 0x100, 0x10));
+        assert!(!wholly_within(0xff, 1, 0x100, 0x10));
+        assert!(
+            !wholly_within(0x110, 0, 0x100, 0x10),
+            "empty section at the very end"
+        );
+        assert!(!wholly_within(0, 0, 0, 0), "empty segment");
+    }
+
+    #[test]
+    fn garbage_is_a_parse_error_not_a_panic() {
+        for bytes in [
+            &b""[..],
+            b"\x7fELF",
+            b"\x7fELF\x01\x01\x01\0\0\0\0\0\0\0\0\0",
+        ] {
+            assert!(matches!(
+                ElfApp::parse(bytes.to_vec()),
+                Err(ElfError::Parse(_))
+            ));
+        }
+    }
+}

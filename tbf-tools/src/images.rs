@@ -1,10 +1,10 @@
 //! Loading what `sign`, `verify` and `inspect` work on: one TBF file, or a
-//! TAB whose `.tbf` members are each an image. Writing a TAB back keeps its
-//! members, their order and their tar headers; only the TBF bytes change.
+//! TAB (read and written by the `tbf` crate) whose `.tbf` members are each
+//! an image.
 
-use std::io::Read;
 use std::path::Path;
 
+use tbf::tab::{read_tab, write_tab, TabError, TabMember};
 use thiserror::Error;
 
 /// Why a file cannot be used as a TBF or TAB.
@@ -15,12 +15,11 @@ pub enum ImageError {
         path: String,
         reason: std::io::Error,
     },
-    #[error("{path}: not a valid TAB archive: {reason}")]
+    /// A `.tbf` member of the TAB is malformed (a verdict, not a usage error).
+    #[error("{path}: {reason}")]
+    MalformedMember { path: String, reason: String },
+    #[error("{path}: {reason}; a TAB holds metadata.toml and <architecture>.tbf images")]
     BadTab { path: String, reason: String },
-    #[error("{path}: TAB member `{member}` is neither metadata.toml nor a .tbf image; a TAB holds only those")]
-    WrongMember { path: String, member: String },
-    #[error("{path}: the TAB holds no .tbf image")]
-    EmptyTab { path: String },
 }
 
 /// One image: its name (the file name, or the TAB member name) and bytes.
@@ -36,7 +35,6 @@ pub struct LoadedFile {
     /// The TAB's `metadata.toml` text; `None` for a bare TBF.
     pub tab_metadata: Option<String>,
     pub images: Vec<Image>,
-    raw: Vec<u8>,
 }
 
 /// Whether `bytes` look like a tar archive (the ustar magic at 257).
@@ -58,72 +56,50 @@ pub fn load(path: &Path) -> Result<LoadedFile, ImageError> {
             .unwrap_or_default();
         return Ok(LoadedFile {
             tab_metadata: None,
-            images: vec![Image {
-                name,
-                bytes: raw.clone(),
-            }],
-            raw,
+            images: vec![Image { name, bytes: raw }],
         });
     }
-    let bad = |reason: String| ImageError::BadTab {
-        path: display.clone(),
-        reason,
-    };
-    let mut metadata = None;
-    let mut images = Vec::new();
-    let mut archive = tar::Archive::new(raw.as_slice());
-    for entry in archive.entries().map_err(|e| bad(e.to_string()))? {
-        let mut entry = entry.map_err(|e| bad(e.to_string()))?;
-        let name = entry
-            .path()
-            .map_err(|e| bad(e.to_string()))?
-            .to_string_lossy()
-            .into_owned();
-        let mut bytes = Vec::new();
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| bad(format!("member {name}: {e}")))?;
-        if name == "metadata.toml" {
-            metadata = Some(String::from_utf8_lossy(&bytes).into_owned());
-        } else if name.ends_with(".tbf") && !name.contains('/') {
-            images.push(Image { name, bytes });
-        } else {
-            return Err(ImageError::WrongMember {
-                path: display,
-                member: name,
-            });
-        }
-    }
-    if images.is_empty() {
-        return Err(ImageError::EmptyTab { path: display });
-    }
+    // The messages are flattened to text: the TAB error's own source would
+    // otherwise be printed twice in the one-line error.
+    let tab = read_tab(raw.as_slice()).map_err(|error| match error {
+        TabError::BadTbf { .. } => ImageError::MalformedMember {
+            path: display.clone(),
+            reason: error.to_string(),
+        },
+        other => ImageError::BadTab {
+            path: display.clone(),
+            reason: other.to_string(),
+        },
+    })?;
     Ok(LoadedFile {
-        tab_metadata: Some(metadata.unwrap_or_default()),
-        images,
-        raw,
+        tab_metadata: Some(tab.metadata_text),
+        images: tab
+            .members
+            .into_iter()
+            .map(|member| Image {
+                name: member.name,
+                bytes: member.bytes,
+            })
+            .collect(),
     })
 }
 
 impl LoadedFile {
-    /// The file's bytes with each image replaced by `images` (same order).
+    /// The file's bytes with its images replaced by `images`: the image
+    /// itself for a TBF, the TAB rewritten with the same metadata otherwise.
     pub fn rebuild(&self, images: &[Image]) -> std::io::Result<Vec<u8>> {
-        if self.tab_metadata.is_none() {
-            return Ok(images.first().map(|i| i.bytes.clone()).unwrap_or_default());
-        }
-        let mut builder = tar::Builder::new(Vec::new());
-        let mut archive = tar::Archive::new(self.raw.as_slice());
-        for entry in archive.entries()? {
-            let mut entry = entry?;
-            let name = entry.path()?.to_string_lossy().into_owned();
-            let mut bytes = Vec::new();
-            entry.read_to_end(&mut bytes)?;
-            if let Some(image) = images.iter().find(|image| image.name == name) {
-                bytes.clone_from(&image.bytes);
+        match &self.tab_metadata {
+            None => Ok(images.first().map(|i| i.bytes.clone()).unwrap_or_default()),
+            Some(metadata) => {
+                let members: Vec<TabMember> = images
+                    .iter()
+                    .map(|image| TabMember {
+                        name: image.name.clone(),
+                        bytes: image.bytes.clone(),
+                    })
+                    .collect();
+                write_tab(Vec::new(), metadata, &members)
             }
-            let mut header = entry.header().clone();
-            header.set_size(bytes.len() as u64);
-            builder.append_data(&mut header, &name, bytes.as_slice())?;
         }
-        builder.into_inner()
     }
 }

@@ -16,5 +16,4 @@ pub mod header_layout;
 pub mod images;
 pub mod output;
 pub mod package;
-pub mod tab_writer;
 pub mod verification;

@@ -18,8 +18,11 @@ use crate::header_layout::{merge_permissions, HeaderError, HeaderFields, Storage
 const PIC_FLASH_ADDRESS: u64 = 0x8000_0000;
 /// Stack size when neither `--stack` nor a `.stack` section says.
 const DEFAULT_STACK_SIZE: u32 = 2048;
-/// Footers larger than this are padding a 4 KiB page: elf2tab's limit too.
+/// Gaps this large between segments get a warning (elf2tab's threshold).
 const LARGE_PADDING_WARNING: u64 = 4096;
+/// No app flash is this large; a bigger image means broken load addresses
+/// (and allocating it could exhaust memory).
+const LARGEST_IMAGE: usize = 64 << 20;
 
 /// What the packager was asked for, beyond the ELF itself.
 #[derive(Clone, Default)]
@@ -59,7 +62,7 @@ pub enum PackError {
         "the entry point {0:#x} lies in two loadable segments (pass --disable to package anyway)"
     )]
     DuplicateEntry(u64),
-    #[error("the app needs more than 4 GiB ({what})")]
+    #[error("the app is too large ({what})")]
     TooLarge { what: &'static str },
 }
 
@@ -236,6 +239,11 @@ fn protected_region_size(
     } else {
         header_size
     };
+    if size as usize > LARGEST_IMAGE {
+        return Err(PackError::TooLarge {
+            what: "protected region over 64 MiB",
+        });
+    }
     if size < header_size {
         return Err(PackError::ProtectedRegionTooSmall {
             requested: size,
@@ -252,6 +260,58 @@ struct Binary {
     relocations: Vec<u8>,
     init_fn_offset: u32,
     writeable_flash_regions: Vec<(u32, u32)>,
+}
+
+/// The segment without any part before the flash origin (where a linker
+/// may start it); `None` if it lies wholly before flash.
+fn clip_to_flash(
+    segment: &elf::segment::ProgramHeader,
+    flash: Option<u32>,
+) -> Option<elf::segment::ProgramHeader> {
+    let mut segment = *segment;
+    if let Some(flash) = flash.map(u64::from) {
+        if segment.p_paddr + segment.p_filesz < flash {
+            return None;
+        }
+        if segment.p_paddr < flash {
+            let cut = flash - segment.p_paddr;
+            segment.p_offset += cut;
+            segment.p_paddr += cut;
+            segment.p_vaddr += cut;
+            segment.p_filesz -= cut;
+            segment.p_memsz = segment.p_memsz.saturating_sub(cut);
+        }
+    }
+    Some(segment)
+}
+
+/// Fills the gap between the previous segment's end and this one's start.
+fn pad_gap(
+    bytes: &mut Vec<u8>,
+    start: u64,
+    previous_end: u64,
+    warnings: &mut Vec<String>,
+) -> Result<(), PackError> {
+    match start.checked_sub(previous_end) {
+        Some(0) => {}
+        Some(gap) => {
+            if gap >= LARGE_PADDING_WARNING {
+                warnings.push(format!("inserting {gap} bytes of padding between segments"));
+            }
+            let size = usize::try_from(gap)
+                .ok()
+                .and_then(|gap| bytes.len().checked_add(gap))
+                .filter(|&size| size <= LARGEST_IMAGE)
+                .ok_or(PackError::TooLarge {
+                    what: "padding between segments: over 64 MiB, are the segments' load addresses right?",
+                })?;
+            bytes.resize(size, 0);
+        }
+        None => {
+            warnings.push("segments are not in load address order; no padding inserted".to_string())
+        }
+    }
+    Ok(())
 }
 
 fn assemble_binary(
@@ -271,37 +331,11 @@ fn assemble_binary(
     let mut entry_found = false;
     let mut last_end: Option<u64> = None;
     for original in app.loadable_segments() {
-        let mut segment = *original;
-        if let Some(flash) = place.flash.map(u64::from) {
-            if segment.p_paddr + segment.p_filesz < flash {
-                continue;
-            }
-            // The linker may start a segment before flash: drop that part.
-            if segment.p_paddr < flash {
-                let cut = flash - segment.p_paddr;
-                segment.p_offset += cut;
-                segment.p_paddr += cut;
-                segment.p_vaddr += cut;
-                segment.p_filesz -= cut;
-                segment.p_memsz = segment.p_memsz.saturating_sub(cut);
-            }
-        }
+        let Some(segment) = clip_to_flash(original, place.flash) else {
+            continue;
+        };
         if let Some(end) = last_end {
-            match segment.p_paddr.checked_sub(end) {
-                Some(gap) if gap > 0 => {
-                    if gap >= LARGE_PADDING_WARNING {
-                        warnings.push(format!("inserting {gap} bytes of padding between segments"));
-                    }
-                    let gap = usize::try_from(gap).map_err(|_| PackError::TooLarge {
-                        what: "padding between segments",
-                    })?;
-                    binary.bytes.resize(binary.bytes.len() + gap, 0);
-                }
-                Some(_) => {}
-                None => warnings.push(
-                    "segments are not in load address order; no padding inserted".to_string(),
-                ),
-            }
+            pad_gap(&mut binary.bytes, segment.p_paddr, end, warnings)?;
         }
         let index = header_size + binary.bytes.len();
         if options.verbose {
@@ -454,6 +488,11 @@ pub fn pack(app: &ElfApp, options: &PackOptions) -> Result<Packaged, PackError> 
         credentials_len,
     );
     let total = binary_end + credentials_len + reserved + post_pad;
+    if total > LARGEST_IMAGE {
+        return Err(PackError::TooLarge {
+            what: "over 64 MiB with its footer",
+        });
+    }
     fields.binary_end_offset = to_u32(binary_end as u64, "binary size")?;
     fields.total_size = to_u32(total as u64, "total size")?;
     let mut bytes = fields.encode()?;
@@ -474,4 +513,32 @@ pub fn pack(app: &ElfApp, options: &PackOptions) -> Result<Packaged, PackError> 
         println!("TBF: header {header_size} bytes, protected region {protected} bytes, binary ends at {binary_end}, total {total} bytes");
     }
     Ok(Packaged { bytes, warnings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arm_images_pad_to_a_power_of_two_of_at_least_512() {
+        assert_eq!(trailing_padding(Architecture::Arm, 100), 412);
+        assert_eq!(trailing_padding(Architecture::Arm, 513), 511);
+        // Already a power of two: left alone, even below 512 (as elf2tab).
+        assert_eq!(trailing_padding(Architecture::Arm, 256), 0);
+        assert_eq!(trailing_padding(Architecture::RiscV, 258), 2);
+        assert_eq!(trailing_padding(Architecture::X86, 4097), 4095);
+    }
+
+    #[test]
+    fn short_padding_is_zeros_and_long_padding_is_reserved_space() {
+        // 2 bytes to a multiple of 4: too small for a credential TLV.
+        assert_eq!(footer_sizes(Architecture::RiscV, 258, 0, 0), (0, 2));
+        // ARM: 412 bytes of padding become reserved footer space.
+        assert_eq!(footer_sizes(Architecture::Arm, 100, 0, 0), (412, 0));
+        // A minimum footer is at least 8 bytes and a multiple of 4.
+        assert_eq!(footer_sizes(Architecture::RiscV, 100, 3, 0), (8, 0));
+        assert_eq!(footer_sizes(Architecture::RiscV, 140, 50, 40), (12, 0));
+        // Credentials already larger than the minimum: nothing reserved.
+        assert_eq!(footer_sizes(Architecture::RiscV, 140, 20, 40), (0, 0));
+    }
 }

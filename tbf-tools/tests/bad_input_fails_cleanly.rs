@@ -209,3 +209,18 @@ fn a_failing_input_among_several_writes_no_output() {
     assert_clean_failure(&output, "bad.elf");
     assert!(outputs(&dir).is_empty(), "left {:?}", outputs(&dir));
 }
+
+#[test]
+fn absurd_sizes_are_errors_not_crashes() {
+    let dir = dir_with_elf("absurd-sizes", &good_elf());
+    for flag in [
+        "--minimum-footer-size",
+        "--protected-region-size",
+        "--stack",
+        "--app-heap",
+    ] {
+        let output = run_tbf(&dir, &["pack", "elf.elf", flag, "4294967295"]);
+        assert_clean_failure(&output, "too large");
+        assert!(outputs(&dir).is_empty(), "{flag} left {:?}", outputs(&dir));
+    }
+}

@@ -71,6 +71,22 @@ impl Context {
         Ok(command)
     }
 
+    /// A command running this `cargo xtask` binary again, e.g. for `qemu`
+    /// in a child process. Should the binary be rebuilt while it runs (a
+    /// test edits and rebuilds xtask), Linux renames the running one to
+    /// `... (deleted)`, which cannot be started; the rebuilt binary at the
+    /// original path is used then.
+    pub fn xtask_command(&self) -> Result<Command> {
+        let running = std::env::current_exe().context("finding the xtask binary")?;
+        let path = running
+            .to_str()
+            .and_then(|text| text.strip_suffix(" (deleted)"))
+            .map_or(running.clone(), PathBuf::from);
+        let mut command = Command::new(path);
+        command.env("CARGO_TARGET_DIR", &self.target_dir);
+        Ok(command)
+    }
+
     /// Where cargo puts the artifact `name` built for `target` with
     /// `profile` (`debug` or `release`).
     pub fn artifact(&self, target: &str, profile: &str, name: &str) -> PathBuf {

@@ -11,6 +11,11 @@
 //! is missing, never silently skips; builds go to the workspace target
 //! directory (or `$CARGO_TARGET_DIR`); tools are cached under
 //! `~/.cache/tock-dev/`, never in the clone. Exit statuses: see [`exit`].
+//!
+//! Must never: depend on a crate of the workspace (a crate that does not
+//! compile would take the driver down with it, and with it the tests that
+//! say what is wrong); write into the clone outside the target directory;
+//! report a test as passed when the tool it needs is missing.
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;

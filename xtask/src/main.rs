@@ -8,16 +8,37 @@
 //! The command line only: everything it runs lives in the `xtask` library.
 #![forbid(unsafe_code)]
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use xtask::context::Context;
 use xtask::{areas, exit, runner, setup, Board, BoardRun};
 
-/// The main job of `cargo xtask run`. One line to switch once the board
-/// boots the example apps: `areas::kernel::run_demo`.
-const MAIN_JOB: areas::TestsFn = areas::packager::demo;
+/// The main job of `cargo xtask run`, step by step: each area's part of
+/// the story, from app source to apps running on the emulated board.
+const MAIN_JOB: &[(&str, areas::TestsFn)] = &[
+    (
+        "build, package, sign and verify an app",
+        areas::packager::demo,
+    ),
+    (
+        "boot qemu-rv32-virt with example apps",
+        areas::kernel::run_demo,
+    ),
+];
+
+fn run_main_job(context: &Context) -> Result<()> {
+    for (index, (what, step)) in MAIN_JOB.iter().enumerate() {
+        println!(
+            "\n==== run step {} of {}: {what}",
+            index + 1,
+            MAIN_JOB.len()
+        );
+        step(context).with_context(|| format!("run step {}: {what}", index + 1))?;
+    }
+    Ok(())
+}
 
 #[derive(Parser)]
 #[command(
@@ -76,7 +97,7 @@ fn execute(command: Command) -> Result<u8> {
     setup::ensure_all()?;
     let passed = match command {
         Command::Setup => true,
-        Command::Run => MAIN_JOB(&context).map(|()| true)?,
+        Command::Run => run_main_job(&context).map(|()| true)?,
         Command::Test { filter, .. } => runner::test(&context, filter.as_deref())?,
         Command::Bench { filter } => runner::bench(&context, filter.as_deref())?,
         Command::Qemu { board, flash, tabs } => {

@@ -170,7 +170,11 @@ fn install_tockloader() -> Result<()> {
     let venv = tockloader_venv()?;
     // Debian's python3 is the one `python3-venv` (installed by setup) serves.
     let debian_python = Path::new("/usr/bin/python3");
-    let python = if debian_python.is_file() { debian_python } else { Path::new("python3") };
+    let python = if debian_python.is_file() {
+        debian_python
+    } else {
+        Path::new("python3")
+    };
     cmd::run(Command::new(python).args(["-m", "venv"]).arg(&venv))
         .context("creating tockloader's Python venv (Debian: apt-get install python3-venv)")?;
     cmd::run(

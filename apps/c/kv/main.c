@@ -19,7 +19,8 @@ static void check(const char* step, returncode_t ret) {
 int main(void) {
   if (!libtock_kv_exists()) {
     printf("kv: no kv (%s)\n", tock_strrcode(RETURNCODE_ENODEVICE));
-    exit(1);
+    // A missing driver is reported, not a failure of this app.
+    exit(0);
   }
   uint8_t value[16] = "count=1";
   check("set", libtocksync_kv_set(key, sizeof(key) - 1, value, 7));

@@ -14,7 +14,8 @@ int main(void) {
   returncode_t ret = libtocksync_rng_get_random_bytes(first, sizeof(first), &filled);
   if (ret != RETURNCODE_SUCCESS) {
     printf("rng: no rng (%s)\n", tock_strrcode(ret));
-    exit(1);
+    // A missing driver is reported, not a failure of this app.
+    exit(ret == RETURNCODE_ENODEVICE ? 0 : 1);
   }
   uint32_t filled_again = 0;
   ret = libtocksync_rng_get_random_bytes(second, sizeof(second), &filled_again);

@@ -20,11 +20,12 @@ static const uint8_t hmac_rfc4231_case2[32] = {
 
 static uint8_t digest[32];
 
-// Prints the verdict for one algorithm; returns 1 on failure.
+// Prints the verdict for one algorithm; returns 1 on failure. A missing
+// driver is reported, not a failure.
 static int report(const char* name, returncode_t ret, const uint8_t* expected) {
   if (ret == RETURNCODE_ENODEVICE) {
     printf("%s: no driver (%s)\n", name, tock_strrcode(ret));
-    return 1;
+    return 0;
   }
   if (ret != RETURNCODE_SUCCESS || memcmp(digest, expected, sizeof(digest)) != 0) {
     printf("%s: FAIL (%s)\n", name, tock_strrcode(ret));

@@ -8,14 +8,18 @@
 // command, read-write / read-only / userspace-readable allow, memop
 // (success and failure), exit; return variants Success, SuccessU32,
 // SuccessU32U32, Failure and FailureU32U32 as the standard drivers produce
-// them; missing drivers; malloc over the break. Restart is not exercised
+// them; missing drivers; malloc over the break; the process-info driver
+// finding this process by name (or answering ENODEVICE where absent). Restart is not exercised
 // here (it would rerun this app); the variants no standard driver returns
 // are covered by the host test of libtock's decoders.
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include <libtock/alarm.h>
 #include <libtock/console.h>
+#include <libtock/process_info.h>
 #include <libtock/tock.h>
 
 // No driver has this number (upstream and ours).
@@ -165,6 +169,30 @@ static void check_yield(void) {
   tock_unsubscribe(DRIVER_NUM_ALARM, 0);
 }
 
+// Finds this process among the kernel's by name, through process info.
+static void check_process_info(void) {
+  uint32_t count = 0;
+  returncode_t ret = libtock_process_info_count(&count);
+  if (ret == RETURNCODE_ENODEVICE) {
+    expect("process-info-missing-driver", !libtock_process_info_exists(), "exists yet ENODEVICE");
+    return;
+  }
+  uint32_t ids[8];
+  uint32_t listed = 0;
+  ret = libtock_process_info_ids(ids, 8, &listed);
+  bool found = false;
+  for (uint32_t i = 0; ret == RETURNCODE_SUCCESS && i < listed && i < 8 && !found; i++) {
+    char name[32];
+    libtock_process_info_stats_t stats;
+    found = libtock_process_info_name(ids[i], name, sizeof(name)) == RETURNCODE_SUCCESS &&
+            strcmp(name, "syscall_conformance") == 0 &&
+            libtock_process_info_stats(ids[i], &stats) == RETURNCODE_SUCCESS &&
+            stats.state == 0 && stats.syscalls > 0;
+  }
+  expect("process-info", count >= 1 && listed == count && found,
+         "this process not found running by name");
+}
+
 int main(void) {
   printf("conformance: start\n");
   check_command();
@@ -172,6 +200,7 @@ int main(void) {
   check_allow();
   check_memop();
   check_yield();
+  check_process_info();
   printf("conformance: result passed=%d failed=%d\n", passed, failed);
   // The exit class: terminate with the number of failures.
   exit(failed);

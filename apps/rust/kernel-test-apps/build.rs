@@ -24,6 +24,12 @@ const APPS: &[&str] = &[
     "bench_yield",
     "bench_switch_a",
     "bench_switch_b",
+    "flash_check",
+    "fault_stack_overflow",
+    "ipc_service",
+    "ipc_client",
+    "button_press",
+    "register_keeper",
     "finisher",
 ];
 

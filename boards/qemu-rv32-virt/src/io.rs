@@ -26,14 +26,20 @@ unsafe impl MainLoopCapability for BoardCapability {}
 unsafe impl MemoryAllocationCapability for BoardCapability {}
 
 /// Puts `$value` of type `$type` in a static of its own and returns a
-/// `&'static mut` to it.
+/// `&'static mut` to it. Each expansion is one static: running the same
+/// expansion twice would alias it, so that panics at boot.
 #[macro_export]
 macro_rules! static_init {
     ($type:ty, $value:expr) => {{
         let value: $type = $value;
+        static USED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
         static mut SLOT: core::mem::MaybeUninit<$type> = core::mem::MaybeUninit::uninit();
-        // SAFETY: `main` runs once and never returns, so each expansion's
-        // SLOT is written and borrowed exactly once.
+        assert!(
+            !USED.swap(true, core::sync::atomic::Ordering::Relaxed),
+            "static_init! site used twice"
+        );
+        // SAFETY: the flag above lets each expansion's SLOT be written and
+        // borrowed only once.
         unsafe { (*core::ptr::addr_of_mut!(SLOT)).write(value) }
     }};
 }
@@ -42,8 +48,12 @@ macro_rules! static_init {
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     // SAFETY: the UART and test device are at virt's addresses; the kernel
     // will never run again, so sharing the UART with its driver is harmless.
-    let (uart, test_device) =
-        unsafe { (Uart::new(addresses::UART0), TestDevice::new(addresses::TEST_DEVICE)) };
+    let (uart, test_device) = unsafe {
+        (
+            Uart::new(addresses::UART0),
+            TestDevice::new(addresses::TEST_DEVICE),
+        )
+    };
     uart.write_text("\r\n[kernel] PANIC: ");
     let _ = write!(DebugWriter(&uart), "{}\r\n", info);
     test_device.exit(ExitStatus::Fail(PANIC_EXIT_STATUS))

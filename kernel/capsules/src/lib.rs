@@ -17,12 +17,14 @@
 pub mod alarm;
 pub mod button;
 pub mod console;
+pub mod ipc;
 pub mod led;
 pub mod low_level_debug;
 pub mod process_console;
 pub mod process_info;
 pub mod rng;
 pub mod uart_mux;
+pub mod virtual_alarm;
 
 #[cfg(test)]
 mod test_support;

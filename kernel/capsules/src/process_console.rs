@@ -265,14 +265,6 @@ impl<'a> ProcessConsole<'a> {
             layout.kernel_break,
             layout.ram.end()
         ));
-        if let Some(fault) = process.last_fault() {
-            self.print(format_args!(
-                " Last fault: {} at {:#010x}, pc {:#010x}\r\n",
-                fault.cause.description(),
-                fault.address,
-                fault.pc
-            ));
-        }
     }
 }
 

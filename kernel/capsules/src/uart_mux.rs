@@ -60,6 +60,12 @@ impl<'a> UartMux<'a> {
     }
 
     fn add(&self, device: &'a VirtualUart<'a>) {
+        let duplicate = (0..self.count.get())
+            .any(|index| self.device(index).is_some_and(|d| core::ptr::eq(d, device)));
+        assert!(
+            !duplicate,
+            "a VirtualUart was attached twice (is one static used for two devices?)"
+        );
         let index = self.count.get();
         assert!(
             index < MAX_VIRTUAL_UARTS,

@@ -2,7 +2,7 @@
 //! top of that process's RAM (the grant region, growing down towards the
 //! app break and never crossing it).
 //!
-//! One allocation, at an address chosen by [`MemoryLayout::allocate_grant`]:
+//! One allocation, at an address chosen by [`crate::memory::MemoryLayout::allocate_grant`]:
 //!
 //! ```text
 //!  allocation start (aligned)
@@ -31,7 +31,7 @@ use kernel_abi::ErrorCode;
 use crate::kernel::Kernel;
 use crate::process::{Process, ProcessId};
 use crate::process_buffer::{ReadOnlyBuffer, ReadWriteBuffer};
-use crate::upcall::{QueuedUpcall, UpcallId};
+use crate::upcall::QueuedUpcall;
 
 /// Why a grant could not be entered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,9 +194,9 @@ impl<T: Default, const UPCALLS: usize, const READ_ONLY: usize, const READ_WRITE:
         if process.entered_grants.get() & bit != 0 {
             return Err(GrantError::AlreadyEntered);
         }
-        let base = match process.grant_pointers[self.index].get() {
-            0 => self.allocate(process)?,
-            base => base,
+        let base = match process.grant_base(self.index) {
+            Some(base) => base,
+            None => self.allocate(process)?,
         };
         process
             .entered_grants
@@ -205,6 +205,7 @@ impl<T: Default, const UPCALLS: usize, const READ_ONLY: usize, const READ_WRITE:
             process,
             process_id,
             base,
+            index: self.index as u8,
             marker: PhantomData,
         };
         // SAFETY: `base + DATA_OFFSET` holds an initialised, aligned `T`
@@ -231,7 +232,7 @@ impl<T: Default, const UPCALLS: usize, const READ_ONLY: usize, const READ_WRITE:
             let allocated = self
                 .kernel
                 .process(process_id)
-                .is_some_and(|process| process.grant_pointers[self.index].get() != 0);
+                .is_some_and(|process| process.grant_base(self.index).is_some());
             if allocated {
                 let _ = self.enter(process_id, |data, kernel_data| {
                     operation(process_id, data, kernel_data)
@@ -245,6 +246,9 @@ impl<T: Default, const UPCALLS: usize, const READ_ONLY: usize, const READ_WRITE:
         let base = layout
             .allocate_grant(Self::SIZE, Self::ALIGN)
             .ok_or(GrantError::OutOfMemory)?;
+        if layout.ram.end() - base > u16::MAX as usize {
+            return Err(GrantError::OutOfMemory);
+        }
         process.layout.set(layout);
         let header = GrantHeader {
             driver: self.driver,
@@ -271,7 +275,7 @@ impl<T: Default, const UPCALLS: usize, const READ_ONLY: usize, const READ_WRITE:
             }
             ((base + Self::DATA_OFFSET) as *mut T).write(T::default());
         }
-        process.grant_pointers[self.index].set(base);
+        process.set_grant_base(self.index, base);
         Ok(base)
     }
 }
@@ -282,6 +286,7 @@ pub struct GrantKernelData<'a> {
     process: &'a Process,
     process_id: ProcessId,
     base: usize,
+    index: u8,
     marker: PhantomData<&'a ()>,
 }
 
@@ -306,16 +311,15 @@ impl<'a> GrantKernelData<'a> {
         arguments: (u32, u32, u32),
     ) -> Result<(), UpcallError> {
         let header = self.header();
-        let slot = read_upcall_slot(self.base, &header, subscribe)
-            .ok_or(UpcallError::InvalidSubscribeNumber)?;
+        if subscribe >= header.upcall_count as usize {
+            return Err(UpcallError::InvalidSubscribeNumber);
+        }
         let upcall = QueuedUpcall {
-            id: UpcallId {
-                driver: header.driver,
-                subscribe: subscribe as u32,
-            },
+            grant: self.index,
+            subscribe: subscribe as u8,
             arguments: [arguments.0, arguments.1, arguments.2],
         };
-        if self.process.enqueue_upcall(upcall, slot.function == 0) {
+        if self.process.enqueue_upcall(upcall) {
             Ok(())
         } else {
             Err(UpcallError::QueueFull)
@@ -402,19 +406,26 @@ fn read_allow_slot(
     Some(unsafe { slot.read() })
 }
 
-/// The allocation of the grant for `driver` in `process`, if any.
-pub(crate) fn find_allocation(process: &Process, driver: u32) -> Option<(usize, GrantHeader)> {
-    process
-        .grant_pointers
-        .iter()
-        .map(|pointer| pointer.get())
-        .filter(|&base| base != 0)
-        .find_map(|base| {
-            // SAFETY: non-zero grant pointers point at headers written by
-            // `Grant::allocate` in this incarnation (reset zeroes them).
-            let header = unsafe { (base as *const GrantHeader).read() };
-            (header.driver == driver).then_some((base, header))
-        })
+/// The allocation of the grant for `driver` in `process`, if any: its
+/// grant number, address and header.
+pub(crate) fn find_allocation(
+    process: &Process,
+    driver: u32,
+) -> Option<(usize, usize, GrantHeader)> {
+    (0..process.grant_pointers.len()).find_map(|index| {
+        let base = process.grant_base(index)?;
+        // SAFETY: allocated grant pointers point at headers written by
+        // `Grant::allocate` in this incarnation (reset zeroes them).
+        let header = unsafe { (base as *const GrantHeader).read() };
+        (header.driver == driver).then_some((index, base, header))
+    })
+}
+
+/// The driver number of the allocation at `base`.
+pub(crate) fn allocation_driver(base: usize) -> u32 {
+    // SAFETY: callers pass a base from `Process::grant_base`, which points
+    // at a header written by `Grant::allocate` in this incarnation.
+    unsafe { (base as *const GrantHeader).read() }.driver
 }
 
 /// Replace upcall slot `number`; returns the previous one, or `None` if
@@ -459,8 +470,10 @@ pub(crate) fn swap_allow(
     }
 }
 
-/// The function and app data subscribed for `id`, if any.
-pub(crate) fn subscribed_upcall(process: &Process, id: UpcallId) -> Option<UpcallSlot> {
-    let (base, header) = find_allocation(process, id.driver)?;
-    read_upcall_slot(base, &header, id.subscribe as usize)
+/// The function and app data subscribed for a queued upcall, if any.
+pub(crate) fn queued_upcall_slot(process: &Process, upcall: &QueuedUpcall) -> Option<UpcallSlot> {
+    let base = process.grant_base(upcall.grant as usize)?;
+    // SAFETY: as in `allocation_driver`.
+    let header = unsafe { (base as *const GrantHeader).read() };
+    read_upcall_slot(base, &header, upcall.subscribe as usize)
 }

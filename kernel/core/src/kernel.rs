@@ -8,7 +8,7 @@ use core::fmt::Write;
 use crate::capability::{MemoryAllocationCapability, ProcessManagementCapability};
 use crate::fault::{FaultAction, FaultPolicy};
 use crate::grant::Grant;
-use crate::platform::{DebugOutput, DebugWriter, Fault, MemoryProtection, UserspaceBoundary};
+use crate::platform::{DebugOutput, DebugWriter, MemoryProtection, UserspaceBoundary};
 use crate::process::{Process, ProcessId, State, MAX_GRANTS};
 
 /// The architecture state of one process: saved registers and its memory
@@ -162,9 +162,8 @@ impl Kernel {
     }
 
     /// Apply the fault policy to the process in slot `index`.
-    pub(crate) fn handle_fault(&self, index: usize, fault: Option<Fault>) {
+    pub(crate) fn handle_fault(&self, index: usize) {
         let process = &self.processes[index];
-        process.last_fault.set(fault);
         match self.fault_policy.get().action(process.restart_count()) {
             FaultAction::Restart => {
                 self.print(format_args!(
@@ -254,7 +253,7 @@ impl<'a> ProcessManagement<'a> {
             .get(index)
             .is_some_and(|p| p.is_loaded() && p.state().is_alive());
         if alive {
-            self.kernel.handle_fault(index, None);
+            self.kernel.handle_fault(index);
         }
         alive
     }

@@ -7,7 +7,6 @@
 use crate::capability::MainLoopCapability;
 use crate::deferred_call::DeferredCalls;
 use crate::driver::SyscallDriverLookup;
-use crate::grant;
 use crate::kernel::{Kernel, ProcessContext};
 use crate::platform::{
     AccessibleMemory, Chip, ContextSwitchReason, DebugWriter, Fault, MemoryProtection,
@@ -113,56 +112,85 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
     }
 
     /// Run process `index` until it waits, its timeslice ends or the kernel
-    /// has work.
+    /// has work; its memory protection stays programmed while it runs.
     fn run_process(&mut self, index: usize, timeslice_microseconds: Option<u32>) -> StoppedReason {
         let timer = self.chip.scheduler_timer();
         if let Some(microseconds) = timeslice_microseconds {
             timer.reset();
             timer.start(microseconds);
         }
+        let reason = self.switch_until_stopped(index, timeslice_microseconds.is_some());
+        self.chip.memory_protection().disable_user_regions();
+        reason
+    }
+
+    /// The inner loop of [`Self::run_process`]. Between a system call and
+    /// the next switch nothing needs checking but readiness and deferred
+    /// calls: an interrupt that became pending meanwhile traps the process
+    /// at once (`Interrupted`), and then expiry and interrupts are checked.
+    fn switch_until_stopped(&mut self, index: usize, timed: bool) -> StoppedReason {
+        let timer = self.chip.scheduler_timer();
         let process = &self.kernel.processes()[index];
+        let mut after_interrupt = true;
+        let mut configured = false;
         loop {
-            if self.chip.has_pending_interrupts() || self.deferred_calls.has_pending() {
-                return StoppedReason::KernelWork;
-            }
-            if timeslice_microseconds.is_some() && timer.remaining_microseconds().is_none() {
+            // Expiry first: the timer's own interrupt must count as
+            // preemption, not as other kernel work.
+            if after_interrupt && timed && timer.remaining_microseconds().is_none() {
+                let expirations = process.timeslice_expiration_count.get();
                 process
                     .timeslice_expiration_count
-                    .set(process.timeslice_expiration_count.get().wrapping_add(1));
+                    .set(expirations.wrapping_add(1));
                 return StoppedReason::TimesliceExpired;
             }
-            if !process.is_ready() || !self.prepare(index) {
+            // A process that yielded has given up the processor, even if
+            // the interrupt that will wake it is already pending.
+            if !process.is_ready() {
+                return StoppedReason::Waiting;
+            }
+            if (after_interrupt && self.chip.has_pending_interrupts())
+                || self.deferred_calls.has_pending()
+            {
+                return StoppedReason::KernelWork;
+            }
+            if !self.prepare(index) {
                 return StoppedReason::Waiting;
             }
             let context = &mut self.contexts[index];
-            self.chip
-                .memory_protection()
-                .configure_for_process(&context.protection);
-            if timeslice_microseconds.is_some() {
+            if !configured {
+                self.chip
+                    .memory_protection()
+                    .configure_for_process(&context.protection);
+                configured = true;
+            }
+            if timed {
                 timer.arm();
             }
-            // SAFETY: memory protection was configured for this process just
-            // above, and `prepare` initialised its stored state (the process
-            // started before it could become ready to run).
+            // SAFETY: memory protection was configured for this process
+            // (above, or before an earlier switch with no change since), and
+            // `prepare` initialised its stored state.
             let reason = unsafe {
                 self.chip
                     .userspace_boundary()
                     .switch_to_process(&mut context.stored_state)
             };
             timer.disarm();
-            self.chip.memory_protection().disable_user_regions();
+            after_interrupt = false;
             match reason {
                 ContextSwitchReason::Syscall(raw) => {
-                    if !self.complete_syscall(index, Syscall::decode(raw)) {
+                    let syscall = Syscall::decode(raw);
+                    // A memop may move the break: program the new regions.
+                    configured &= !matches!(syscall, Syscall::Memop { .. });
+                    if !self.complete_syscall(index, syscall) {
                         return StoppedReason::Waiting;
                     }
                 }
                 ContextSwitchReason::Fault(fault) => {
                     self.report_fault(index, fault);
-                    self.kernel.handle_fault(index, Some(fault));
+                    self.kernel.handle_fault(index);
                     return StoppedReason::Waiting;
                 }
-                ContextSwitchReason::Interrupted => {}
+                ContextSwitchReason::Interrupted => after_interrupt = true,
             }
         }
     }
@@ -187,7 +215,7 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
                     .set_syscall_return(&mut context.stored_state, memory, value.encode())
                     .is_err()
                 {
-                    self.kernel.handle_fault(index, None);
+                    self.kernel.handle_fault(index);
                     return false;
                 }
                 true
@@ -202,6 +230,9 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
     /// cannot run (no deliverable upcall, or its start failed).
     fn prepare(&mut self, index: usize) -> bool {
         let process = &self.kernel.processes()[index];
+        if process.state() == State::Running && !process.needs_start.get() {
+            return true;
+        }
         let boundary = self.chip.userspace_boundary();
         let context = &mut self.contexts[index];
         if process.needs_start.get() {
@@ -229,21 +260,19 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
                     "[kernel] process {} could not be started\r\n",
                     process.name()
                 ));
-                self.kernel.handle_fault(index, None);
+                self.kernel.handle_fault(index);
                 return false;
             }
         }
         let memory = accessible_memory(self.kernel, index);
         match process.state() {
             State::Running => true,
-            State::Yielded => loop {
-                let Some(upcall) = process.upcalls.remove(0) else {
+            State::Yielded => {
+                let Some((position, slot)) = process.first_deliverable_upcall() else {
                     return false;
                 };
-                let Some(slot) =
-                    grant::subscribed_upcall(process, upcall.id).filter(|slot| slot.function != 0)
-                else {
-                    continue;
+                let Some(upcall) = process.upcalls.remove(position) else {
+                    return false;
                 };
                 let [first, second, third] = upcall.arguments;
                 let entry = UpcallEntry {
@@ -255,13 +284,16 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
                     .set_upcall(&mut context.stored_state, memory, entry)
                     .is_err()
                 {
-                    self.kernel.handle_fault(index, None);
+                    self.kernel.handle_fault(index);
                     return false;
                 }
-                return true;
-            },
+                true
+            }
             State::YieldedFor(id) => {
-                let Some(position) = process.upcalls.position(|upcall| upcall.id == id) else {
+                let Some(position) = process
+                    .upcalls
+                    .position(|upcall| process.upcall_id(upcall) == Some(id))
+                else {
                     return false;
                 };
                 let Some(upcall) = process.upcalls.remove(position) else {
@@ -274,7 +306,7 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
                     .set_syscall_return(&mut context.stored_state, memory, value)
                     .is_err()
                 {
-                    self.kernel.handle_fault(index, None);
+                    self.kernel.handle_fault(index);
                     return false;
                 }
                 true
@@ -304,6 +336,7 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
     }
 }
 
+#[inline(always)] // reason: on the null-syscall path, measured
 fn accessible_memory(kernel: &Kernel, index: usize) -> AccessibleMemory {
     let layout = kernel.processes()[index].layout();
     AccessibleMemory {

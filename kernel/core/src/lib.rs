@@ -24,9 +24,14 @@
 //!
 //! Module map: [`platform`] (traits the arch/chip implement), [`process`]
 //! (control block and state machine), [`memory`] (range checks and layout),
-//! [`grant`], [`syscall`] (decode/encode), [`syscall_handler`], [`upcall`],
-//! [`kernel`] and [`kernel_loop`] (main loop), [`scheduler`], [`fault`],
-//! [`process_loading`], [`deferred_call`], [`capability`], [`driver`].
+//! [`grant`] and [`process_buffer`] (what capsules may touch), [`syscall`]
+//! (decode/encode), [`syscall_handler`], [`upcall`], [`kernel`] (process
+//! table, process management) and [`kernel_loop`] (main loop),
+//! [`scheduler`], [`fault`], [`process_loading`], [`deferred_call`],
+//! [`capability`], [`driver`], [`hil`]; `testing` (feature `testing`,
+//! host only) lets capsule tests drive a real kernel object.
+//!
+//! Kernel RAM per process: see [`process`] (508 bytes on qemu-rv32-virt).
 #![no_std]
 
 pub mod capability;

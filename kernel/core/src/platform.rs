@@ -7,6 +7,13 @@
 //! register; it hands these traits plain numbers and typed requests.
 //!
 //! Changes (newest first; extend, never rename):
+//! - 17:45 UTC: `configure_for_process` is no longer called before every
+//!   switch, only when the configuration may have changed; the kernel
+//!   runs between syscalls of one process with its regions in place.
+//! - 17:35 UTC: a process that yielded is descheduled even when the
+//!   interrupt that wakes it is already pending (round robin interleaves).
+//!   (Capsules: `UartMux` asserts on a duplicate attach: one static used
+//!   for two VirtualUarts made every received byte arrive twice.)
 //! - 16:56 UTC: `initialize_process`, `set_syscall_return` and `set_upcall`
 //!   return `Result<(), BoundaryError>` instead of `Result<(), ()>`.
 
@@ -285,12 +292,15 @@ pub trait MemoryProtection {
         config: &mut Self::Config,
     ) -> Result<(), MemoryProtectionError>;
 
-    /// Program the hardware with `config` just before switching to the
-    /// process.
+    /// Program the hardware with `config` before switching to the process.
+    /// The kernel may keep running with it in place between switches to
+    /// the same process (M-mode ignores unlocked PMP entries; Cortex-M's
+    /// privileged default map), so it is called again only when the
+    /// configuration may have changed (after a memop) or another process
+    /// runs.
     fn configure_for_process(&self, config: &Self::Config);
 
-    /// Remove every user region (back in the kernel, the kernel may touch
-    /// everything).
+    /// Remove every user region (the kernel stops running that process).
     fn disable_user_regions(&self);
 }
 

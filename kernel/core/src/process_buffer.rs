@@ -109,6 +109,12 @@ impl<'a> ReadWriteBuffer<'a> {
         copy_out(self.address, self.length, offset, destination)
     }
 
+    /// The address the process gave (for telling it where its data is;
+    /// never dereferenced by a capsule).
+    pub fn address(&self) -> usize {
+        self.address
+    }
+
     /// Write `source` at `offset`; returns bytes written (clipped to the
     /// buffer).
     pub fn copy_from(&self, offset: usize, source: &[u8]) -> usize {

@@ -64,6 +64,8 @@ pub enum SkipReason {
     NoRam(usize),
     /// The entry point lies outside the image.
     EntryOutsideImage,
+    /// The image runs past the end of app flash.
+    Truncated,
     /// Every process slot is taken.
     NoFreeSlot,
 }
@@ -89,6 +91,7 @@ impl core::fmt::Display for SkipReason {
             }
             SkipReason::NoRam(bytes) => write!(f, "cannot place {} bytes of RAM", bytes),
             SkipReason::EntryOutsideImage => f.write_str("entry point outside the image"),
+            SkipReason::Truncated => f.write_str("image runs past the end of app flash"),
             SkipReason::NoFreeSlot => f.write_str("no free process slot"),
         }
     }
@@ -191,7 +194,10 @@ fn load_one<U: UserspaceBoundary, M: MemoryProtection>(
     // offset already spans any protected region).
     let init_function =
         flash.start + header.header_size() as usize + header.init_fn_offset() as usize;
-    if init_function >= flash.end() || image.len() < flash.size {
+    if image.len() < flash.size {
+        return Err(SkipReason::Truncated);
+    }
+    if init_function >= flash.end() {
         return Err(SkipReason::EntryOutsideImage);
     }
     let index = kernel

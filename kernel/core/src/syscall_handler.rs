@@ -99,7 +99,7 @@ pub fn handle_syscall<M: MemoryProtection>(
 fn handle_yield(process: &Process, call: YieldCall) -> SyscallOutcome {
     match call {
         YieldCall::NoWait { flag_address } => {
-            let pending = !process.upcalls.is_empty();
+            let pending = process.first_deliverable_upcall().is_some();
             if flag_address != 0 && process.layout().is_writeable_range(flag_address, 1) {
                 // SAFETY: the byte lies inside the process's writeable RAM
                 // (checked just above); the process is not running and the
@@ -138,7 +138,7 @@ pub(crate) fn subscribe_upcall(
     if let Err(error) = capsule.allocate_grant(process_id) {
         return failure(error);
     }
-    let Some((base, header)) = grant::find_allocation(process, driver) else {
+    let Some((index, base, header)) = grant::find_allocation(process, driver) else {
         return failure(ErrorCode::NoSupport);
     };
     match grant::swap_upcall(
@@ -148,7 +148,9 @@ pub(crate) fn subscribe_upcall(
         UpcallSlot { function, appdata },
     ) {
         Some(previous) => {
-            process.upcalls.remove_all(UpcallId { driver, subscribe });
+            process.upcalls.remove_all(|upcall| {
+                upcall.grant as usize == index && upcall.subscribe as u32 == subscribe
+            });
             SyscallReturn::SuccessU32U32(previous.function as u32, previous.appdata)
         }
         None => failure(ErrorCode::NoSupport),
@@ -190,7 +192,7 @@ pub(crate) fn allow_buffer(
     if let Err(error) = capsule.allocate_grant(process_id) {
         return failure(error);
     }
-    let Some((base, header)) = grant::find_allocation(process, driver) else {
+    let Some((_, base, header)) = grant::find_allocation(process, driver) else {
         return failure(ErrorCode::NoSupport);
     };
     match grant::swap_allow(

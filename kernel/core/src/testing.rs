@@ -195,6 +195,13 @@ impl TestKernel {
         bytes
     }
 
+    /// Write `bytes` into process memory at `address` (as the process
+    /// would).
+    pub fn write(&self, address: usize, bytes: &[u8]) {
+        // SAFETY: as in `read`.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), address as *mut u8, bytes.len()) };
+    }
+
     /// Take every pending upcall of process `index`.
     pub fn take_upcalls(&self, index: usize) -> Vec<QueuedUpcall> {
         let process = &self.kernel.processes()[index];

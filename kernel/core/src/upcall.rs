@@ -52,7 +52,11 @@ impl Default for UpcallQueue {
 impl UpcallQueue {
     /// An empty queue.
     pub const fn new() -> Self {
-        const EMPTY: QueuedUpcall = QueuedUpcall { grant: 0, subscribe: 0, arguments: [0; 3] };
+        const EMPTY: QueuedUpcall = QueuedUpcall {
+            grant: 0,
+            subscribe: 0,
+            arguments: [0; 3],
+        };
         UpcallQueue {
             entries: [const { Cell::new(EMPTY) }; UPCALL_QUEUE_CAPACITY],
             length: Cell::new(0),
@@ -78,6 +82,11 @@ impl UpcallQueue {
         self.entries[length].set(upcall);
         self.length.set(length as u8 + 1);
         Ok(())
+    }
+
+    /// The entry at `index`.
+    pub fn get(&self, index: usize) -> Option<QueuedUpcall> {
+        (index < self.len()).then(|| self.entries[index].get())
     }
 
     /// The position of the first entry matching `predicate`.
@@ -118,7 +127,11 @@ mod tests {
     use super::*;
 
     fn upcall(grant: u8, value: u32) -> QueuedUpcall {
-        QueuedUpcall { grant, subscribe: 0, arguments: [value, 0, 0] }
+        QueuedUpcall {
+            grant,
+            subscribe: 0,
+            arguments: [value, 0, 0],
+        }
     }
 
     #[test]

@@ -4,19 +4,21 @@
 //! `conformance: PASS|FAIL <name>`; [`run`] ends with
 //! `conformance: ok <passed>/<total>` or `conformance: FAIL <passed>/<total>`.
 //!
-//! Covered: every class the platform offers (yield no-wait/wait/wait-for,
-//! subscribe, command, read-only and read-write allow, memop; exit is the
-//! app's end) and the return variants standard drivers produce (Success,
-//! SuccessU32, Failure, SuccessU32U32 and FailureU32U32 via allow and
-//! subscribe). Only upstream drivers (console, alarm) and a driver number
+//! Covered: every class (yield no-wait/wait/wait-for, subscribe, command,
+//! read-only, read-write and userspace-readable allow, memop; exit ends the
+//! app, and the QEMU test checks its status) and the return variants that
+//! standard drivers produce (Success, SuccessU32, Failure, and
+//! SuccessU32U32 and FailureU32U32 through allow and subscribe). The other
+//! five variants no upstream driver returns; the platform's unit tests
+//! cover their decoding. Only upstream drivers (console, alarm) and a driver number
 //! no kernel has are used, so it runs unchanged on upstream Tock.
 
 use core::cell::Cell;
 use core::fmt::Write;
 use libtock::platform::share::scope;
 use libtock::platform::{
-    AllowRo, AllowRw, DriverNumber, ErrorCode, ReturnVariant, Subscribe, Syscalls,
-    YieldNoWaitReturn,
+    AllowRo, AllowRw, AllowUserspaceReadable, DriverNumber, ErrorCode, ReturnVariant, Subscribe,
+    Syscalls, YieldNoWaitReturn,
 };
 
 const CONSOLE: u32 = DriverNumber::CONSOLE.0;
@@ -78,6 +80,14 @@ fn allows<S: Syscalls, W: Write>(tally: &mut Tally<W>) {
     tally.check(
         "allow-ro FailureU32U32 NODEVICE",
         missing == Err(ErrorCode::NoDevice),
+    );
+    let cells = [Cell::new(0u8), Cell::new(0u8)];
+    let readable = scope::<AllowUserspaceReadable<S, MISSING, 0>, _, _>(|handle| {
+        S::allow_userspace_readable(handle, &cells)
+    });
+    tally.check(
+        "userspace-readable allow NODEVICE",
+        readable == Err(ErrorCode::NoDevice),
     );
     let unsupported =
         scope::<AllowRw<S, CONSOLE, 99>, _, _>(|handle| S::allow_rw(handle, &mut space));
@@ -150,13 +160,43 @@ fn memops<S: Syscalls, W: Write>(tally: &mut Tally<W>) {
     tally.check("memop writeable flash region count", regions.is_ok());
 }
 
-/// Runs every check with `S`, printing to `out`; true if all passed.
-pub fn run<S: Syscalls, W: Write>(out: &mut W) -> bool {
+/// The registers the process was entered with, as the runtime recorded
+/// them, and where its `rt_header` is (upstream passes that as app start).
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    /// a0/r0.
+    pub app_start: usize,
+    /// The address of `rt_header`.
+    pub rt_header: usize,
+    /// a1/r1.
+    pub ram_start: usize,
+    /// a3/r3.
+    pub initial_break: usize,
+}
+
+fn entry<S: Syscalls, W: Write>(tally: &mut Tally<W>, entry: &Entry) {
+    let app_start = entry.app_start == entry.rt_header;
+    tally.check(
+        "entry a0 = app start (first byte after the TBF header)",
+        app_start,
+    );
+    let ram_start = S::memop_memory_start() == Ok(entry.ram_start);
+    tally.check("entry a1 = RAM start", ram_start);
+    let initial_break = entry.initial_break == entry.ram_start;
+    tally.check("entry a3 = initial break = RAM start", initial_break);
+}
+
+/// Runs every check with `S`, printing to `out`; true if all passed. The
+/// entry-register checks run when `entry_registers` is given (on a device).
+pub fn run<S: Syscalls, W: Write>(out: &mut W, entry_registers: Option<&Entry>) -> bool {
     let mut tally = Tally {
         passed: 0,
         total: 0,
         out,
     };
+    if let Some(registers) = entry_registers {
+        entry::<S, W>(&mut tally, registers);
+    }
     commands::<S, W>(&mut tally);
     allows::<S, W>(&mut tally);
     subscribes_and_yields::<S, W>(&mut tally);

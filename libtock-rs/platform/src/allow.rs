@@ -23,6 +23,14 @@ pub struct AllowRw<'share, S: Syscalls, const DRIVER_NUM: u32, const BUFFER_NUM:
     _share: InvariantShare<'share>,
 }
 
+/// Userspace-readable allow slot `BUFFER_NUM` of driver `DRIVER_NUM`, for
+/// `'share`: the kernel writes, the app may read while it is shared.
+pub struct AllowUserspaceReadable<'share, S: Syscalls, const DRIVER_NUM: u32, const BUFFER_NUM: u32>
+{
+    _syscalls: PhantomData<S>,
+    _share: InvariantShare<'share>,
+}
+
 /// Upcall slot `SUBSCRIBE_NUM` of driver `DRIVER_NUM`, for `'share`.
 pub struct Subscribe<'share, S: Syscalls, const DRIVER_NUM: u32, const SUBSCRIBE_NUM: u32> {
     _syscalls: PhantomData<S>,
@@ -60,3 +68,8 @@ macro_rules! share_entry {
 share_entry!(AllowRo, unallow_ro, BUFFER_NUM);
 share_entry!(AllowRw, unallow_rw, BUFFER_NUM);
 share_entry!(Subscribe, unsubscribe, SUBSCRIBE_NUM);
+share_entry!(
+    AllowUserspaceReadable,
+    unallow_userspace_readable,
+    BUFFER_NUM
+);

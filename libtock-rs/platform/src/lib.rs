@@ -26,7 +26,7 @@ mod syscalls;
 mod syscalls_impl;
 mod upcall;
 
-pub use allow::{AllowRo, AllowRw, Subscribe};
+pub use allow::{AllowRo, AllowRw, AllowUserspaceReadable, Subscribe};
 pub use command_return::{CommandReturn, SuccessData};
 pub use kernel_abi::{
     DriverNumber, ErrorCode, ExitKind, MemopOperation, ReturnVariant, StatusCode, SyscallClass,

@@ -1,7 +1,10 @@
 //! The safe system-call interface, implemented for every [`RawSyscalls`].
 
 use crate::share::Handle;
-use crate::{AllowRo, AllowRw, CommandReturn, ErrorCode, RawSyscalls, Subscribe, Upcall};
+use crate::{
+    AllowRo, AllowRw, AllowUserspaceReadable, CommandReturn, ErrorCode, RawSyscalls, Subscribe,
+    Upcall,
+};
 
 /// Whether a yield-no-wait ran an upcall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +59,17 @@ pub trait Syscalls: RawSyscalls + Sized {
 
     /// Takes the read-only buffer back (allows the empty buffer).
     fn unallow_ro(driver_num: u32, buffer_num: u32);
+
+    /// Lends `buffer` to the driver as userspace-readable (the kernel writes
+    /// it; the app may read it while lent) until the handle's scope ends.
+    /// Reading while lent goes through `Cell`s, since the kernel may write.
+    fn allow_userspace_readable<'share, const DRIVER_NUM: u32, const BUFFER_NUM: u32>(
+        allow: Handle<AllowUserspaceReadable<'share, Self, DRIVER_NUM, BUFFER_NUM>>,
+        buffer: &'share [core::cell::Cell<u8>],
+    ) -> Result<(), ErrorCode>;
+
+    /// Takes the userspace-readable buffer back.
+    fn unallow_userspace_readable(driver_num: u32, buffer_num: u32);
 
     /// Sets the break (the end of the app's accessible RAM).
     ///

@@ -38,14 +38,18 @@ impl BrkHeap {
         }
     }
 
-    /// Grows `heap` by at least `needed` bytes; false if the kernel refuses.
+    /// Grows `heap` by at least `needed` bytes: by [`BrkHeap::GROWTH`] if
+    /// the kernel allows, else by just `needed`. False if it refuses both.
     fn grow(heap: &mut Heap, needed: usize) -> bool {
-        let amount = needed.max(Self::GROWTH).next_multiple_of(8);
-        let Ok(increment) = i32::try_from(amount) else {
-            return false;
-        };
-        // SAFETY: growing the break only makes memory accessible.
-        let Ok(old_break) = (unsafe { TockSyscalls::memop_sbrk(increment) }) else {
+        let needed = needed.next_multiple_of(8);
+        let preferred = needed.max(Self::GROWTH);
+        let grown = [preferred, needed].into_iter().find_map(|amount| {
+            let increment = i32::try_from(amount).ok()?;
+            // SAFETY: growing the break only makes memory accessible.
+            let old_break = unsafe { TockSyscalls::memop_sbrk(increment) }.ok()?;
+            Some((old_break, amount))
+        });
+        let Some((old_break, amount)) = grown else {
             return false;
         };
         if heap.size() == 0 {

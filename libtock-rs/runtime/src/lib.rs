@@ -4,7 +4,7 @@
 //! checks the app runs where it was linked, moves the break, sets the
 //! stack, copies `.data` and zeroes `.bss`; [`TockSyscalls`], the real
 //! system calls in inline assembly; `set_main!` and `stack_size!`; panic
-//! handlers; [`BrkHeap`], a heap over memop brk; and the linker layouts
+//! handlers; `BrkHeap`, a heap over memop brk (device targets only); and the linker layouts
 //! (`qemu_rv32_virt.ld`, `nrf52840dk.ld`, `mps2_an386.ld`, and
 //! `libtock_custom.ld` from `LIBTOCK_FLASH_START`/`LIBTOCK_RAM_START`).
 //!
@@ -31,7 +31,9 @@ mod syscalls_riscv;
 #[cfg(any(target_arch = "riscv32", target_arch = "arm"))]
 pub use allocator::BrkHeap;
 #[cfg(any(target_arch = "riscv32", target_arch = "arm"))]
-pub use startup::Termination;
+pub use panic::PANIC_EXIT_STATUS;
+#[cfg(any(target_arch = "riscv32", target_arch = "arm"))]
+pub use startup::{entry_registers, rt_header_address, EntryRegisters, Termination};
 
 /// The real system calls (implemented for RISC-V and Cortex-M targets).
 pub struct TockSyscalls;

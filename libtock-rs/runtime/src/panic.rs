@@ -1,9 +1,6 @@
 //! The panic handlers: pick one with a feature (`small-panic`, the
 //! default, or `debug-panic`; `no-panic` to bring your own).
 
-use crate::TockSyscalls;
-use libtock_platform::Syscalls;
-
 /// Status a panicking app exits with.
 pub const PANIC_EXIT_STATUS: u32 = 1;
 
@@ -15,7 +12,9 @@ pub const PANIC_EXIT_STATUS: u32 = 1;
 ))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
+    use crate::TockSyscalls;
     use libtock_low_level_debug::{AlertCode, LowLevelDebug};
+    use libtock_platform::Syscalls;
     let _ = LowLevelDebug::<TockSyscalls>::print_alert_code(AlertCode::Panic);
     TockSyscalls::exit_terminate(PANIC_EXIT_STATUS)
 }
@@ -24,8 +23,10 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 #[cfg(all(feature = "debug-panic", not(feature = "no-panic")))]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
+    use crate::TockSyscalls;
     use core::fmt::Write;
     use libtock_low_level_debug::{AlertCode, LowLevelDebug};
+    use libtock_platform::Syscalls;
     let _ = LowLevelDebug::<TockSyscalls>::print_alert_code(AlertCode::Panic);
     let mut console = libtock_console::Console::<TockSyscalls>::writer();
     let _ = writeln!(console, "panic: {info}");

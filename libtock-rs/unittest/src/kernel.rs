@@ -20,6 +20,8 @@ pub struct Slots {
     pub allow_ro: u32,
     /// Read-write allow numbers `0..allow_rw` exist.
     pub allow_rw: u32,
+    /// Userspace-readable allow numbers `0..allow_userspace_readable` exist.
+    pub allow_userspace_readable: u32,
 }
 
 /// A fake driver: what a capsule is to the real kernel.
@@ -95,6 +97,7 @@ pub(crate) struct State {
     pub(crate) upcalls: HashMap<(u32, u32), UpcallSlot>,
     pub(crate) allow_ro: HashMap<(u32, u32), BufferSlot>,
     pub(crate) allow_rw: HashMap<(u32, u32), BufferSlot>,
+    pub(crate) allow_userspace_readable: HashMap<(u32, u32), BufferSlot>,
     pub(crate) queue: VecDeque<QueuedUpcall>,
     pub(crate) log: Vec<SyscallLogEntry>,
     pub(crate) injected: Vec<InjectedFailure>,

@@ -50,6 +50,15 @@ pub enum SyscallLogEntry {
         /// Length in bytes.
         length: usize,
     },
+    /// A userspace-readable allow of `length` bytes (0 when taking it back).
+    AllowUserspaceReadable {
+        /// Driver number.
+        driver: u32,
+        /// Buffer number.
+        buffer: u32,
+        /// Length in bytes.
+        length: usize,
+    },
     /// A memop.
     Memop {
         /// Which operation.
@@ -92,6 +101,13 @@ pub enum SyscallMatch {
     },
     /// A read-write allow of (driver, buffer).
     AllowRw {
+        /// Driver number.
+        driver: u32,
+        /// Buffer number.
+        buffer: u32,
+    },
+    /// A userspace-readable allow of (driver, buffer).
+    AllowUserspaceReadable {
         /// Driver number.
         driver: u32,
         /// Buffer number.

@@ -131,22 +131,32 @@ fn subscribe(driver: u32, subscribe: u32, function: Register, data: Register) ->
 
 fn allow(class: SyscallClass, registers: [Register; 4]) -> [Register; 4] {
     let [driver, buffer, address, length] = registers;
-    let (driver, buffer) = (driver.as_u32(), buffer.as_u32());
-    let read_only = class == SyscallClass::ReadOnlyAllow;
-    let (entry, call) = if read_only {
-        let entry = SyscallLogEntry::AllowRo {
-            driver,
-            buffer,
-            length: length.as_usize(),
-        };
-        (entry, SyscallMatch::AllowRo { driver, buffer })
-    } else {
-        let entry = SyscallLogEntry::AllowRw {
-            driver,
-            buffer,
-            length: length.as_usize(),
-        };
-        (entry, SyscallMatch::AllowRw { driver, buffer })
+    let (driver, buffer, bytes) = (driver.as_u32(), buffer.as_u32(), length.as_usize());
+    let (entry, call) = match class {
+        SyscallClass::ReadOnlyAllow => (
+            SyscallLogEntry::AllowRo {
+                driver,
+                buffer,
+                length: bytes,
+            },
+            SyscallMatch::AllowRo { driver, buffer },
+        ),
+        SyscallClass::ReadWriteAllow => (
+            SyscallLogEntry::AllowRw {
+                driver,
+                buffer,
+                length: bytes,
+            },
+            SyscallMatch::AllowRw { driver, buffer },
+        ),
+        _ => (
+            SyscallLogEntry::AllowUserspaceReadable {
+                driver,
+                buffer,
+                length: bytes,
+            },
+            SyscallMatch::AllowUserspaceReadable { driver, buffer },
+        ),
     };
     kernel::log(entry);
     if let Some(error) = kernel::take_injected(call) {
@@ -156,25 +166,24 @@ fn allow(class: SyscallClass, registers: [Register; 4]) -> [Register; 4] {
         return failure_2(ErrorCode::NoDevice, address, length);
     };
     let slots = found.slots();
-    if buffer
-        >= if read_only {
-            slots.allow_ro
-        } else {
-            slots.allow_rw
-        }
-    {
+    let count = match class {
+        SyscallClass::ReadOnlyAllow => slots.allow_ro,
+        SyscallClass::ReadWriteAllow => slots.allow_rw,
+        _ => slots.allow_userspace_readable,
+    };
+    if buffer >= count {
         return failure_2(ErrorCode::NoSupport, address, length);
     }
     let state = kernel::state();
     let mut state = state.borrow_mut();
-    let table = if read_only {
-        &mut state.allow_ro
-    } else {
-        &mut state.allow_rw
+    let table = match class {
+        SyscallClass::ReadOnlyAllow => &mut state.allow_ro,
+        SyscallClass::ReadWriteAllow => &mut state.allow_rw,
+        _ => &mut state.allow_userspace_readable,
     };
     let new = BufferSlot {
         address: address.as_usize(),
-        length: length.as_usize(),
+        length: bytes,
     };
     let old = table.insert((driver, buffer), new).unwrap_or_default();
     success_2(old.address, old.length)
@@ -335,9 +344,11 @@ unsafe impl RawSyscalls for Syscalls {
                 subscribe(driver.as_u32(), number.as_u32(), function, data)
             }
             Some(SyscallClass::Command) => command(registers),
-            Some(class @ (SyscallClass::ReadOnlyAllow | SyscallClass::ReadWriteAllow)) => {
-                allow(class, registers)
-            }
+            Some(
+                class @ (SyscallClass::ReadOnlyAllow
+                | SyscallClass::ReadWriteAllow
+                | SyscallClass::UserspaceReadableAllow),
+            ) => allow(class, registers),
             _ => command_registers(CommandReturn::failure(ErrorCode::NoSupport)),
         }
     }

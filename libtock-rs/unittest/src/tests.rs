@@ -5,7 +5,8 @@ use crate::{exit_test, schedule_upcall, with_ro_buffer, with_rw_buffer};
 use crate::{Driver, ExitCall, Kernel, Slots, SyscallLogEntry, SyscallMatch, Syscalls as Fake};
 use libtock_platform::share::{scope, Handle};
 use libtock_platform::{
-    AllowRo, AllowRw, CommandReturn, ErrorCode, Subscribe, Syscalls, YieldKind, YieldNoWaitReturn,
+    AllowRo, AllowRw, AllowUserspaceReadable, CommandReturn, ErrorCode, Subscribe, Syscalls,
+    YieldKind, YieldNoWaitReturn,
 };
 use std::cell::Cell;
 use std::rc::Rc;
@@ -25,6 +26,7 @@ impl Driver for Echo {
             upcalls: 1,
             allow_ro: 1,
             allow_rw: 1,
+            allow_userspace_readable: 0,
         }
     }
     fn command(&self, command: u32, argument0: u32, argument1: u32) -> CommandReturn {
@@ -117,6 +119,32 @@ fn unsupported_slot_numbers_are_nosupport() {
         assert_eq!(Fake::allow_rw(rw, &mut buffer), Err(ErrorCode::NoSupport));
         assert_eq!(Fake::subscribe(subscribe, &()), Err(ErrorCode::NoSupport));
     });
+}
+
+#[test]
+fn userspace_readable_allow_is_its_own_class() {
+    let kernel = kernel_with_echo();
+    let buffer = [Cell::new(0u8), Cell::new(0u8)];
+    scope::<AllowUserspaceReadable<Fake, ECHO, 0>, _, _>(|handle| {
+        // Echo has no userspace-readable slots.
+        assert_eq!(
+            Fake::allow_userspace_readable(handle, &buffer),
+            Err(ErrorCode::NoSupport)
+        );
+    });
+    scope::<AllowUserspaceReadable<Fake, 0x1234, 0>, _, _>(|handle| {
+        assert_eq!(
+            Fake::allow_userspace_readable(handle, &buffer),
+            Err(ErrorCode::NoDevice)
+        );
+    });
+    let log = kernel.take_syscall_log();
+    let expected = SyscallLogEntry::AllowUserspaceReadable {
+        driver: ECHO,
+        buffer: 0,
+        length: 2,
+    };
+    assert_eq!(log.first(), Some(&expected));
 }
 
 #[test]

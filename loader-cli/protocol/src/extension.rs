@@ -88,8 +88,11 @@ impl AppRecord<'_> {
             .copy_from_slice(&self.address.to_le_bytes());
         head.get_mut(4..8)?
             .copy_from_slice(&self.total_size.to_le_bytes());
-        head.get_mut(8..11)?
-            .copy_from_slice(&[self.state.to_u8(), u8::from(self.enabled), name_length]);
+        head.get_mut(8..11)?.copy_from_slice(&[
+            self.state.to_u8(),
+            u8::from(self.enabled),
+            name_length,
+        ]);
         name_field.copy_from_slice(name);
         Some(end)
     }
@@ -149,9 +152,9 @@ impl ServiceInfo {
     /// Encode.
     pub fn to_bytes(&self) -> [u8; ServiceInfo::LENGTH] {
         let mut out = [0u8; ServiceInfo::LENGTH];
-        for (chunk, value) in out
-            .chunks_exact_mut(4)
-            .zip([self.app_start, self.app_end, self.page_size])
+        for (chunk, value) in
+            out.chunks_exact_mut(4)
+                .zip([self.app_start, self.app_end, self.page_size])
         {
             chunk.copy_from_slice(&value.to_le_bytes());
         }

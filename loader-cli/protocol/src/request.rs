@@ -126,6 +126,37 @@ fn exact(payload: &[u8], length: usize, command: Command) -> Result<(), RequestE
     }
 }
 
+/// The extension commands that carry addresses.
+fn parse_extension(command: Command, payload: &[u8]) -> Result<Request<'_>, RequestError> {
+    let bad = RequestError::BadArguments(command);
+    let address = u32_at(payload, 0).ok_or(bad)?;
+    let wanted = match command {
+        Command::InstallApp | Command::ReplaceApp => 8,
+        _ => 4,
+    };
+    exact(payload, wanted, command)?;
+    let second = if wanted == 8 {
+        u32_at(payload, 4).ok_or(bad)?
+    } else {
+        0
+    };
+    let request = match command {
+        Command::InstallApp => Request::InstallApp {
+            address,
+            total_size: second,
+        },
+        Command::ReplaceApp => Request::ReplaceApp {
+            old_address: address,
+            new_address: second,
+        },
+        Command::RemoveApp => Request::RemoveApp { address },
+        Command::EnableApp => Request::EnableApp { address },
+        Command::DisableApp => Request::DisableApp { address },
+        _ => return Err(RequestError::Unsupported(command)),
+    };
+    Ok(request)
+}
+
 impl<'a> Request<'a> {
     /// Parse a decoded frame.
     pub fn parse(frame: &CommandFrame<'a>) -> Result<Request<'a>, RequestError> {
@@ -209,38 +240,11 @@ impl<'a> Request<'a> {
                     address: address()?,
                 }
             }
-            Command::InstallApp => {
-                exact(payload, 8, command)?;
-                Request::InstallApp {
-                    address: address()?,
-                    total_size: second()?,
-                }
-            }
-            Command::ReplaceApp => {
-                exact(payload, 8, command)?;
-                Request::ReplaceApp {
-                    old_address: address()?,
-                    new_address: second()?,
-                }
-            }
-            Command::RemoveApp => {
-                exact(payload, 4, command)?;
-                Request::RemoveApp {
-                    address: address()?,
-                }
-            }
-            Command::EnableApp => {
-                exact(payload, 4, command)?;
-                Request::EnableApp {
-                    address: address()?,
-                }
-            }
-            Command::DisableApp => {
-                exact(payload, 4, command)?;
-                Request::DisableApp {
-                    address: address()?,
-                }
-            }
+            Command::InstallApp
+            | Command::ReplaceApp
+            | Command::RemoveApp
+            | Command::EnableApp
+            | Command::DisableApp => parse_extension(command, payload)?,
             other => return Err(RequestError::Unsupported(other)),
         };
         Ok(request)

@@ -15,6 +15,5 @@ pub fn run(options: &Options) -> Result<()> {
         board,
         progress: &mut progress,
     };
-    loader.erase_apps(options.force)
-        .map_err(Into::into)
+    loader.erase_apps(options.force).map_err(Into::into)
 }

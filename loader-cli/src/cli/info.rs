@@ -46,8 +46,14 @@ pub fn run(options: &Options, args: InfoArgs) -> Result<()> {
     }
     println!("device:        {}", transport.describe());
     println!("board:         {}", board.name);
-    println!("arch:          {}", board.arch.as_deref().unwrap_or("(unknown)"));
-    println!("flash:         {:#x} + {:#x}", board.flash_address, board.flash_size);
+    println!(
+        "arch:          {}",
+        board.arch.as_deref().unwrap_or("(unknown)")
+    );
+    println!(
+        "flash:         {:#x} + {:#x}",
+        board.flash_address, board.flash_size
+    );
     println!("apps start:    {:#x}", board.app_address);
     println!("page size:     {}", board.page_size);
     if let Some(version) = version {
@@ -57,6 +63,9 @@ pub fn run(options: &Options, args: InfoArgs) -> Result<()> {
         println!("attribute:     {key} = {value}");
     }
     println!("apps:          {}", chain.apps().count());
-    println!("chain ends at: {:#x} ({free} bytes free after it)", chain.end);
+    println!(
+        "chain ends at: {:#x} ({free} bytes free after it)",
+        chain.end
+    );
     Ok(())
 }

@@ -49,7 +49,11 @@ fn install(options: &Options, tabs: &[PathBuf], replace: Replace, tockloader: bo
     loader.install(&apps, replace, placement)?;
     if !options.quiet {
         let names: Vec<&str> = apps.iter().map(|app| app.name.as_str()).collect();
-        eprintln!("Installed {} on {}.", names.join(", "), loader.transport.describe());
+        eprintln!(
+            "Installed {} on {}.",
+            names.join(", "),
+            loader.transport.describe()
+        );
     }
     Ok(())
 }

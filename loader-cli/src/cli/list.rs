@@ -39,7 +39,32 @@ fn json(app: &InstalledApp) -> AppJson<'_> {
     }
 }
 
-pub fn run(options: &Options, args: ListArgs) -> Result<()> {
+/// tockloader's `text_in_box(text, 52)`.
+fn text_in_box(text: &str) -> String {
+    const WIDTH: usize = 52;
+    let rule = "─".repeat(WIDTH - 2);
+    format!("┌{rule}┐\n│ {text:<width$} |\n└{rule}┘", width = WIDTH - 4)
+}
+
+/// `list` exactly as tockloader 1.19 prints it (scripts parse this).
+fn print_like_tockloader(apps: &[&InstalledApp]) {
+    let mut out = String::new();
+    for (index, app) in apps.iter().enumerate() {
+        out += &text_in_box(&format!("App {index}"));
+        out += "\n";
+        let version = app.version.unwrap_or(0);
+        let python_bool = |flag: bool| if flag { "True" } else { "False" };
+        out += &format!("  Name:                  {}\n", app.name);
+        out += &format!("  Version:               {version}\n");
+        out += &format!("  Enabled:               {}\n", python_bool(app.enabled));
+        out += &format!("  Sticky:                {}\n", python_bool(app.sticky));
+        out += &format!("  Total Size in Flash:   {} bytes\n", app.total_size);
+        out += "\n\n";
+    }
+    println!("{out}");
+}
+
+pub fn run(options: &Options, args: ListArgs, tockloader: bool) -> Result<()> {
     let board = options.board()?;
     let mut transport = options.transport(&board)?;
     let chain = read_chain(transport.as_mut(), board.app_address, board.flash_end())?;
@@ -53,6 +78,10 @@ pub fn run(options: &Options, args: ListArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&apps)?);
         return Ok(());
     }
+    if tockloader && !args.verbose {
+        print_like_tockloader(&shown);
+        return Ok(());
+    }
     if shown.is_empty() {
         println!("No apps found on {}.", transport.describe());
         return Ok(());
@@ -62,7 +91,11 @@ pub fn run(options: &Options, args: ListArgs) -> Result<()> {
         "name", "address", "size", "version", "enabled", "sticky"
     );
     for app in shown {
-        let name = if app.is_padding { "(padding)" } else { &app.name };
+        let name = if app.is_padding {
+            "(padding)"
+        } else {
+            &app.name
+        };
         let version = app.version.map_or("-".to_string(), |v| v.to_string());
         println!(
             "{:<20} {:>#10x} {:>8} {:>7} {:>7} {:>6}",

@@ -1,11 +1,12 @@
 //! `listen`: the console, sharing the link with loader traffic (console
 //! bytes pass through; a console 0xFC arrives doubled and is shown once).
+//! What you type goes to the device, with 0xFC doubled the same way.
 
 use std::io::{Read, Write};
 
 use anyhow::{Context, Result};
 use loader_cli::{LoaderError, SerialLink};
-use loader_protocol::{ResponseDecoder, ResponseEvent};
+use loader_protocol::{encode_console_byte, ResponseDecoder, ResponseEvent};
 
 use super::Options;
 
@@ -16,7 +17,10 @@ pub fn run(options: &Options) -> Result<()> {
             hint: "listen needs --port (a tty, a pty, or tcp:HOST:PORT)".to_string(),
         });
     };
-    let mut link = SerialLink::open(port, options.baud_rate)?.into_inner();
+    let (mut link, writer) = SerialLink::open(port, options.baud_rate)?.split();
+    if let Some(writer) = writer {
+        std::thread::spawn(move || forward_stdin(writer));
+    }
     let mut decoder = ResponseDecoder::<4096>::new();
     let mut stdout = std::io::stdout();
     let mut buffer = [0u8; 256];
@@ -34,5 +38,28 @@ pub fn run(options: &Options) -> Result<()> {
             }
         }
         stdout.flush()?;
+    }
+}
+
+/// Copy stdin to the device until stdin ends or the link fails.
+fn forward_stdin(mut writer: Box<dyn Write + Send>) {
+    let mut stdin = std::io::stdin();
+    let mut buffer = [0u8; 256];
+    let mut encoded = [0u8; 2];
+    while let Ok(count) = stdin.read(&mut buffer) {
+        if count == 0 {
+            return;
+        }
+        for byte in &buffer[..count] {
+            let Ok(length) = encode_console_byte(*byte, &mut encoded) else {
+                return;
+            };
+            if writer.write_all(&encoded[..length]).is_err() {
+                return;
+            }
+        }
+        if writer.flush().is_err() {
+            return;
+        }
     }
 }

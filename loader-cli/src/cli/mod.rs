@@ -48,13 +48,16 @@ pub struct Options {
     /// Address of the first byte of flash (file offset 0 of a flash file).
     #[arg(long, global = true, value_parser = parse_number)]
     pub flash_address: Option<u32>,
-    /// Flash page size in bytes.
+    /// Flash page size in bytes (informational; the serial protocol always
+    /// writes 512-byte pages).
     #[arg(long, global = true, value_parser = parse_number)]
     pub page_size: Option<u32>,
     /// Do it even for sticky apps or apps built for other boards.
     #[arg(long, global = true)]
     pub force: bool,
-    /// Assume the device is already in its bootloader (no reset dance).
+    /// Accepted for tockloader's command line: the loader never resets a
+    /// board into its bootloader by itself, the device must already be
+    /// listening (bootloader, or our kernel's loader service).
     #[arg(long, global = true)]
     pub no_bootloader_entry: bool,
     /// Place apps exactly as tockloader does (the default when invoked as
@@ -73,6 +76,10 @@ pub struct Options {
     /// tockloader's spelling of --json (`--output-format json`).
     #[arg(long, global = true, value_name = "FORMAT")]
     pub output_format: Option<String>,
+    /// Use a debug probe over SWD (probe-rs) attached to this chip (e.g.
+    /// nRF52840_xxAA); needs a loader built with `--features swd`.
+    #[arg(long, global = true, value_name = "CHIP")]
+    pub swd: Option<String>,
     /// Rejected: J-Link is not supported.
     #[arg(long, global = true, hide = true)]
     pub jlink: bool,
@@ -121,7 +128,10 @@ impl Options {
 
     /// The board: known table, then command-line overrides.
     pub fn board(&self) -> Result<Board> {
-        let name = self.board.as_deref().unwrap_or(loader_cli::board::QEMU_RV32_VIRT);
+        let name = self
+            .board
+            .as_deref()
+            .unwrap_or(loader_cli::board::QEMU_RV32_VIRT);
         let mut board = Board::known(name).unwrap_or_else(|| Board::generic(name));
         if let Some(arch) = &self.arch {
             board = board.with_arch(arch);
@@ -134,6 +144,15 @@ impl Options {
         }
         if let Some(size) = self.page_size {
             board.page_size = size;
+        }
+        // An existing flash file is the flash: its length is the flash size.
+        if let Some(length) = self
+            .flash_file
+            .as_ref()
+            .and_then(|path| std::fs::metadata(path).ok())
+            .map(|metadata| metadata.len())
+        {
+            board.flash_size = u32::try_from(length).unwrap_or(u32::MAX);
         }
         if board.app_address < board.flash_address {
             anyhow::bail!(LoaderError::Configuration {
@@ -154,6 +173,9 @@ impl Options {
                 what: "transport".to_string(),
                 hint: "--jlink and --openocd are not supported; use --port (serial bootloader) or --flash-file".to_string(),
             });
+        }
+        if let Some(chip) = &self.swd {
+            return swd_transport(chip);
         }
         match (&self.flash_file, &self.port) {
             (Some(path), None) => Ok(Box::new(FlashFile::open(
@@ -179,6 +201,19 @@ impl Options {
     }
 }
 
+#[cfg(feature = "swd")]
+fn swd_transport(chip: &str) -> Result<Box<dyn Transport>> {
+    Ok(Box::new(loader_cli::transport::swd::Swd::attach(chip)?))
+}
+
+#[cfg(not(feature = "swd"))]
+fn swd_transport(_chip: &str) -> Result<Box<dyn Transport>> {
+    anyhow::bail!(LoaderError::Configuration {
+        what: "transport".to_string(),
+        hint: "this loader was built without SWD support; rebuild it with `cargo build -p loader-cli --features swd`".to_string(),
+    })
+}
+
 /// Run one verb.
 pub fn run(cli: Cli, invoked_as_tockloader: bool) -> Result<()> {
     let options = cli.options;
@@ -186,7 +221,7 @@ pub fn run(cli: Cli, invoked_as_tockloader: bool) -> Result<()> {
     match cli.command {
         Command::Install(args) => install::run(&options, args, tockloader_layout),
         Command::Update(args) => install::run_update(&options, args, tockloader_layout),
-        Command::List(args) => list::run(&options, args),
+        Command::List(args) => list::run(&options, args, invoked_as_tockloader),
         Command::Info(args) => info::run(&options, args),
         Command::Uninstall(args) => uninstall::run(&options, args),
         Command::EnableApp(args) => flags::run(&options, args, true),

@@ -43,9 +43,22 @@ fn fixed_apps_pick_non_overlapping_builds_and_pad_gaps() {
     assert_eq!(
         result.slots,
         vec![
-            Slot::App { index: 0, build: 0, address: start, size: 0x1000 },
-            Slot::Padding { address: start + 0x1000, size: 0x3000 },
-            Slot::App { index: 1, build: 1, address: start + 0x4000, size: 0x1000 },
+            Slot::App {
+                index: 0,
+                build: 0,
+                address: start,
+                size: 0x1000
+            },
+            Slot::Padding {
+                address: start + 0x1000,
+                size: 0x3000
+            },
+            Slot::App {
+                index: 1,
+                build: 1,
+                address: start + 0x4000,
+                size: 0x1000
+            },
         ]
     );
     assert_eq!(result.end, start + 0x5000);
@@ -59,8 +72,18 @@ fn cortex_m_sorts_by_size_and_aligns() {
     assert_eq!(
         result.slots,
         vec![
-            Slot::App { index: 1, build: 0, address: 0x40000, size: 0x2000 },
-            Slot::App { index: 0, build: 0, address: 0x42000, size: 0x800 },
+            Slot::App {
+                index: 1,
+                build: 0,
+                address: 0x40000,
+                size: 0x2000
+            },
+            Slot::App {
+                index: 0,
+                build: 0,
+                address: 0x42000,
+                size: 0x800
+            },
         ]
     );
 }
@@ -72,7 +95,13 @@ fn mixing_and_overflowing_are_errors() {
     let mixed = [fixed("a", &[start + 0x60], 0x100), pic("b", 0x100)];
     assert!(layout(&mixed, &board, start).is_err());
     let huge = [pic("huge", board.flash_size)];
-    assert!(matches!(layout(&huge, &board, start), Err(LoaderError::NoSpace { .. })));
-    let clash = [fixed("a", &[start + 0x60], 0x1000), fixed("b", &[start + 0x460], 0x1000)];
+    assert!(matches!(
+        layout(&huge, &board, start),
+        Err(LoaderError::NoSpace { .. })
+    ));
+    let clash = [
+        fixed("a", &[start + 0x60], 0x1000),
+        fixed("b", &[start + 0x460], 0x1000),
+    ];
     assert!(layout(&clash, &board, start).is_err());
 }

@@ -121,7 +121,10 @@ mod tests {
         let mut flash = FlashFile::open(&path, 0x2000_0000, 4096).unwrap();
         assert_eq!(flash.read(0x2000_0000, 4).unwrap(), vec![ERASED; 4]);
         flash.write(0x2000_0010, &[1, 2, 3]).unwrap();
-        assert_eq!(flash.read(0x2000_000F, 5).unwrap(), vec![0xFF, 1, 2, 3, 0xFF]);
+        assert_eq!(
+            flash.read(0x2000_000F, 5).unwrap(),
+            vec![0xFF, 1, 2, 3, 0xFF]
+        );
         assert!(matches!(
             flash.read(0x2000_0FFF, 2),
             Err(LoaderError::OutOfFlash { .. })

@@ -7,9 +7,13 @@
 //! of them leaves a valid chain (see `operations`).
 
 pub mod flash_file;
+pub mod memory;
 pub mod serial;
+#[cfg(feature = "swd")]
+pub mod swd;
 
 pub use flash_file::FlashFile;
+pub use memory::MemoryFlash;
 pub use serial::{SerialBootloader, SerialLink};
 
 use crate::error::LoaderResult;

@@ -24,6 +24,8 @@ impl<T: Read + Write + Send> ByteLink for T {}
 pub struct SerialLink {
     name: String,
     link: Box<dyn ByteLink>,
+    /// A second handle on the same port, for writing from another thread.
+    writer: Option<Box<dyn Write + Send>>,
 }
 
 impl SerialLink {
@@ -33,23 +35,33 @@ impl SerialLink {
             device: port.to_string(),
             reason,
         };
+        let writer: Option<Box<dyn Write + Send>>;
         let link: Box<dyn ByteLink> = if let Some(address) = port.strip_prefix("tcp:") {
-            let stream = TcpStream::connect(address)
-                .map_err(|e| failure(format!("cannot connect: {e}")))?;
+            let stream =
+                TcpStream::connect(address).map_err(|e| failure(format!("cannot connect: {e}")))?;
             stream
                 .set_read_timeout(Some(RESPONSE_TIMEOUT))
                 .map_err(|e| failure(e.to_string()))?;
+            writer = stream
+                .try_clone()
+                .ok()
+                .map(|clone| Box::new(clone) as Box<dyn Write + Send>);
             Box::new(stream)
         } else {
             let serial = serialport::new(port, baud_rate)
                 .timeout(RESPONSE_TIMEOUT)
                 .open()
                 .map_err(|e| failure(format!("cannot open: {e}")))?;
+            writer = serial
+                .try_clone()
+                .ok()
+                .map(|clone| Box::new(clone) as Box<dyn Write + Send>);
             Box::new(serial)
         };
         Ok(SerialLink {
             name: port.to_string(),
             link,
+            writer,
         })
     }
 
@@ -58,12 +70,14 @@ impl SerialLink {
         SerialLink {
             name: name.to_string(),
             link,
+            writer: None,
         }
     }
 
-    /// The link itself, for `listen`.
-    pub fn into_inner(self) -> Box<dyn ByteLink> {
-        self.link
+    /// The link for reading, and a second handle for writing from another
+    /// thread when the port allows one (`listen`).
+    pub fn split(self) -> (Box<dyn ByteLink>, Option<Box<dyn Write + Send>>) {
+        (self.link, self.writer)
     }
 }
 
@@ -131,9 +145,7 @@ impl SerialBootloader {
         let mut byte = [0u8; 1];
         loop {
             let count = self.link.link.read(&mut byte).map_err(|e| {
-                self.link_error(format!(
-                    "no answer ({e}); is the device in its bootloader?"
-                ))
+                self.link_error(format!("no answer ({e}); is the device in its bootloader?"))
             })?;
             if count == 0 {
                 return Err(self.link_error("the link closed".to_string()));
@@ -170,7 +182,12 @@ impl SerialBootloader {
             Response::CrcInternalFlash,
             0,
         )?;
-        let device_crc = u32::from_le_bytes(answer.get(..4).and_then(|b| b.try_into().ok()).unwrap_or([0; 4]));
+        let device_crc = u32::from_le_bytes(
+            answer
+                .get(..4)
+                .and_then(|b| b.try_into().ok())
+                .unwrap_or([0; 4]),
+        );
         let local_crc = crc32(expected);
         if device_crc != local_crc {
             return Err(LoaderError::VerifyFailed {
@@ -185,7 +202,9 @@ impl SerialBootloader {
 
 fn hint_for(response: Response) -> &'static str {
     match response {
-        Response::BadAddress => "the address is outside what the bootloader may write; check --app-address",
+        Response::BadAddress => {
+            "the address is outside what the bootloader may write; check --app-address"
+        }
         Response::BadArguments => "the bootloader rejected the arguments; is it a tock-bootloader?",
         Response::InternalError => "the device's flash failed; retry, or reset the board",
         Response::Unknown => "the bootloader does not know this command; update it",
@@ -220,11 +239,23 @@ impl Transport for SerialBootloader {
     fn write(&mut self, address: u32, bytes: &[u8]) -> LoaderResult<()> {
         let page = PAGE_SIZE as u32;
         let start = address - address % page;
-        let end = address as u64 + bytes.len() as u64;
-        let end = end.div_ceil(u64::from(page)) * u64::from(page);
-        let mut image = self.read(start, (end - u64::from(start)) as usize)?;
+        let end =
+            (u64::from(address) + bytes.len() as u64).div_ceil(u64::from(page)) * u64::from(page);
+        let mut image = vec![0xFF; (end - u64::from(start)) as usize];
         let offset = (address - start) as usize;
-        image[offset..offset + bytes.len()].copy_from_slice(bytes);
+        // Pages the write covers only in part keep their other bytes: read
+        // just those pages back first.
+        let tail = offset + bytes.len();
+        let last = image.len() - PAGE_SIZE;
+        if offset != 0 {
+            image[..PAGE_SIZE].copy_from_slice(&self.read(start, PAGE_SIZE)?);
+        }
+        let last_page_already_read = offset != 0 && last == 0;
+        if !tail.is_multiple_of(PAGE_SIZE) && !last_page_already_read {
+            let existing = self.read(start + last as u32, PAGE_SIZE)?;
+            image[last..].copy_from_slice(&existing);
+        }
+        image[offset..tail].copy_from_slice(bytes);
         for (index, chunk) in image.chunks(PAGE_SIZE).enumerate() {
             self.write_page(start + (index * PAGE_SIZE) as u32, chunk)?;
         }
@@ -234,11 +265,7 @@ impl Transport for SerialBootloader {
     fn attributes(&mut self) -> LoaderResult<Vec<AttributePair>> {
         let mut attributes = Vec::new();
         for index in 0..loader_protocol::attribute::ATTRIBUTE_COUNT as u8 {
-            let slot = self.command(
-                &Request::GetAttribute { index },
-                Response::GetAttribute,
-                0,
-            )?;
+            let slot = self.command(&Request::GetAttribute { index }, Response::GetAttribute, 0)?;
             if let Some(attribute) = decode_attribute(&slot) {
                 attributes.push((attribute.key.to_string(), attribute.value.to_string()));
             }

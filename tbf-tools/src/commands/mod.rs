@@ -9,7 +9,7 @@ pub mod verify;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 /// The Tock packager: ELF to TBF/TAB, keys, signatures, verification.
 #[derive(Parser, Debug)]
@@ -55,10 +55,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Result<ExitCode> {
             .map(|s| s.to_os_string())
     });
     if program.as_deref() == Some(std::ffi::OsStr::new("elf2tab")) {
-        let matches = Elf2TabCli::command().get_matches_from(args);
-        let cli = Elf2TabCli::from_arg_matches(&matches)
-            .map_err(|e| e.exit())
-            .unwrap_or_else(|never| never);
+        let cli = Elf2TabCli::parse_from(args);
         pack::run(&cli.pack)?;
         return Ok(ExitCode::SUCCESS);
     }

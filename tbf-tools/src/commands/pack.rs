@@ -12,7 +12,7 @@ use crate::credentials::{load_ecdsa_private, load_rsa4096_private, CredentialReq
 use crate::elf_app::ElfApp;
 use crate::output::StagedOutput;
 use crate::package::{pack, PackOptions};
-use crate::tab_writer::{build_tab, TabMetadata};
+use tbf::tab::{member_name, write_tab, TabMember, TabMetadata};
 
 /// An input: an ELF path and, after the last comma, an optional architecture
 /// name (otherwise the file's stem names the TBF inside the TAB).
@@ -243,11 +243,13 @@ fn package_one(input: &ElfInput, options: &PackOptions) -> Result<Vec<u8>> {
 pub fn run(args: &PackArgs) -> Result<()> {
     let options = args.options()?;
     let metadata = TabMetadata {
-        name: args.package_name.as_deref().unwrap_or(""),
-        minimum_kernel_version: args.kernel_version(),
-        only_for_boards: args.supported_boards.as_deref(),
+        minimum_tock_kernel_version: args
+            .kernel_version()
+            .map(|(major, minor)| format!("{major}.{minor}")),
+        only_for_boards: args.supported_boards.clone(),
         build_date: (!args.deterministic)
             .then(|| humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
+        ..TabMetadata::new(args.package_name.as_deref().unwrap_or(""))
     };
     let mut staged = StagedOutput::default();
     let mut members = Vec::new();
@@ -261,9 +263,13 @@ pub fn run(args: &PackArgs) -> Result<()> {
         }
         let tbf = package_one(input, &options)?;
         staged.stage(&tbf_path, &tbf)?;
-        members.push((format!("{}.tbf", architecture_name(input)?), tbf));
+        members.push(TabMember {
+            name: member_name(&architecture_name(input)?),
+            bytes: tbf,
+        });
     }
-    let tab = build_tab(&metadata, &members).context("cannot build the TAB archive")?;
+    let tab = write_tab(Vec::new(), &metadata.to_toml(), &members)
+        .context("cannot build the TAB archive")?;
     staged.stage(&args.output, &tab)?;
     staged.commit()?;
     Ok(())
@@ -271,4 +277,29 @@ pub fn run(args: &PackArgs) -> Result<()> {
 
 fn same_path(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_architecture_follows_the_last_comma() {
+        let input = ElfInput::from(OsStr::new("dir,x/app.elf,cortex-m4"));
+        assert_eq!(input.path, PathBuf::from("dir,x/app.elf"));
+        assert_eq!(input.architecture.as_deref(), Some("cortex-m4"));
+        let plain = ElfInput::from(OsStr::new("build/rv32imac.elf"));
+        assert_eq!(architecture_name(&plain).unwrap(), "rv32imac");
+    }
+
+    #[test]
+    fn numbers_may_be_hexadecimal() {
+        assert_eq!(parse_maybe_hex("0x10"), Ok(16));
+        assert_eq!(parse_maybe_hex("0XfF"), Ok(255));
+        assert_eq!(parse_maybe_hex("42"), Ok(42));
+        assert!(parse_maybe_hex("0x").is_err());
+        assert!(parse_maybe_hex("ten").is_err());
+        assert_eq!(parse_permission("1,2"), Ok((1, 2)));
+        assert!(parse_permission("12").is_err());
+    }
 }

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::credentials::load_ecdsa_public;
-use crate::images::load;
+use crate::images::{load, ImageError};
 use crate::verification::{check_image, ImageReport};
 
 /// Exit status: verified.
@@ -53,7 +53,15 @@ fn image_status(report: &ImageReport, with_key: bool) -> u8 {
 /// Runs `tbf verify`.
 pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     let key = args.key.as_deref().map(load_ecdsa_public).transpose()?;
-    let file = load(&args.file)?;
+    let file = match load(&args.file) {
+        Ok(file) => file,
+        Err(malformed @ ImageError::MalformedMember { .. }) => {
+            println!("{malformed}");
+            println!("{}: FAILED", args.file.display());
+            return Ok(ExitCode::from(EXIT_FAILED));
+        }
+        Err(error) => return Err(error.into()),
+    };
     let mut status = EXIT_VERIFIED;
     for image in &file.images {
         let report = check_image(&image.bytes, key.as_ref());

@@ -20,22 +20,23 @@
 //! trust a length field before checking it against the bytes.
 //!
 //! # Features
-//! - (none): [`parse`], [`parse_header`], [`parse_base`], [`Tbf`] and its
+//! - (none): [`parse()`], [`parse_header`], [`parse_base`], [`Tbf`] and its
 //!   TLV and footer iterators, [`crypto`] (SHA-256/384/512, ECDSA P-256),
 //!   [`edit`] (flags and total size rewritten in place, checksum fixed).
 //! - `alloc`: the owned model [`TbfHeader`] / [`HeaderBuilder`] /
 //!   [`HeaderTlv`], footers [`FooterCredential`], and [`sign`] (insert or
 //!   replace credentials in an existing image).
-//! - `std` (implies `alloc`): [`tab`], reading and writing TAB archives.
+//! - `std` (implies `alloc`): [`tab`], reading and writing TAB archives;
+//!   PKCS#8 key loading and saving in [`crypto`].
 //!
 //! # Layout of an image
 //! ```text
-//! 0            16                header_size        binary_end_offset  total_size
-//! +------------+-----------------+------------------+------------------+
-//! | base header| TLVs, each 4-   | protected trailer| footers: TLV 128 |
-//! | (16 bytes) | byte aligned    | then the binary  | credentials, pad |
-//! +------------+-----------------+------------------+------------------+
-//! |<------------- integrity region (hashed / signed) ->|
+//! 0            16               header_size         binary_end_offset    total_size
+//! +------------+----------------+-------------------+--------------------+
+//! | base header| TLVs, each     | protected trailer | footers: TLV 128   |
+//! | (16 bytes) | 4-byte aligned | then the binary   | credentials, pad   |
+//! +------------+----------------+-------------------+--------------------+
+//! |<------ integrity region (hashed / signed) ----->|
 //! ```
 //!
 //! # Building a header (what the packager does)
@@ -104,8 +105,8 @@ pub use credentials::{Credential, CredentialCheck, Footer, FooterIter};
 pub use edit::{edit_base_header, padding_header, set_enabled_in_place, set_sticky_in_place};
 pub use error::{ExpectedLength, ParseError};
 pub use parse::{
-    parse, parse_base, parse_header, PermissionList, PersistentAclRef, RegionList, Tbf, Tlv,
-    TlvEntry, TlvIter, U32List,
+    integrity_region, parse, parse_base, parse_header, PermissionList, PersistentAclRef,
+    RegionList, Tbf, Tlv, TlvEntry, TlvIter, U32List,
 };
 pub use types::{
     header_checksum, tlv_type_name, BaseHeader, CredentialsFormat, DriverPermission,

@@ -161,7 +161,9 @@ impl HeaderTlv {
         Ok(out)
     }
 
-    /// Appends type, length, value and zero padding to a 4-byte boundary.
+    /// Appends type, length, value and zero padding until `out.len()` is a
+    /// multiple of 4, so `out` must start at the image start (or at any
+    /// multiple of 4 from it), as it does in [`TbfHeader::to_bytes`].
     pub fn write_to(&self, out: &mut Vec<u8>) -> Result<(), BuildError> {
         let value = self.value_bytes()?;
         let length = u16::try_from(value.len()).map_err(|_| BuildError::TlvTooLong {

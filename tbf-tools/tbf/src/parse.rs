@@ -147,6 +147,15 @@ pub fn parse(bytes: &[u8]) -> Result<Tbf<'_>, ParseError> {
     Ok(tbf)
 }
 
+/// The integrity region `[0, binary_end_offset)` of a whole image: the
+/// bytes every digest and signature covers.
+pub fn integrity_region(image: &[u8]) -> Result<&[u8], ParseError> {
+    let tbf = parse(image)?;
+    let end = usize::try_from(tbf.binary_end_offset()).unwrap_or(usize::MAX);
+    // `parse` checked binary_end_offset <= total_size <= image.len().
+    Ok(image.get(..end).unwrap_or_default())
+}
+
 impl<'a> Tbf<'a> {
     /// The base header fields.
     pub fn base(&self) -> BaseHeader {

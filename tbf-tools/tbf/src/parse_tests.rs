@@ -50,6 +50,16 @@ fn a_padding_header_parses_as_padding_with_no_footers() {
 }
 
 #[test]
+fn the_integrity_region_ends_at_binary_end_offset() {
+    let image = header_with(&program(44), 64);
+    assert_eq!(integrity_region(&image).map(<[u8]>::len), Ok(44));
+    assert_eq!(
+        integrity_region(&image[..10]),
+        Err(ParseError::BaseHeaderTruncated { available: 10 })
+    );
+}
+
+#[test]
 fn base_header_errors_name_the_field() {
     assert_eq!(
         parse(&[2, 0, 16]),

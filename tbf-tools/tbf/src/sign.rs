@@ -183,7 +183,10 @@ fn grown_size(needed: usize, policy: GrowPolicy) -> Option<u32> {
 /// Adds credentials to `image`, using reserved footer space or growing the
 /// image. Existing credentials are kept (except Reserved ones, and those of
 /// the requested formats when `replace_same_format`); kept digests are
-/// recomputed if the image grew.
+/// recomputed if the image grew. Footers of other types than credentials
+/// carry no meaning and are not kept. The integrity region is copied
+/// unchanged unless the image grows (then only `total_size` and the
+/// checksum change).
 pub fn add_credentials(
     image: &[u8],
     requests: &[CredentialRequest<'_>],

@@ -78,15 +78,21 @@ const TESTS: &[(&str, HarnessTest)] = &[
 
 /// Runs each harness test whose name contains the sub-filter.
 pub fn tests(ctx: &Context) -> Result<()> {
+    let selected: Vec<&(&str, HarnessTest)> = TESTS
+        .iter()
+        .filter(|(name, _)| {
+            ctx.filter
+                .as_deref()
+                .is_none_or(|filter| name.contains(filter))
+        })
+        .collect();
+    ensure!(
+        !selected.is_empty(),
+        "no harness test matches {:?}",
+        ctx.filter.as_deref().unwrap_or_default()
+    );
     let mut failed = Vec::new();
-    for (name, test) in TESTS {
-        if ctx
-            .filter
-            .as_deref()
-            .is_some_and(|filter| !name.contains(filter))
-        {
-            continue;
-        }
+    for (name, test) in selected {
         match test(ctx) {
             Ok(()) => println!("test harness::{name} ... ok"),
             Err(error) => {

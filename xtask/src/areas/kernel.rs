@@ -13,7 +13,7 @@ use crate::bench::Figures;
 use crate::context::Context;
 use crate::qemu::create_flash_if_missing;
 use crate::BoardRun;
-use anyhow::{bail, ensure, Context as _, Result};
+use anyhow::{ensure, Context as _, Result};
 use std::path::{Path, PathBuf};
 
 /// The kernel area in the registry.
@@ -52,7 +52,11 @@ pub fn run_demo(ctx: &Context) -> Result<()> {
     let flash = bench.flash("demo", &["hello_a", "hello_b", "finisher"])?;
     let exit = scenarios::spawn(&flash)?.wait(std::time::Duration::from_secs(60))?;
     print!("{}", exit.output);
-    ensure!(exit.code == 0, "the demo ended with exit code {}", exit.code);
+    ensure!(
+        exit.code == 0,
+        "the demo ended with exit code {}",
+        exit.code
+    );
     Ok(())
 }
 
@@ -73,25 +77,35 @@ pub fn qemu_command(ctx: &Context, run: &BoardRun) -> Result<i32> {
     }
     image::write_kernel(&flash, &kernel)?;
     if !run.tabs.is_empty() {
-        let tbfs = run
-            .tabs
-            .iter()
-            .map(|tab| tbf_from_tab(ctx, tab))
-            .collect::<Result<Vec<_>>>()?;
+        let mut cursor = image::APP_FLASH_ADDRESS;
+        let mut tbfs = Vec::new();
+        for tab in &run.tabs {
+            let (address, tbf) = tbf_from_tab(ctx, tab, cursor)?;
+            cursor = address + tbf.len() as u64;
+            tbfs.push(tbf);
+        }
         image::erase_app_flash(&flash)?;
         image::write_app_chain(&flash, &tbfs)?;
     }
-    println!("booting {} (flash {}); the console is this terminal", run.board.name(), flash.display());
+    println!(
+        "booting {} (flash {}); the console is this terminal",
+        run.board.name(),
+        flash.display()
+    );
     let mut command = scenarios::board(&flash).command()?;
     let status = command.status().context("starting QEMU")?;
-    status
-        .code()
-        .context("QEMU was killed by a signal")
+    status.code().context("QEMU was killed by a signal")
 }
 
-/// The RISC-V TBF inside a TAB (a tar archive) built for qemu-rv32-virt.
-fn tbf_from_tab(ctx: &Context, tab: &Path) -> Result<Vec<u8>> {
-    let name = tab.file_stem().and_then(|stem| stem.to_str()).unwrap_or("app");
+/// The TBF inside a TAB (a tar archive) to write next: of those linked
+/// for qemu-rv32-virt's app flash, the one with the lowest fixed address
+/// at or after `cursor` (libtock-c TABs carry one per address). Returns
+/// its address and bytes.
+fn tbf_from_tab(ctx: &Context, tab: &Path, cursor: u64) -> Result<(u64, Vec<u8>)> {
+    let name = tab
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("app");
     let directory: PathBuf = ctx.scratch_dir("qemu-tabs")?.join(name);
     if directory.exists() {
         std::fs::remove_dir_all(&directory)?;
@@ -100,17 +114,25 @@ fn tbf_from_tab(ctx: &Context, tab: &Path) -> Result<Vec<u8>> {
     let mut tar = std::process::Command::new("tar");
     tar.arg("-xf").arg(tab).arg("-C").arg(&directory);
     crate::cmd::output(&mut tar).with_context(|| format!("unpacking {}", tab.display()))?;
+    let mut best: Option<(u64, Vec<u8>)> = None;
     for entry in std::fs::read_dir(&directory)? {
         let path = entry?.path();
-        if path.extension().is_some_and(|extension| extension == "tbf") {
-            let tbf = std::fs::read(&path)?;
-            if image::fixed_tbf_address(&tbf).is_ok_and(|address| address >= 0x2004_0000) {
-                return Ok(tbf);
-            }
+        if path.extension().is_none_or(|extension| extension != "tbf") {
+            continue;
+        }
+        let tbf = std::fs::read(&path)?;
+        let Ok(address) = image::fixed_tbf_address(&tbf) else {
+            continue;
+        };
+        if address >= cursor && best.as_ref().is_none_or(|(best, _)| address < *best) {
+            best = Some((address, tbf));
         }
     }
-    bail!(
-        "{} holds no TBF linked for qemu-rv32-virt's app flash (fixed address from 0x20040000)",
-        tab.display()
-    )
+    best.with_context(|| {
+        format!(
+            "{} holds no TBF linked for qemu-rv32-virt's app flash at or after {cursor:#x} \
+             (apps are fixed-address: link each for its own slot, in order)",
+            tab.display()
+        )
+    })
 }

@@ -9,9 +9,11 @@
 //! - `build`: every example under `apps/c` built with `make WERROR=1` for
 //!   every target of `libtock-c/Configuration.mk`, packaged by our `tbf`,
 //!   and each TAB checked to hold one TBF per target;
-//! - `fake`: the examples the fake kernel supports (console, alarm, memop,
-//!   exit) run on it in QEMU, output and exit code asserted, and an image
-//!   placed in the wrong slot must stop with crt0's wrong-address code;
+//! - `fake`: every example on the fake kernel (console, alarm, memop, exit;
+//!   other drivers missing, so those examples must report ENODEVICE) in
+//!   QEMU on RV32 and Cortex-M4/M0, output and exit code asserted; an image
+//!   placed in the wrong slot must stop with crt0's wrong-address code; and
+//!   a position-independent (r9) Cortex-M app must run relocated;
 //! - `qemu`: every example booted on qemu-rv32-virt through `cargo xtask
 //!   qemu` (the kernel area's command) with its console output asserted.
 //!
@@ -46,7 +48,8 @@ pub const AREA: Area = Area {
 struct Example {
     name: &'static str,
     expected: &'static [&'static [&'static str]],
-    /// Whether the fake kernel has every driver the example needs.
+    /// Whether it runs on the fake kernel (which lacks LEDs, buttons, rng,
+    /// kv, sha and hmac: those examples must report ENODEVICE there).
     on_fake_kernel: bool,
 }
 
@@ -73,22 +76,22 @@ const EXAMPLES: &[Example] = &[
     Example {
         name: "rng",
         expected: &[&["rng: ok", "rng: no rng (ENODEVICE)"]],
-        on_fake_kernel: false,
+        on_fake_kernel: true,
     },
     Example {
         name: "blink",
         expected: &[&["blink: done", "blink: no leds (ENODEVICE)"]],
-        on_fake_kernel: false,
+        on_fake_kernel: true,
     },
     Example {
         name: "buttons",
         expected: &[&[" buttons\n", "buttons: no buttons (ENODEVICE)"]],
-        on_fake_kernel: false,
+        on_fake_kernel: true,
     },
     Example {
         name: "kv",
         expected: &[&["kv: ok", "kv: no kv (ENODEVICE)"]],
-        on_fake_kernel: false,
+        on_fake_kernel: true,
     },
     Example {
         name: "sha_hmac",
@@ -96,12 +99,12 @@ const EXAMPLES: &[Example] = &[
             &["sha: ok", "sha: no driver (ENODEVICE)"],
             &["hmac: ok", "hmac: no driver (ENODEVICE)"],
         ],
-        on_fake_kernel: false,
+        on_fake_kernel: true,
     },
 ];
 
 /// What marks a failed run whatever the example expects.
-const FAILURE_MARKERS: &[&str] = &["FAIL", "panicked", "Panic"];
+const FAILURE_MARKERS: &[&str] = &["FAIL", "panicked", "Panic", "faulted"];
 
 /// The board the examples run on.
 const BOARD: &str = "qemu-rv32-virt";
@@ -195,15 +198,29 @@ pub fn tests(ctx: &Context) -> Result<()> {
     }
     if selection.runs("fake") {
         match fake_kernel::build(ctx) {
-            Ok(kernels) => run_fake_kernel_checks(ctx, &kernels, &tabs, &mut record),
+            Ok(kernels) => {
+                run_fake_kernel_checks(ctx, &kernels, &tabs, &mut record);
+                for cpu in [fake_kernel::Cpu::CortexM4, fake_kernel::Cpu::CortexM0] {
+                    record(
+                        &format!("a position-independent app runs relocated ({})", cpu.name()),
+                        run_pic_app(ctx, &kernels, cpu),
+                    );
+                }
+            }
             Err(error) => record("build the fake kernels", Err(error)),
         }
     }
     if selection.runs("qemu") {
-        for (example, tab) in &tabs {
+        for (index, (example, tab)) in tabs.iter().enumerate() {
+            // The first boot may build the kernel; later ones reuse it.
+            let first_wait = if index == 0 {
+                Duration::from_secs(300)
+            } else {
+                Duration::from_secs(60)
+            };
             record(
                 &format!("run {} on {BOARD}", example.name),
-                run_example(ctx, example, tab),
+                run_example(ctx, example, tab, first_wait),
             );
         }
     }
@@ -328,6 +345,23 @@ fn run_fake_kernel_checks(
     }
 }
 
+/// Builds the r9-PIC test app for `cpu`, runs it at the fake kernel's
+/// address (not the one it was linked for) and expects "pic: ok".
+fn run_pic_app(
+    ctx: &Context,
+    kernels: &fake_kernel::FakeKernels,
+    cpu: fake_kernel::Cpu,
+) -> Result<()> {
+    let tbf = packager(ctx)?;
+    let tab = fake_kernel::build_pic_app(ctx, &tbf, cpu)?;
+    let output = fake_kernel::run(ctx, kernels, cpu, &tab, &cpu.pic_image(), true)?;
+    ensure!(
+        output.contains("pic: relocated\n") && output.contains("pic: ok\n"),
+        "the relocated app did not report success; console:\n{output}"
+    );
+    Ok(())
+}
+
 /// Checks finished output: no failure marker, each step's line in order.
 fn check_lines(example: &Example, output: &str) -> Result<()> {
     if let Some(marker) = FAILURE_MARKERS.iter().find(|m| output.contains(**m)) {
@@ -390,7 +424,7 @@ fn stop(child: &mut Child) {
 
 /// Boots `tab` alone on a fresh flash file and waits for the example's
 /// expected lines in order.
-fn run_example(ctx: &Context, example: &Example, tab: &Path) -> Result<()> {
+fn run_example(ctx: &Context, example: &Example, tab: &Path, first_wait: Duration) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let flash = scratch(ctx)?.join(format!("{}.flash", example.name));
     if flash.exists() {
@@ -413,7 +447,7 @@ fn run_example(ctx: &Context, example: &Example, tab: &Path) -> Result<()> {
         .with_context(|| format!("starting `{line}`"))?;
     let stdout = capture(child.stdout.take().context("no stdout pipe")?);
     let stderr = capture(child.stderr.take().context("no stderr pipe")?);
-    let verdict = wait_for_lines(example, &stdout, &mut child);
+    let verdict = wait_for_lines(example, &stdout, &mut child, first_wait);
     stop(&mut child);
     verdict.with_context(|| {
         format!(
@@ -430,10 +464,10 @@ fn wait_for_lines(
     example: &Example,
     stdout: &Arc<Mutex<Vec<u8>>>,
     child: &mut Child,
+    first_wait: Duration,
 ) -> Result<()> {
-    // The first boot may build the kernel: allow for that, not for a hang.
-    let timeout = Duration::from_secs(300);
     let mut cursor = 0;
+    let mut timeout = first_wait;
     for alternatives in example.expected {
         let deadline = Instant::now() + timeout;
         loop {
@@ -447,6 +481,7 @@ fn wait_for_lines(
                 .min();
             if let Some(end) = found {
                 cursor += end;
+                timeout = Duration::from_secs(60);
                 break;
             }
             if let Some(status) = child.try_wait().context("polling cargo xtask qemu")? {

@@ -4,7 +4,8 @@
 //! Steps (a sub-filter picks one step, or one example by name):
 //! - `host`: `cargo test` of platform, unittest, every API crate,
 //!   `libtock` and the examples' shared logic (against the fake kernel);
-//! - `build`: the runtime built for riscv32imac, thumbv7em and thumbv6m;
+//! - `build`: the runtime built for riscv32imac, thumbv7em and thumbv6m,
+//!   and the examples linked for the nRF52840-DK on both Cortex-M targets;
 //!   every example built for qemu-rv32-virt and packaged by our `tbf pack`
 //!   (elf2tab's flags), each TAB checked to hold its TBF, and hello's and
 //!   blink's TBFs checked byte-identical to upstream elf2tab's;
@@ -21,9 +22,9 @@ use crate::bench::Figures;
 use crate::context::Context;
 use crate::{cmd, tools};
 use anyhow::{bail, ensure, Context as _, Result};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -71,8 +72,17 @@ const HOST_CRATES: &[&str] = &[
 const BOARD: &str = "qemu-rv32-virt";
 /// Must equal `TBF_HEADER_SIZE` in `libtock-rs/runtime/layouts/qemu_rv32_virt.ld`.
 const PROTECTED_REGION_SIZE: &str = "96";
+/// What the kernel prints when a process ends with status 0.
+const EXITED_OK: &str = "exited with status 0";
 /// Text in any output that means an example failed.
-const FAILURE_MARKERS: &[&str] = &["FAIL", "panic"];
+/// (`alert code 0x1` is what the kernel prints for the runtime's panic
+/// handler; the word "panic" alone is in the process console's help.)
+const FAILURE_MARKERS: &[&str] = &["FAIL", "alert code 0x1", "panicked"];
+/// How long the first example may take to print each line (the first boot
+/// may build the kernel).
+const FIRST_BOOT_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long later examples may take to print each line.
+const LINE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One example binary: its package name in the TBF (at most 16 bytes, so
 /// the header fits the 96-byte protected region), its stack (as in its
@@ -82,6 +92,10 @@ struct Example {
     package: &'static str,
     stack: u32,
     expected: &'static [&'static str],
+    /// Typed on the console once the first expected line has appeared.
+    input: &'static [u8],
+    /// `--app-heap` (elf2tab's default is 1024).
+    heap: u32,
 }
 
 const EXAMPLES: &[Example] = &[
@@ -89,37 +103,49 @@ const EXAMPLES: &[Example] = &[
         binary: "hello",
         package: "hello",
         stack: 0x400,
-        expected: &["Hello, World!"],
+        expected: &["Hello, World!", EXITED_OK],
+        input: b"",
+        heap: 1024,
     },
     Example {
         binary: "blink",
         package: "blink",
         stack: 0x400,
         expected: &[],
+        input: b"",
+        heap: 1024,
     },
     Example {
         binary: "console_echo",
         package: "console_echo",
         stack: 0x400,
-        expected: &["echo: ready"],
+        expected: &["echo: ready", "echo: bye", EXITED_OK],
+        input: b"hi\rquit\r",
+        heap: 1024,
     },
     Example {
         binary: "timer",
         package: "timer",
         stack: 0x800,
-        expected: &["timer: tick 1", "timer: tick 3", "timer: ok"],
+        expected: &["timer: tick 1", "timer: tick 3", "timer: ok", EXITED_OK],
+        input: b"",
+        heap: 1024,
     },
     Example {
         binary: "rng",
         package: "rng",
         stack: 0x800,
-        expected: &["rng: ok"],
+        expected: &["rng: ok", EXITED_OK],
+        input: b"",
+        heap: 1024,
     },
     Example {
         binary: "syscall_conformance",
         package: "conformance",
         stack: 0x800,
-        expected: &["conformance: PASS", "conformance: ok "],
+        expected: &["conformance: PASS", "conformance: ok ", EXITED_OK],
+        input: b"",
+        heap: 1024,
     },
     Example {
         binary: "runtime_check",
@@ -131,7 +157,10 @@ const EXAMPLES: &[Example] = &[
             "runtime_check: stack ok",
             "runtime_check: heap ok",
             "runtime_check: ok",
+            EXITED_OK,
         ],
+        input: b"",
+        heap: 8192,
     },
 ];
 
@@ -158,10 +187,13 @@ pub fn tests(ctx: &Context) -> Result<()> {
                     record("TBFs equal elf2tab's".into(), compare_with_elf2tab(ctx));
                 }
                 if runs("qemu") || only_example.is_some() {
+                    // The first boot may build the kernel: allow for that.
+                    let mut timeout = FIRST_BOOT_TIMEOUT;
                     for (example, tab) in EXAMPLES.iter().zip(&tabs) {
                         if only_example.is_none_or(|name| name == example.binary) {
                             let what = format!("{} in QEMU", example.binary);
-                            record(what, run_example(ctx, example, tab));
+                            record(what, run_example(ctx, example, tab, timeout));
+                            timeout = LINE_TIMEOUT;
                         }
                     }
                 }
@@ -206,11 +238,29 @@ fn host_tests(ctx: &Context) -> Result<()> {
     cmd::run(&mut cargo)
 }
 
+/// The runtime for every target, and the examples linked for the
+/// nRF52840-DK on both Cortex-M targets (issue 9 runs them; here they must
+/// build and link).
 fn build_runtime(ctx: &Context) -> Result<()> {
     for target in [targets::RISCV32IMAC, targets::THUMBV7EM, targets::THUMBV6M] {
         let mut cargo = ctx.cargo("build")?;
         cargo.args(["-p", "libtock-runtime", "--release", "--target", target]);
         cmd::run(&mut cargo).with_context(|| format!("building libtock-runtime for {target}"))?;
+    }
+    for target in [targets::THUMBV7EM, targets::THUMBV6M] {
+        let mut cargo = ctx.cargo("build")?;
+        cargo
+            .args([
+                "-p",
+                "libtock-examples",
+                "--bins",
+                "--features",
+                "device",
+                "--release",
+            ])
+            .args(["--target", target])
+            .env("LIBTOCK_LAYOUT", "nrf52840dk.ld");
+        cmd::run(&mut cargo).with_context(|| format!("linking the examples for {target}"))?;
     }
     Ok(())
 }
@@ -224,7 +274,14 @@ fn scratch(ctx: &Context) -> Result<PathBuf> {
 fn build_and_package(ctx: &Context) -> Result<Vec<PathBuf>> {
     let mut cargo = ctx.cargo("build")?;
     cargo
-        .args(["-p", "libtock-examples", "--bins", "--features", "device", "--release"])
+        .args([
+            "-p",
+            "libtock-examples",
+            "--bins",
+            "--features",
+            "device",
+            "--release",
+        ])
         .args(["--target", targets::RISCV32IMAC])
         .env("LIBTOCK_LAYOUT", "qemu_rv32_virt.ld");
     cmd::run(&mut cargo).context("building the libtock-rs examples")?;
@@ -257,6 +314,7 @@ fn package_arguments(ctx: &Context, example: &Example, tab: &Path, command: &mut
         .args(["--protected-region-size", PROTECTED_REGION_SIZE])
         .args(["-n", example.package])
         .args(["--stack", &example.stack.to_string()])
+        .args(["--app-heap", &example.heap.to_string()])
         .arg("-o")
         .arg(tab)
         .arg(format!("{},riscv32imac", elf.display()));
@@ -361,9 +419,35 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// Types `input` one byte at a time, as a person would: a UART reader only
+/// sees bytes that arrive while its read is outstanding.
+fn type_slowly(console: &mut ChildStdin, input: &[u8]) -> Result<()> {
+    for byte in input {
+        std::thread::sleep(Duration::from_millis(200));
+        console
+            .write_all(&[*byte])
+            .and_then(|()| console.flush())
+            .context("typing on the console")?;
+    }
+    Ok(())
+}
+
+/// The status of the first `exited with status N` line with N other than
+/// 0 (the kernel prints one when a process ends).
+fn failed_exit_status(text: &str) -> Option<&str> {
+    const EXITED: &str = "exited with status ";
+    text.match_indices(EXITED).find_map(|(at, _)| {
+        let rest = &text[at + EXITED.len()..];
+        let status = &rest[..rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len())];
+        (!status.is_empty() && status != "0").then_some(status)
+    })
+}
+
 /// Boots `tab` alone on a fresh flash file and waits for the example's
 /// lines in order.
-fn run_example(ctx: &Context, example: &Example, tab: &Path) -> Result<()> {
+fn run_example(ctx: &Context, example: &Example, tab: &Path, timeout: Duration) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let flash = scratch(ctx)?.join(format!("{}.flash", example.binary));
     if flash.exists() {
@@ -376,7 +460,7 @@ fn run_example(ctx: &Context, example: &Example, tab: &Path) -> Result<()> {
         .arg(&flash)
         .arg("--tab")
         .arg(tab)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
@@ -386,7 +470,8 @@ fn run_example(ctx: &Context, example: &Example, tab: &Path) -> Result<()> {
         .with_context(|| format!("starting `{line}`"))?;
     let stdout = capture(child.stdout.take().context("no stdout pipe")?);
     let stderr = capture(child.stderr.take().context("no stderr pipe")?);
-    let verdict = wait_for_lines(example, &stdout, &mut child);
+    let console = child.stdin.take().context("no stdin pipe")?;
+    let verdict = wait_for_lines(example, &stdout, &mut child, console, timeout);
     stop(&mut child);
     verdict.with_context(|| {
         format!(
@@ -405,14 +490,26 @@ fn wait_for_lines(
     example: &Example,
     stdout: &Arc<Mutex<Vec<u8>>>,
     child: &mut Child,
+    mut console: ChildStdin,
+    timeout: Duration,
 ) -> Result<()> {
-    // The first boot may build the kernel: allow for that, not for a hang.
-    let timeout = Duration::from_secs(300);
     let check = |text: &str| -> Result<()> {
+        if let Some(status) = failed_exit_status(text) {
+            bail!(
+                "{}: the process exited with status {status}",
+                example.binary
+            );
+        }
         if let Some(marker) = FAILURE_MARKERS
             .iter()
             .find(|marker| text.contains(**marker))
         {
+            // Let the app finish its report (e.g. every conformance line)
+            // so the error shows all of it.
+            let settle = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < settle && !text_of(stdout).contains("exited with status") {
+                std::thread::sleep(Duration::from_millis(100));
+            }
             bail!("{}: the output contains {marker:?}", example.binary);
         }
         Ok(())
@@ -435,6 +532,9 @@ fn wait_for_lines(
             let text = text_of(stdout);
             check(&text)?;
             if let Some(at) = text[cursor..].find(expected) {
+                if cursor == 0 {
+                    type_slowly(&mut console, example.input)?;
+                }
                 cursor += at + expected.len();
                 break;
             }
@@ -453,4 +553,26 @@ fn wait_for_lines(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failed_exit_status;
+
+    #[test]
+    fn only_a_non_zero_exit_status_is_a_failure() {
+        assert_eq!(
+            failed_exit_status("[kernel] process a exited with status 0\r\n"),
+            None
+        );
+        assert_eq!(
+            failed_exit_status("process a exited with status 12\r\n"),
+            Some("12")
+        );
+        assert_eq!(
+            failed_exit_status("ok 0\nexited with status 0\nexited with status 1"),
+            Some("1")
+        );
+        assert_eq!(failed_exit_status("nothing here"), None);
+    }
 }

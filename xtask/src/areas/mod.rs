@@ -28,6 +28,7 @@ pub mod kernel;
 pub mod libtock_c;
 pub mod libtock_rs;
 pub mod lint;
+pub mod loader;
 pub mod packager;
 
 /// Runs an area's tests. `Ok` means every test passed.
@@ -73,6 +74,7 @@ pub const ALL: &[Area] = &[
     host::AREA,
     harness::AREA,
     packager::AREA,
+    loader::AREA,
     libtock_rs::AREA,
     libtock_c::AREA,
     kernel::AREA,

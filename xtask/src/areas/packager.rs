@@ -111,12 +111,16 @@ pub fn bench(ctx: &Context, figures: &mut Figures) -> Result<()> {
         elf2tab.display()
     );
     let tbf = build_tbf(ctx, true)?;
+    // Each tool packages its own copy in its own directory, so neither
+    // overwrites the other's output files (which would skew the timing).
     let dir = ctx.scratch_dir("packager-bench")?;
     let elf = dir.join("app64k.elf");
     build_riscv_app(ctx, &elf, 64 * 1024)?;
-    let pack = |program: &Path, subcommand: Option<&str>| {
+    let pack = |program: &Path, subcommand: Option<&str>, name: &str| -> Result<Command> {
+        let work = ctx.scratch_dir(&format!("packager-bench/{name}"))?;
+        std::fs::copy(&elf, work.join("app64k.elf")).context("copying the benchmark ELF")?;
         let mut command = Command::new(program);
-        command.current_dir(&dir);
+        command.current_dir(work);
         command.args(subcommand);
         command.args([
             "--deterministic",
@@ -126,14 +130,16 @@ pub fn bench(ctx: &Context, figures: &mut Figures) -> Result<()> {
             "bench.tab",
             "app64k.elf",
         ]);
-        command
+        Ok(command)
     };
+    let mut ours = pack(&tbf, Some("pack"), "ours")?;
+    let mut theirs = pack(&elf2tab, None, "elf2tab")?;
     let mut ours_best = Duration::MAX;
     let mut theirs_best = Duration::MAX;
     // Interleave so both tools see the same machine conditions.
     for _ in 0..RUNS {
-        ours_best = ours_best.min(best_time(&mut pack(&tbf, Some("pack")), 1)?);
-        theirs_best = theirs_best.min(best_time(&mut pack(&elf2tab, None), 1)?);
+        ours_best = ours_best.min(best_time(&mut ours, 1)?);
+        theirs_best = theirs_best.min(best_time(&mut theirs, 1)?);
     }
     figures.record(
         "packager.pack_64k_vs_elf2tab_ratio",

@@ -2,7 +2,7 @@
 //! an exit status, a timeout on every wait.
 //!
 //! ```text
-//! let mut qemu = QemuBuilder::new(Machine::Rv32Virt).pflash(&flash).spawn()?;
+//! let mut qemu = QemuBuilder::new(Machine::Rv32Virt).pflash(0, &flash).spawn()?;
 //! qemu.expect("Initialization complete", Duration::from_secs(10))?;
 //! qemu.send(b"list\n")?;
 //! let exit = qemu.wait(Duration::from_secs(10))?;   // exit.code: the guest's code
@@ -23,7 +23,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-pub mod capture;
+mod capture;
 mod flash;
 mod instructions;
 mod running;

@@ -33,7 +33,10 @@ pub struct Console {
 impl Console {
     /// An empty writer.
     pub const fn new() -> Self {
-        Console { buffer: [0; 96], length: 0 }
+        Console {
+            buffer: [0; 96],
+            length: 0,
+        }
     }
 
     /// Sends what is buffered.

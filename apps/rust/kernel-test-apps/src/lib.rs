@@ -9,6 +9,7 @@
 //! emulator's), or assume anything the kernel does not promise.
 #![no_std]
 
+pub mod alarm;
 pub mod console;
 pub mod runtime;
 pub mod syscall;

@@ -3,9 +3,7 @@
 //! register. Yields may run upcalls (ordinary function calls in this
 //! process), so they clobber every caller-saved register.
 
-use kernel_abi::{
-    DriverNumber, ExitKind, MemopOperation, ReturnVariant, SyscallClass, YieldKind,
-};
+use kernel_abi::{DriverNumber, ExitKind, MemopOperation, ReturnVariant, SyscallClass, YieldKind};
 
 /// The four return registers.
 pub type Registers = [u32; 4];
@@ -76,22 +74,44 @@ pub fn yield_wait_for(driver: DriverNumber, subscribe: u32) -> Registers {
 
 /// Command.
 pub fn command(driver: DriverNumber, command: u32, argument0: u32, argument1: u32) -> Registers {
-    raw(SyscallClass::Command, [driver.0, command, argument0, argument1])
+    raw(
+        SyscallClass::Command,
+        [driver.0, command, argument0, argument1],
+    )
 }
 
 /// Subscribe `function` (0 for none) as upcall `number` of `driver`.
 pub fn subscribe(driver: DriverNumber, number: u32, function: usize, data: usize) -> Registers {
-    raw(SyscallClass::Subscribe, [driver.0, number, function as u32, data as u32])
+    raw(
+        SyscallClass::Subscribe,
+        [driver.0, number, function as u32, data as u32],
+    )
 }
 
 /// Read-only allow of `length` bytes at `address`.
-pub fn allow_read_only(driver: DriverNumber, number: u32, address: usize, length: usize) -> Registers {
-    raw(SyscallClass::ReadOnlyAllow, [driver.0, number, address as u32, length as u32])
+pub fn allow_read_only(
+    driver: DriverNumber,
+    number: u32,
+    address: usize,
+    length: usize,
+) -> Registers {
+    raw(
+        SyscallClass::ReadOnlyAllow,
+        [driver.0, number, address as u32, length as u32],
+    )
 }
 
 /// Read-write allow of `length` bytes at `address`.
-pub fn allow_read_write(driver: DriverNumber, number: u32, address: usize, length: usize) -> Registers {
-    raw(SyscallClass::ReadWriteAllow, [driver.0, number, address as u32, length as u32])
+pub fn allow_read_write(
+    driver: DriverNumber,
+    number: u32,
+    address: usize,
+    length: usize,
+) -> Registers {
+    raw(
+        SyscallClass::ReadWriteAllow,
+        [driver.0, number, address as u32, length as u32],
+    )
 }
 
 /// Memop.
@@ -101,7 +121,10 @@ pub fn memop(operation: MemopOperation, argument: u32) -> Registers {
 
 /// Exit-terminate with `status`.
 pub fn exit_terminate(status: u32) -> ! {
-    raw(SyscallClass::Exit, [ExitKind::Terminate as u32, status, 0, 0]);
+    raw(
+        SyscallClass::Exit,
+        [ExitKind::Terminate as u32, status, 0, 0],
+    );
     // The kernel never returns from exit; if it did, wait for ever.
     loop {
         yield_wait();

@@ -174,20 +174,34 @@ mod tests {
             TrapCause::from_mcause(8),
             TrapCause::Exception(Exception::UserEnvironmentCall)
         );
-        assert_eq!(TrapCause::from_mcause(24), TrapCause::Exception(Exception::Other(24)));
+        assert_eq!(
+            TrapCause::from_mcause(24),
+            TrapCause::Exception(Exception::Other(24))
+        );
     }
 
     #[test]
     fn describes_a_store_fault_with_its_address() {
         let text = format!(
             "{}",
-            FaultDescription { mcause: 7, mtval: 0x8000_0000, pc: 0x2004_0080 }
+            FaultDescription {
+                mcause: 7,
+                mtval: 0x8000_0000,
+                pc: 0x2004_0080
+            }
         );
         assert_eq!(
             text,
             "store access fault (write denied) (mcause 7) at pc 0x20040080, faulting address 0x80000000"
         );
-        let illegal = format!("{}", FaultDescription { mcause: 2, mtval: 0, pc: 4 });
+        let illegal = format!(
+            "{}",
+            FaultDescription {
+                mcause: 2,
+                mtval: 0,
+                pc: 4
+            }
+        );
         assert!(illegal.contains("illegal instruction"));
         assert!(illegal.contains("instruction bits"));
     }

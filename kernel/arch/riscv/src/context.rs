@@ -6,20 +6,22 @@
 //! taken, so a timer or device interrupt ends its turn.
 //!
 //! `mscratch` says who trapped: 0 while the kernel runs; while a process
-//! runs it holds the kernel stack pointer, pointing at this frame:
+//! runs it holds the kernel stack pointer, pointing at this frame (pushed
+//! by [`switch_to_user`]):
 //!
 //! ```text
 //!  kernel sp -> +0  *mut StoredState of the running process
 //!               +4  scratch (the process's t0 during the save)
-//!               +8  ra  (kernel)
-//!               +12 s0 .. s11 (kernel callee-saved)   ... +60
+//!               +8  s0, +12 s1 (kernel; LLVM reserves them)
+//!               +16 where the kernel resumes                (32 bytes)
 //! ```
 //!
 //! Switching to a process pushes that frame, points `mscratch` at it,
 //! loads all 31 registers and `mret`s. A trap from user mode swaps `sp`
 //! with `mscratch`, stores all 31 registers and `mepc` into the
-//! `StoredState`, zeroes `mscratch`, pops the frame and returns to the
-//! caller of the switch with `mcause` in `a0`. Nothing else is touched:
+//! `StoredState`, zeroes `mscratch` and jumps to the resume address with
+//! `mcause` in `a0`. Every other kernel register is declared clobbered to
+//! the compiler, which keeps only what it needs. Nothing else is touched:
 //! `mstatus.MPP` stays U across every trap and `mret`, so the fast path
 //! needs no `mstatus` write. The kernel must not rely on `gp` or `tp`
 //! (no `__global_pointer$` is defined), which a process may change.
@@ -27,8 +29,8 @@
 use core::fmt;
 
 use kernel::platform::{
-    AccessibleMemory, BoundaryError, ContextSwitchReason, Fault, FaultCause, ProcessStart, RawSyscall,
-    UpcallEntry, UserspaceBoundary,
+    AccessibleMemory, BoundaryError, ContextSwitchReason, Fault, FaultCause, ProcessStart,
+    RawSyscall, UpcallEntry, UserspaceBoundary,
 };
 
 use crate::cause::{Exception, FaultDescription, TrapCause};
@@ -38,12 +40,13 @@ const RA: usize = 0;
 const SP: usize = 1;
 const A0: usize = 9;
 const A4: usize = 13;
+/// `mcause` of an `ecall` from user mode.
+const ECALL_FROM_USER: u32 = 8;
 
 /// Register names, `x1..x31`, for printing.
 const REGISTER_NAMES: [&str; 31] = [
-    "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
-    "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5",
-    "t6",
+    "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6",
+    "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 ];
 
 /// A process's registers while it does not run. The assembly below
@@ -80,11 +83,8 @@ pub fn classify_trap(
     mcause: u32,
     read_mtval: impl FnOnce() -> u32,
 ) -> ContextSwitchReason {
-    let exception = match TrapCause::from_mcause(mcause) {
-        TrapCause::Interrupt(_) => return ContextSwitchReason::Interrupted,
-        TrapCause::Exception(exception) => exception,
-    };
-    if exception == Exception::UserEnvironmentCall {
+    // The system call is the hot path: test for it before decoding.
+    if mcause == ECALL_FROM_USER {
         // Resume after the 4-byte `ecall`.
         state.pc = state.pc.wrapping_add(4);
         let registers = &state.registers;
@@ -98,6 +98,10 @@ pub fn classify_trap(
             ],
         });
     }
+    let exception = match TrapCause::from_mcause(mcause) {
+        TrapCause::Interrupt(_) => return ContextSwitchReason::Interrupted,
+        TrapCause::Exception(exception) => exception,
+    };
     let mtval = read_mtval();
     state.fault_mcause = mcause;
     state.fault_mtval = mtval;
@@ -110,7 +114,10 @@ pub fn classify_trap(
         | Exception::StoreMisaligned => FaultCause::Misaligned,
         Exception::LoadAccessFault => FaultCause::LoadAccess,
         Exception::StoreAccessFault => FaultCause::StoreAccess,
-        _ => FaultCause::Other(mcause),
+        Exception::UserEnvironmentCall
+        | Exception::MachineEnvironmentCall
+        | Exception::PageFault(_)
+        | Exception::Other(_) => FaultCause::Other(mcause),
     };
     ContextSwitchReason::Fault(Fault {
         cause,
@@ -122,9 +129,14 @@ pub fn classify_trap(
 impl UserspaceBoundary for RiscvUserspaceBoundary {
     type StoredState = StoredState;
 
-    fn initialize_process(&self, state: &mut StoredState, start: ProcessStart) -> Result<(), BoundaryError> {
+    fn initialize_process(
+        &self,
+        state: &mut StoredState,
+        start: ProcessStart,
+    ) -> Result<(), BoundaryError> {
         *state = StoredState::default();
-        let to_u32 = |value: usize| u32::try_from(value).map_err(|_| BoundaryError::InvalidProcessState);
+        let to_u32 =
+            |value: usize| u32::try_from(value).map_err(|_| BoundaryError::InvalidProcessState);
         state.pc = to_u32(start.init_function)?;
         state.registers[A0] = state.pc;
         state.registers[A0 + 1] = to_u32(start.ram.start)?;
@@ -140,7 +152,11 @@ impl UserspaceBoundary for RiscvUserspaceBoundary {
         _memory: AccessibleMemory,
         values: [u32; 4],
     ) -> Result<(), BoundaryError> {
-        state.registers[A0..A0 + 4].copy_from_slice(&values);
+        let [a0, a1, a2, a3] = values;
+        state.registers[A0] = a0;
+        state.registers[A0 + 1] = a1;
+        state.registers[A0 + 2] = a2;
+        state.registers[A0 + 3] = a3;
         Ok(())
     }
 
@@ -153,7 +169,8 @@ impl UserspaceBoundary for RiscvUserspaceBoundary {
         state.registers[A0..A0 + 4].copy_from_slice(&upcall.arguments);
         // The upcall returns to where the process would have continued.
         state.registers[RA] = state.pc;
-        state.pc = u32::try_from(upcall.function).map_err(|_| BoundaryError::InvalidProcessState)?;
+        state.pc =
+            u32::try_from(upcall.function).map_err(|_| BoundaryError::InvalidProcessState)?;
         Ok(())
     }
 
@@ -163,7 +180,7 @@ impl UserspaceBoundary for RiscvUserspaceBoundary {
             // SAFETY: the caller configured the PMP for this process and
             // initialised `state`; the assembly saves every kernel
             // callee-saved register and returns here on the next trap.
-            let mcause = unsafe { _arch_switch_to_user(state) };
+            let mcause = unsafe { switch_to_user(state) };
             classify_trap(state, mcause, crate::csr::read_mtval)
         }
         #[cfg(not(target_arch = "riscv32"))]
@@ -176,7 +193,11 @@ impl UserspaceBoundary for RiscvUserspaceBoundary {
     fn print_state(&self, state: &StoredState, writer: &mut dyn fmt::Write) -> fmt::Result {
         for (index, name) in REGISTER_NAMES.iter().enumerate() {
             let separator = if index % 4 == 3 { "\r\n" } else { "  " };
-            write!(writer, "{:>3}: {:#010x}{}", name, state.registers[index], separator)?;
+            write!(
+                writer,
+                "{:>3}: {:#010x}{}",
+                name, state.registers[index], separator
+            )?;
         }
         writeln!(writer, " pc: {:#010x}\r", state.pc)?;
         if state.fault_mcause != 0 {
@@ -191,69 +212,89 @@ impl UserspaceBoundary for RiscvUserspaceBoundary {
     }
 }
 
+/// Runs the process whose registers are in `state` until it traps;
+/// returns `mcause`.
+///
+/// Inline assembly rather than a function, so that the compiler saves only
+/// the kernel registers it needs across the switch (every allocatable
+/// register is declared clobbered) instead of all twelve callee-saved ones.
+/// `s0` and `s1` cannot be declared clobbered (LLVM reserves them), so the
+/// frame keeps them:
+///
+/// ```text
+///  kernel sp -> +0 state pointer  +4 scratch  +8 s0  +12 s1
+///               +16 resume address (label 3 below)     (32 bytes)
+/// ```
+///
+/// # Safety
+/// `state` must be a process's initialised registers and the PMP
+/// configured for that process.
 #[cfg(target_arch = "riscv32")]
-extern "C" {
-    fn _arch_switch_to_user(state: *mut StoredState) -> u32;
+#[inline(always)]
+unsafe fn switch_to_user(state: &mut StoredState) -> u32 {
+    let mut value = state as *mut StoredState as u32;
+    // SAFETY: the caller's contract; the trap entry returns to label 3
+    // with the frame intact, and every register the process could change
+    // is declared clobbered (gp and tp are not used by the kernel).
+    unsafe {
+        core::arch::asm!(
+            "addi sp, sp, -32",
+            "sw a0, 0(sp)",
+            "sw s0, 8(sp)",
+            "sw s1, 12(sp)",
+            "la t0, 3f",
+            "sw t0, 16(sp)",
+            "csrw mscratch, sp",
+            "lw t0, 124(a0)",
+            "csrw mepc, t0",
+            "lw x1, 0(a0)",
+            "lw x2, 4(a0)",
+            "lw x3, 8(a0)",
+            "lw x4, 12(a0)",
+            "lw x5, 16(a0)",
+            "lw x6, 20(a0)",
+            "lw x7, 24(a0)",
+            "lw x8, 28(a0)",
+            "lw x9, 32(a0)",
+            "lw x11, 40(a0)",
+            "lw x12, 44(a0)",
+            "lw x13, 48(a0)",
+            "lw x14, 52(a0)",
+            "lw x15, 56(a0)",
+            "lw x16, 60(a0)",
+            "lw x17, 64(a0)",
+            "lw x18, 68(a0)",
+            "lw x19, 72(a0)",
+            "lw x20, 76(a0)",
+            "lw x21, 80(a0)",
+            "lw x22, 84(a0)",
+            "lw x23, 88(a0)",
+            "lw x24, 92(a0)",
+            "lw x25, 96(a0)",
+            "lw x26, 100(a0)",
+            "lw x27, 104(a0)",
+            "lw x28, 108(a0)",
+            "lw x29, 112(a0)",
+            "lw x30, 116(a0)",
+            "lw x31, 120(a0)",
+            "lw x10, 36(a0)",
+            "mret",
+            "3:",
+            "lw s0, 8(sp)",
+            "lw s1, 12(sp)",
+            "addi sp, sp, 32",
+            inout("a0") value,
+            out("s2") _, out("s3") _, out("s4") _, out("s5") _, out("s6") _,
+            out("s7") _, out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            clobber_abi("C"),
+        );
+    }
+    value
 }
 
 #[cfg(target_arch = "riscv32")]
 core::arch::global_asm!(
     r#"
-    .section .text._arch_switch_to_user, "ax"
-    .globl _arch_switch_to_user
-    .align 2
-_arch_switch_to_user:
-    addi sp, sp, -64
-    sw a0, 0(sp)
-    sw ra, 8(sp)
-    sw s0, 12(sp)
-    sw s1, 16(sp)
-    sw s2, 20(sp)
-    sw s3, 24(sp)
-    sw s4, 28(sp)
-    sw s5, 32(sp)
-    sw s6, 36(sp)
-    sw s7, 40(sp)
-    sw s8, 44(sp)
-    sw s9, 48(sp)
-    sw s10, 52(sp)
-    sw s11, 56(sp)
-    csrw mscratch, sp
-    lw t0, 124(a0)
-    csrw mepc, t0
-    lw x1, 0(a0)
-    lw x2, 4(a0)
-    lw x3, 8(a0)
-    lw x4, 12(a0)
-    lw x5, 16(a0)
-    lw x6, 20(a0)
-    lw x7, 24(a0)
-    lw x8, 28(a0)
-    lw x9, 32(a0)
-    lw x11, 40(a0)
-    lw x12, 44(a0)
-    lw x13, 48(a0)
-    lw x14, 52(a0)
-    lw x15, 56(a0)
-    lw x16, 60(a0)
-    lw x17, 64(a0)
-    lw x18, 68(a0)
-    lw x19, 72(a0)
-    lw x20, 76(a0)
-    lw x21, 80(a0)
-    lw x22, 84(a0)
-    lw x23, 88(a0)
-    lw x24, 92(a0)
-    lw x25, 96(a0)
-    lw x26, 100(a0)
-    lw x27, 104(a0)
-    lw x28, 108(a0)
-    lw x29, 112(a0)
-    lw x30, 116(a0)
-    lw x31, 120(a0)
-    lw x10, 36(a0)
-    mret
-
     .section .text._arch_trap_entry, "ax"
     .globl _arch_trap_entry
     .align 2
@@ -299,21 +340,8 @@ _arch_trap_entry:
     sw t1, 124(t0)
     csrw mscratch, zero
     csrr a0, mcause
-    lw ra, 8(sp)
-    lw s0, 12(sp)
-    lw s1, 16(sp)
-    lw s2, 20(sp)
-    lw s3, 24(sp)
-    lw s4, 28(sp)
-    lw s5, 32(sp)
-    lw s6, 36(sp)
-    lw s7, 40(sp)
-    lw s8, 44(sp)
-    lw s9, 48(sp)
-    lw s10, 52(sp)
-    lw s11, 56(sp)
-    addi sp, sp, 64
-    ret
+    lw t0, 16(sp)
+    jr t0
 1:
     csrrw sp, mscratch, sp
     csrr a0, mcause
@@ -345,19 +373,28 @@ mod tests {
 
     #[test]
     fn ecall_becomes_a_syscall_resuming_after_it() {
-        let mut state = StoredState { pc: 0x2004_0100, ..Default::default() };
+        let mut state = StoredState {
+            pc: 0x2004_0100,
+            ..Default::default()
+        };
         state.registers[A0..A0 + 5].copy_from_slice(&[1, 2, 3, 4, 2]);
         let reason = classify_trap(&mut state, 8, || panic!("mtval not needed"));
         assert_eq!(
             reason,
-            ContextSwitchReason::Syscall(RawSyscall { class: 2, arguments: [1, 2, 3, 4] })
+            ContextSwitchReason::Syscall(RawSyscall {
+                class: 2,
+                arguments: [1, 2, 3, 4]
+            })
         );
         assert_eq!(state.pc, 0x2004_0104);
     }
 
     #[test]
     fn pmp_fault_reports_cause_address_and_pc() {
-        let mut state = StoredState { pc: 0x2004_0200, ..Default::default() };
+        let mut state = StoredState {
+            pc: 0x2004_0200,
+            ..Default::default()
+        };
         let reason = classify_trap(&mut state, 5, || 0x8000_0000);
         assert_eq!(
             reason,
@@ -368,7 +405,10 @@ mod tests {
             })
         );
         assert_eq!(state.pc, 0x2004_0200, "a fault does not advance the pc");
-        assert_eq!(classify_trap(&mut state, 0x8000_0007, || 0), ContextSwitchReason::Interrupted);
+        assert_eq!(
+            classify_trap(&mut state, 0x8000_0007, || 0),
+            ContextSwitchReason::Interrupted
+        );
     }
 
     #[test]
@@ -382,15 +422,26 @@ mod tests {
         };
         boundary.initialize_process(&mut state, start).unwrap();
         assert_eq!(state.pc, 0x2004_0060);
-        assert_eq!(&state.registers[A0..A0 + 4], &[0x2004_0060, 0x8001_0000, 0x2000, 0x8001_0000]);
-        let memory = AccessibleMemory { start: 0x8001_0000, app_break: 0x8001_0000 };
+        assert_eq!(
+            &state.registers[A0..A0 + 4],
+            &[0x2004_0060, 0x8001_0000, 0x2000, 0x8001_0000]
+        );
+        let memory = AccessibleMemory {
+            start: 0x8001_0000,
+            app_break: 0x8001_0000,
+        };
         state.pc = 0x2004_0400;
-        let upcall = UpcallEntry { function: 0x2004_0500, arguments: [7, 8, 9, 10] };
+        let upcall = UpcallEntry {
+            function: 0x2004_0500,
+            arguments: [7, 8, 9, 10],
+        };
         boundary.set_upcall(&mut state, memory, upcall).unwrap();
         assert_eq!(state.pc, 0x2004_0500);
         assert_eq!(state.registers[RA], 0x2004_0400);
         assert_eq!(&state.registers[A0..A0 + 4], &[7, 8, 9, 10]);
-        boundary.set_syscall_return(&mut state, memory, [128, 0, 0, 0]).unwrap();
+        boundary
+            .set_syscall_return(&mut state, memory, [128, 0, 0, 0])
+            .unwrap();
         assert_eq!(state.registers[A0], 128);
     }
 }

@@ -132,11 +132,11 @@ impl PmpConfig {
         if size == 0 {
             return Err(PmpError::Empty);
         }
-        if start % 4 != 0 || size % 4 != 0 {
+        if !start.is_multiple_of(4) || !size.is_multiple_of(4) {
             return Err(PmpError::Misaligned { start, size });
         }
         let end = start.checked_add(size).ok_or(PmpError::Overflow)?;
-        if size >= 8 && size.is_power_of_two() && start % size == 0 {
+        if size >= 8 && size.is_power_of_two() && start.is_multiple_of(size) {
             self.push(
                 (start | (size / 2 - 1)) >> 2,
                 CFG_NAPOT | permissions.bits(),
@@ -307,14 +307,18 @@ mod tests {
     #[test]
     fn aligned_power_of_two_uses_one_napot_entry() {
         let mut config = PmpConfig::new();
-        config.add_region(0x8001_0000, 0x1000, Permissions::ReadWrite).unwrap();
+        config
+            .add_region(0x8001_0000, 0x1000, Permissions::ReadWrite)
+            .unwrap();
         assert_eq!(config.used_entries(), 1);
         assert_eq!(config.addresses(), &[(0x8001_0000 | 0x7ff) >> 2]);
         check_exact(&config, 0x8001_0000, 0x8001_1000, Permissions::ReadWrite);
         assert!(denied(&config, 0x8000_fffc));
         assert!(denied(&config, 0x8001_1000));
         // A following TOR region needs its own lower bound after a NAPOT.
-        config.add_region(0x2004_0000, 0x300, Permissions::ReadExecute).unwrap();
+        config
+            .add_region(0x2004_0000, 0x300, Permissions::ReadExecute)
+            .unwrap();
         assert_eq!(config.used_entries(), 3);
         check_exact(&config, 0x2004_0000, 0x2004_0300, Permissions::ReadExecute);
     }
@@ -322,8 +326,12 @@ mod tests {
     #[test]
     fn contiguous_tor_regions_share_a_bound() {
         let mut config = PmpConfig::new();
-        config.add_region(0x100, 0x104, Permissions::ReadOnly).unwrap();
-        config.add_region(0x204, 0x10, Permissions::ReadWrite).unwrap();
+        config
+            .add_region(0x100, 0x104, Permissions::ReadOnly)
+            .unwrap();
+        config
+            .add_region(0x204, 0x10, Permissions::ReadWrite)
+            .unwrap();
         assert_eq!(config.used_entries(), 3);
         check_exact(&config, 0x100, 0x204, Permissions::ReadOnly);
         check_exact(&config, 0x204, 0x214, Permissions::ReadWrite);
@@ -340,17 +348,25 @@ mod tests {
     #[test]
     fn bad_regions_are_refused_with_a_reason() {
         let mut config = PmpConfig::new();
-        assert_eq!(config.add_region(0x100, 0, Permissions::ReadOnly), Err(PmpError::Empty));
+        assert_eq!(
+            config.add_region(0x100, 0, Permissions::ReadOnly),
+            Err(PmpError::Empty)
+        );
         assert_eq!(
             config.add_region(0x102, 0x10, Permissions::ReadOnly),
-            Err(PmpError::Misaligned { start: 0x102, size: 0x10 })
+            Err(PmpError::Misaligned {
+                start: 0x102,
+                size: 0x10
+            })
         );
         assert_eq!(
             config.add_region(0xffff_fff0, 0x20, Permissions::ReadOnly),
             Err(PmpError::Overflow)
         );
         for index in 0..8 {
-            config.add_region(index * 0x100 + 4, 0x10, Permissions::ReadOnly).unwrap();
+            config
+                .add_region(index * 0x100 + 4, 0x10, Permissions::ReadOnly)
+                .unwrap();
         }
         assert_eq!(
             config.add_region(0x1_0000, 0x10, Permissions::ReadOnly),
@@ -369,7 +385,8 @@ mod tests {
     fn many_sizes_are_exact() {
         for size in (4..0x400).step_by(4) {
             for start in [0x8001_0000u32, 0x8001_0004, 0x8001_0100] {
-                let config = PmpConfig::for_process(0x2004_0000, 0x100, start, start + size).unwrap();
+                let config =
+                    PmpConfig::for_process(0x2004_0000, 0x100, start, start + size).unwrap();
                 check_exact(&config, start, start + size, Permissions::ReadWrite);
                 assert!(denied(&config, start - 4));
                 assert!(denied(&config, start + size));

@@ -7,6 +7,8 @@
 //!  |<---- PMP RW ----->|<--------- no PMP entry: denied ---------->|
 //! ```
 
+use core::cell::Cell;
+
 use kernel::platform::{MemoryProtection, MemoryProtectionError, Region};
 
 use crate::pmp::{PmpConfig, PmpError};
@@ -19,6 +21,9 @@ pub struct ProcessProtection {
     /// The `pmpcfg0..3` words, computed when the regions change so the
     /// context switch only copies them.
     cfg_words: [u32; 4],
+    /// Unique per computed configuration (0: none yet): the hardware is
+    /// rewritten only when it holds another one.
+    stamp: u32,
 }
 
 impl ProcessProtection {
@@ -30,12 +35,32 @@ impl ProcessProtection {
 
 /// The PMP of a `virt` hart (16 entries, 4-byte granularity).
 #[derive(Default)]
-pub struct Pmp;
+pub struct Pmp {
+    /// The last stamp handed out.
+    last_stamp: Cell<u32>,
+    /// The stamp of the configuration in the hardware (0: none).
+    in_hardware: Cell<u32>,
+}
 
 impl Pmp {
     /// The PMP.
     pub const fn new() -> Self {
-        Pmp
+        Pmp {
+            last_stamp: Cell::new(0),
+            in_hardware: Cell::new(0),
+        }
+    }
+
+    fn next_stamp(&self) -> u32 {
+        // Wrapping to 0 would mean "none": skip it.
+        let stamp = self.last_stamp.get().wrapping_add(1).max(1);
+        self.last_stamp.set(stamp);
+        stamp
+    }
+
+    /// True if `config` must be written (it is not what the hardware holds).
+    pub fn needs_write(&self, config: &ProcessProtection) -> bool {
+        config.stamp == 0 || config.stamp != self.in_hardware.get()
     }
 }
 
@@ -68,9 +93,18 @@ impl MemoryProtection for Pmp {
         // TOR expresses any 4-byte aligned range, so the region starts
         // where it is offered (fixed-address apps get exactly their
         // address) and is only rounded to the granule.
-        let start = available.start.checked_add(3).ok_or(MemoryProtectionError::DoesNotFit)? & !3;
-        let size = minimum_size.checked_add(3).ok_or(MemoryProtectionError::DoesNotFit)? & !3;
-        let end = start.checked_add(size).ok_or(MemoryProtectionError::DoesNotFit)?;
+        let start = available
+            .start
+            .checked_add(3)
+            .ok_or(MemoryProtectionError::DoesNotFit)?
+            & !3;
+        let size = minimum_size
+            .checked_add(3)
+            .ok_or(MemoryProtectionError::DoesNotFit)?
+            & !3;
+        let end = start
+            .checked_add(size)
+            .ok_or(MemoryProtectionError::DoesNotFit)?;
         if size == 0 || end > available.end() {
             return Err(MemoryProtectionError::DoesNotFit);
         }
@@ -88,6 +122,7 @@ impl MemoryProtection for Pmp {
             flash,
             pmp,
             cfg_words: pmp.cfg_words(),
+            stamp: self.next_stamp(),
         };
         Ok(())
     }
@@ -102,7 +137,7 @@ impl MemoryProtection for Pmp {
         if app_break < ram.start || app_break > kernel_break || kernel_break > ram.end() {
             return Err(MemoryProtectionError::DoesNotFit);
         }
-        if app_break % 4 != 0 {
+        if !app_break.is_multiple_of(4) {
             return Err(MemoryProtectionError::Unrepresentable);
         }
         let pmp = PmpConfig::for_process(
@@ -114,14 +149,17 @@ impl MemoryProtection for Pmp {
         .map_err(map_error)?;
         config.pmp = pmp;
         config.cfg_words = pmp.cfg_words();
+        config.stamp = self.next_stamp();
         Ok(())
     }
 
     fn configure_for_process(&self, config: &ProcessProtection) {
+        if !self.needs_write(config) {
+            return;
+        }
+        self.in_hardware.set(config.stamp);
         #[cfg(target_arch = "riscv32")]
         config.pmp.write_to_hardware_with(&config.cfg_words);
-        #[cfg(not(target_arch = "riscv32"))]
-        let _ = config;
     }
 
     fn disable_user_regions(&self) {
@@ -144,16 +182,42 @@ mod tests {
             .allocate_ram(Region::new(0x8001_0000, 0x10000), 0x3000, &mut config)
             .unwrap();
         assert_eq!(ram, Region::new(0x8001_0000, 0x3000));
-        pmp.set_flash(Region::new(0x2004_0000, 0x1000), &mut config).unwrap();
-        pmp.update_app_break(ram, 0x8001_1000, 0x8001_2c00, &mut config).unwrap();
+        pmp.set_flash(Region::new(0x2004_0000, 0x1000), &mut config)
+            .unwrap();
+        pmp.update_app_break(ram, 0x8001_1000, 0x8001_2c00, &mut config)
+            .unwrap();
         assert!(config.pmp().allows(0x8001_0ffc, Access::Write));
         assert!(!config.pmp().allows(0x8001_1000, Access::Read));
-        assert!(!config.pmp().allows(0x8001_2c00, Access::Read), "grant region");
+        assert!(
+            !config.pmp().allows(0x8001_2c00, Access::Read),
+            "grant region"
+        );
         assert!(config.pmp().allows(0x2004_0000, Access::Execute));
         assert!(!config.pmp().allows(0x2004_0000, Access::Write));
         assert_eq!(
             pmp.update_app_break(ram, 0x8001_2d00, 0x8001_2c00, &mut config),
             Err(MemoryProtectionError::DoesNotFit)
+        );
+    }
+
+    #[test]
+    fn hardware_is_rewritten_only_for_another_configuration() {
+        let pmp = Pmp::new();
+        let ram = Region::new(0x8001_0000, 0x2000);
+        let (mut first, mut second) = (ProcessProtection::default(), ProcessProtection::default());
+        assert!(pmp.needs_write(&first), "never computed");
+        pmp.set_flash(Region::new(0x2004_0000, 0x100), &mut first)
+            .unwrap();
+        pmp.set_flash(Region::new(0x2005_0000, 0x100), &mut second)
+            .unwrap();
+        pmp.configure_for_process(&first);
+        assert!(!pmp.needs_write(&first));
+        assert!(pmp.needs_write(&second));
+        pmp.update_app_break(ram, 0x8001_0100, 0x8001_1c00, &mut first)
+            .unwrap();
+        assert!(
+            pmp.needs_write(&first),
+            "a new break is a new configuration"
         );
     }
 

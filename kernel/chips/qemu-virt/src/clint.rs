@@ -156,6 +156,13 @@ pub fn deadline_for(reference: u32, dt: u32, now: u64) -> u64 {
     }
 }
 
+/// Microseconds from `now` to `deadline` (low 32 bits of the tick
+/// counter), `None` once it has passed.
+pub fn remaining_microseconds(deadline: u32, now: u32) -> Option<u32> {
+    let ticks = deadline.wrapping_sub(now) as i32;
+    (ticks > 0).then(|| ticks as u32 / TICKS_PER_MICROSECOND as u32)
+}
+
 impl Time for MachineTimer {
     fn frequency(&self) -> u32 {
         FREQUENCY
@@ -218,17 +225,15 @@ impl SchedulerTimer for MachineTimer {
     fn disarm(&self) {}
 
     fn remaining_microseconds(&self) -> Option<u32> {
+        // Called after every system call, so no 64-bit division: a
+        // timeslice is far shorter than 2^31 ticks, so the low words and
+        // a wrapping difference suffice.
         let deadlines = self.deadlines.get();
         if deadlines.timeslice_expired {
             return None;
         }
-        let deadline = deadlines.timeslice?;
-        let now = self.now_64();
-        if now >= deadline {
-            return None;
-        }
-        let remaining = (deadline - now) / TICKS_PER_MICROSECOND;
-        Some(u32::try_from(remaining).unwrap_or(u32::MAX))
+        let deadline = deadlines.timeslice? as u32;
+        remaining_microseconds(deadline, self.registers.mtime_low.get())
     }
 }
 
@@ -245,6 +250,14 @@ mod tests {
     }
 
     #[test]
+    fn remaining_time_wraps_and_expires() {
+        assert_eq!(remaining_microseconds(1000, 500), Some(50));
+        assert_eq!(remaining_microseconds(1000, 1000), None);
+        assert_eq!(remaining_microseconds(1000, 1001), None);
+        assert_eq!(remaining_microseconds(5, u32::MAX - 14), Some(2));
+    }
+
+    #[test]
     fn compare_value_is_the_earlier_deadline() {
         let mut deadlines = Deadlines::default();
         assert_eq!(deadlines.compare_value(), u64::MAX);
@@ -252,11 +265,23 @@ mod tests {
         deadlines.timeslice = Some(300);
         assert_eq!(deadlines.compare_value(), 300);
         let expired = deadlines.expire(300);
-        assert_eq!(expired, Expired { alarm: false, timeslice: true });
+        assert_eq!(
+            expired,
+            Expired {
+                alarm: false,
+                timeslice: true
+            }
+        );
         assert!(deadlines.timeslice_expired);
         assert_eq!(deadlines.compare_value(), 500);
         assert_eq!(deadlines.expire(499), Expired::default());
-        assert_eq!(deadlines.expire(600), Expired { alarm: true, timeslice: false });
+        assert_eq!(
+            deadlines.expire(600),
+            Expired {
+                alarm: true,
+                timeslice: false
+            }
+        );
         assert_eq!(deadlines.compare_value(), u64::MAX);
     }
 }

@@ -2,14 +2,17 @@
 //! controllable over the serial line:
 //! - an LED prints `[led N] on` / `[led N] off` when its level changes;
 //! - a button is pressed and released by [`EmulatedButton::press`] and
-//!   [`EmulatedButton::release`] (the board calls them, e.g. from a
-//!   process-console command); its interrupt fires like a real pin's.
+//!   [`EmulatedButton::release`]; [`SerialButtonController`] does both
+//!   when the serial line carries `ESC 'B' <digit>`. Its interrupt fires
+//!   like a real pin's.
 
 use core::cell::Cell;
 use core::fmt::Write;
 
 use kernel::hil::gpio::{Input, InterruptClient, InterruptEdge, InterruptPin, Output};
+use kernel::hil::uart::{Receive, ReceiveClient};
 use kernel::platform::{DebugOutput, DebugWriter};
+use kernel::ErrorCode;
 
 /// An LED that reports every change on a debug output.
 pub struct ConsoleLed {
@@ -31,7 +34,12 @@ impl ConsoleLed {
     fn drive(&self, level: bool) {
         if self.level.replace(level) != level {
             let state = if level { "on" } else { "off" };
-            let _ = write!(DebugWriter(self.output), "[led {}] {}\r\n", self.index, state);
+            let _ = write!(
+                DebugWriter(self.output),
+                "[led {}] {}\r\n",
+                self.index,
+                state
+            );
         }
     }
 }
@@ -122,5 +130,119 @@ impl InterruptPin<'static> for EmulatedButton {
 
     fn disable_interrupts(&self) {
         self.edge.set(None);
+    }
+}
+
+/// The escape byte that starts a button sequence on the serial line.
+pub const BUTTON_ESCAPE: u8 = 0x1b;
+/// The byte after the escape: `ESC 'B' <digit>` clicks button `<digit>`.
+pub const BUTTON_COMMAND: u8 = b'B';
+
+/// Where the serial parser is in a button sequence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SequenceState {
+    /// Not in a sequence.
+    #[default]
+    Idle,
+    /// Saw the escape byte.
+    Escape,
+    /// Saw `ESC 'B'`: the next byte names the button.
+    Command,
+}
+
+/// Feeds one received byte to the parser: the new state and the button
+/// to click, if the sequence just completed. Pure logic.
+pub fn parse_button_byte(state: SequenceState, byte: u8) -> (SequenceState, Option<usize>) {
+    match (state, byte) {
+        (_, BUTTON_ESCAPE) => (SequenceState::Escape, None),
+        (SequenceState::Escape, BUTTON_COMMAND) => (SequenceState::Command, None),
+        (SequenceState::Command, b'0'..=b'9') => {
+            (SequenceState::Idle, Some(usize::from(byte - b'0')))
+        }
+        _ => (SequenceState::Idle, None),
+    }
+}
+
+/// Clicks (presses, then releases) emulated buttons when the serial line
+/// carries `ESC 'B' <digit>`. It listens on its own receiver (a virtual
+/// UART), so the console and process console still see every byte.
+pub struct SerialButtonController {
+    buttons: &'static [EmulatedButton],
+    receiver: Cell<Option<&'static dyn Receive<'static>>>,
+    buffer: Cell<Option<&'static mut [u8]>>,
+    state: Cell<SequenceState>,
+}
+
+impl SerialButtonController {
+    /// A controller for `buttons`, receiving through `buffer` (1 byte).
+    pub const fn new(buttons: &'static [EmulatedButton], buffer: &'static mut [u8]) -> Self {
+        SerialButtonController {
+            buttons,
+            receiver: Cell::new(None),
+            buffer: Cell::new(Some(buffer)),
+            state: Cell::new(SequenceState::Idle),
+        }
+    }
+
+    /// Starts listening on `receiver`.
+    pub fn start(&'static self, receiver: &'static dyn Receive<'static>) {
+        receiver.set_receive_client(self);
+        self.receiver.set(Some(receiver));
+        self.listen();
+    }
+
+    fn listen(&self) {
+        let (Some(receiver), Some(buffer)) = (self.receiver.get(), self.buffer.take()) else {
+            return;
+        };
+        if let Err((_, buffer)) = receiver.receive_buffer(buffer, 1) {
+            self.buffer.set(Some(buffer));
+        }
+    }
+}
+
+impl ReceiveClient for SerialButtonController {
+    fn received_buffer(
+        &self,
+        buffer: &'static mut [u8],
+        length: usize,
+        _result: Result<(), ErrorCode>,
+    ) {
+        let byte = buffer[0];
+        self.buffer.set(Some(buffer));
+        if length == 1 {
+            let (state, click) = parse_button_byte(self.state.get(), byte);
+            self.state.set(state);
+            if let Some(button) = click.and_then(|index| self.buttons.get(index)) {
+                button.press();
+                button.release();
+            }
+        }
+        self.listen();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_b_digit_clicks_that_button_and_nothing_else_does() {
+        let mut state = SequenceState::Idle;
+        let mut clicked = None;
+        for byte in *b"xB0\x1bB3" {
+            let (next, click) = parse_button_byte(state, byte);
+            state = next;
+            clicked = clicked.or(click);
+        }
+        assert_eq!(clicked, Some(3));
+        assert_eq!(
+            parse_button_byte(SequenceState::Escape, b'x'),
+            (SequenceState::Idle, None)
+        );
+        assert_eq!(
+            parse_button_byte(SequenceState::Command, b'x'),
+            (SequenceState::Idle, None)
+        );
     }
 }

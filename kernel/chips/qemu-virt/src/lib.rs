@@ -26,6 +26,7 @@ pub mod emulated;
 pub mod pflash;
 pub mod plic;
 pub mod test_device;
+pub mod test_driver;
 pub mod uart;
 pub mod virtio_rng;
 

@@ -186,7 +186,7 @@ impl Pflash {
 
     /// Erases the 256 KiB block starting at `offset` to 0xFF.
     pub fn erase_block(&self, offset: usize) -> Result<(), FlashError> {
-        if offset % BLOCK_SIZE != 0 {
+        if !offset.is_multiple_of(BLOCK_SIZE) {
             return Err(FlashError::NotBlockAligned);
         }
         check_range(self.size, offset, BLOCK_SIZE)?;
@@ -243,7 +243,9 @@ impl DeferredCallClient for Pflash {
 
 fn refuse(completion: Completion) -> Result<(), (ErrorCode, &'static mut [u8])> {
     match completion {
-        Completion::Read(buffer, _) | Completion::Write(buffer, _) => Err((ErrorCode::Busy, buffer)),
+        Completion::Read(buffer, _) | Completion::Write(buffer, _) => {
+            Err((ErrorCode::Busy, buffer))
+        }
         Completion::Erase(_) => Ok(()),
     }
 }
@@ -271,8 +273,11 @@ impl Flash<'static> for Pflash {
             Ok(_) => return Err((ErrorCode::Size, buffer)),
             Err(code) => return Err((code, buffer)),
         };
-        let result = self.read(offset, &mut buffer[..PAGE_SIZE]).map_err(to_error_code);
-        self.complete_later(Completion::Read(buffer, result)).or_else(refuse)
+        let result = self
+            .read(offset, &mut buffer[..PAGE_SIZE])
+            .map_err(to_error_code);
+        self.complete_later(Completion::Read(buffer, result))
+            .or_else(refuse)
     }
 
     fn write_page(
@@ -288,8 +293,11 @@ impl Flash<'static> for Pflash {
         if self.completion_pending() {
             return Err((ErrorCode::Busy, buffer));
         }
-        let result = self.program(offset, &buffer[..PAGE_SIZE]).map_err(to_error_code);
-        self.complete_later(Completion::Write(buffer, result)).or_else(refuse)
+        let result = self
+            .program(offset, &buffer[..PAGE_SIZE])
+            .map_err(to_error_code);
+        self.complete_later(Completion::Write(buffer, result))
+            .or_else(refuse)
     }
 
     fn erase_page(&self, page: usize) -> Result<(), ErrorCode> {
@@ -297,7 +305,9 @@ impl Flash<'static> for Pflash {
         if self.completion_pending() {
             return Err(ErrorCode::Busy);
         }
-        let result = self.erase_block(offset - offset % BLOCK_SIZE).map_err(to_error_code);
+        let result = self
+            .erase_block(offset - offset % BLOCK_SIZE)
+            .map_err(to_error_code);
         self.complete_later(Completion::Erase(result))
             .map_err(|_| ErrorCode::Reserve)
     }
@@ -320,7 +330,10 @@ mod tests {
     fn ranges_and_status_are_checked() {
         assert_eq!(check_range(0x100, 0xf0, 0x10), Ok(()));
         assert_eq!(check_range(0x100, 0xf0, 0x11), Err(FlashError::OutOfRange));
-        assert_eq!(check_range(0x100, usize::MAX, 2), Err(FlashError::OutOfRange));
+        assert_eq!(
+            check_range(0x100, usize::MAX, 2),
+            Err(FlashError::OutOfRange)
+        );
         assert_eq!(check_status(0x80), Ok(()));
         assert_eq!(check_status(0x0080_0080), Ok(()));
         assert_eq!(check_status(0x90), Err(FlashError::Device(0x90)));

@@ -5,6 +5,10 @@
 //! from the THR-empty interrupt and the client gets the buffer back when
 //! the last one is written. `receive` works the same way on the
 //! received-data interrupt.
+#![allow(
+    clippy::modulo_one,
+    reason = "register_structs! checks the alignment of u8 registers with `% 1`"
+)]
 
 use core::cell::Cell;
 

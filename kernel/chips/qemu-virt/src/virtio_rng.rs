@@ -229,7 +229,9 @@ impl VirtioRng {
         registers.driver_features.set(0);
         registers.driver_features_select.set(1);
         registers.driver_features.set(1);
-        registers.status.set(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+        registers
+            .status
+            .set(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
         if registers.status.get() & STATUS_FEATURES_OK == 0 {
             return Err(VirtioError::Refused);
         }
@@ -280,7 +282,8 @@ impl VirtioRng {
                 next: 0,
             });
             let index = addr_of!((*memory).available.index).read_volatile();
-            addr_of_mut!((*memory).available.ring[usize::from(index) % QUEUE_SIZE]).write_volatile(0);
+            addr_of_mut!((*memory).available.ring[usize::from(index) % QUEUE_SIZE])
+                .write_volatile(0);
             fence(Ordering::SeqCst);
             addr_of_mut!((*memory).available.index).write_volatile(index.wrapping_add(1));
         }
@@ -295,7 +298,9 @@ impl VirtioRng {
         let Some(registers) = self.registers.get() else {
             return;
         };
-        registers.interrupt_acknowledge.set(registers.interrupt_status.get());
+        registers
+            .interrupt_acknowledge
+            .set(registers.interrupt_status.get());
         fence(Ordering::SeqCst);
         let memory = self.queue.0.get();
         // SAFETY: the device has finished with every element up to the

@@ -164,6 +164,42 @@ fn yield_wait_for_returns_the_awaited_upcall_values_without_calling_it() {
 }
 
 #[test]
+fn an_event_before_yield_wait_for_is_not_lost_and_plain_yield_skips_it() {
+    let mut rig = Rig::new(1);
+    // The command schedules upcall 0 (nothing subscribed) before the
+    // process gets to yield-wait-for it.
+    rig.chip.script(&[
+        syscall(2, [TEST_DRIVER, 1, 21, 22]),
+        syscall(0, [2, TEST_DRIVER, 0, 0]),
+    ]);
+    rig.steps(&RoundRobin::new(10_000), 1);
+    assert_eq!(returned(&rig.chip.events()).last(), Some(&[21, 22, 7, 0]));
+    // A null upcall never runs on a plain yield (and yield-no-wait reports
+    // nothing to run), but a later yield-wait-for still gets it.
+    let flag = rig.environment.process(0).layout().ram.start as u32;
+    rig.environment.set_break(0, 64);
+    rig.chip.script(&[
+        syscall(2, [TEST_DRIVER, 1, 1, 2]),
+        syscall(0, [0, flag, 0, 0]),
+        syscall(0, [1, 0, 0, 0]),
+    ]);
+    rig.steps(&RoundRobin::new(10_000), 2);
+    assert!(!rig
+        .chip
+        .events()
+        .iter()
+        .any(|event| matches!(event, BoundaryEvent::Upcall(..))));
+    // SAFETY: the flag byte is in the fake process's low test memory.
+    assert_eq!(unsafe { (flag as usize as *const u8).read() }, 0);
+    assert_eq!(rig.environment.process(0).state(), State::Yielded);
+    assert!(!rig.environment.process(0).is_ready());
+    rig.environment.process(0).state.set(State::Running);
+    rig.chip.script(&[syscall(0, [2, TEST_DRIVER, 0, 0])]);
+    rig.steps(&RoundRobin::new(10_000), 1);
+    assert_eq!(returned(&rig.chip.events()).last(), Some(&[1, 2, 7, 0]));
+}
+
+#[test]
 fn a_busy_loop_is_preempted_and_cannot_starve_another_process() {
     let mut rig = Rig::new(2);
     rig.chip.timer.budget.set(3);

@@ -288,6 +288,32 @@ fn more_apps_than_slots_are_reported() {
 }
 
 #[test]
+fn an_image_running_past_the_end_of_flash_is_skipped() {
+    let mut board = Board::new(2, 16384);
+    board.place(0, &image(&AppOptions::named("fits")));
+    let mut long = image(&AppOptions::named("long"));
+    // Claim 8 KiB: more than the 4 KiB of app flash.
+    long[4..8].copy_from_slice(&8192u32.to_le_bytes());
+    let checksum = long[..header_size(&long)]
+        .chunks(4)
+        .enumerate()
+        .filter(|(index, _)| *index != 3)
+        .fold(0u32, |sum, (_, word)| {
+            sum ^ u32::from_le_bytes(word.try_into().unwrap())
+        });
+    long[12..16].copy_from_slice(&checksum.to_le_bytes());
+    board.place(1, &long);
+    let summary = board.load();
+    assert_eq!(board.names(), ["fits"]);
+    assert_eq!(summary.skipped, 1, "{}", board.output());
+    assert!(
+        board.output().contains("past the end of app flash"),
+        "{}",
+        board.output()
+    );
+}
+
+#[test]
 fn erased_flash_ends_the_chain_quietly() {
     let mut board = Board::new(2, 16384);
     let summary = board.load();

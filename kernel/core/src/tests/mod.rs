@@ -2,6 +2,7 @@
 
 mod fake;
 mod grants;
+mod hostile;
 mod kernel_loop;
 mod loading;
 mod syscalls;

@@ -40,12 +40,15 @@ fn deep(depth: u32) -> u32 {
 fn main() -> Result<(), ErrorCode> {
     let data_ok = DATA[0].load(Ordering::Relaxed) == 0x1234_5678
         && DATA[1].load(Ordering::Relaxed) == 0x9abc_def0;
+    // Writing every element keeps the optimiser from moving any to .rodata.
     DATA[0].store(1, Ordering::Relaxed);
+    DATA[1].store(2, Ordering::Relaxed);
     println!(
         "runtime_check: data {}",
         if data_ok { "ok" } else { "FAIL" }
     );
     let bss_ok = BSS.iter().all(|word| word.load(Ordering::Relaxed) == 0);
+    BSS[0].store(7, Ordering::Relaxed);
     BSS[1].store(7, Ordering::Relaxed);
     println!("runtime_check: bss {}", if bss_ok { "ok" } else { "FAIL" });
     let stack_ok = deep(20) == (1..=20).sum::<u32>();

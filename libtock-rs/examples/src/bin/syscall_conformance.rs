@@ -8,12 +8,20 @@
 use libtock::console::Console;
 use libtock::platform::ErrorCode;
 use libtock::TockSyscalls;
+use libtock_examples::conformance::{self, Entry};
 
 libtock::set_main! {main}
 libtock::stack_size! {0x800}
 
 fn main() -> Result<(), ErrorCode> {
-    if libtock_examples::conformance::run::<TockSyscalls, _>(&mut Console::writer()) {
+    let registers = libtock::runtime::entry_registers();
+    let entry = Entry {
+        app_start: registers.app_start,
+        rt_header: libtock::runtime::rt_header_address(),
+        ram_start: registers.ram_start,
+        initial_break: registers.initial_break,
+    };
+    if conformance::run::<TockSyscalls, _>(&mut Console::writer(), Some(&entry)) {
         Ok(())
     } else {
         Err(ErrorCode::Fail)

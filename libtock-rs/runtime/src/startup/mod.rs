@@ -2,6 +2,7 @@
 //! `stack_size!`.
 
 use crate::TockSyscalls;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use libtock_platform::{ErrorCode, Syscalls};
 
 #[cfg(target_arch = "riscv32")]
@@ -67,10 +68,55 @@ pub(crate) fn heap_start() -> *mut u8 {
     unsafe { rt_header.initial_break }
 }
 
+/// The registers the kernel entered the process with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryRegisters {
+    /// a0/r0: the app start (upstream: the first byte after the TBF header
+    /// and protected region, where `rt_header` is).
+    pub app_start: usize,
+    /// a1/r1: the start of the process's RAM.
+    pub ram_start: usize,
+    /// a2/r2: the length of the process's RAM.
+    pub ram_length: usize,
+    /// a3/r3: the initial break.
+    pub initial_break: usize,
+}
+
+/// Written once by `rust_start`, before `main`.
+static ENTRY: [AtomicUsize; 4] = [const { AtomicUsize::new(0) }; 4];
+
+/// The registers the kernel entered the process with.
+pub fn entry_registers() -> EntryRegisters {
+    let [app_start, ram_start, ram_length, initial_break] =
+        [0, 1, 2, 3].map(|index| ENTRY[index].load(Ordering::Relaxed));
+    EntryRegisters {
+        app_start,
+        ram_start,
+        ram_length,
+        initial_break,
+    }
+}
+
+/// The address of `rt_header`: what upstream's kernel passes as app start.
+pub fn rt_header_address() -> usize {
+    core::ptr::addr_of!(rt_header) as usize
+}
+
 /// First Rust code of the process, called by `start` once the stack,
-/// `.data` and `.bss` are in place.
+/// `.data` and `.bss` are in place, with the kernel's entry registers.
 #[no_mangle]
-extern "C" fn rust_start() -> ! {
+extern "C" fn rust_start(
+    app_start: usize,
+    ram_start: usize,
+    ram_length: usize,
+    initial_break: usize,
+) -> ! {
+    for (slot, value) in ENTRY
+        .iter()
+        .zip([app_start, ram_start, ram_length, initial_break])
+    {
+        slot.store(value, Ordering::Relaxed);
+    }
     // SAFETY: as in `heap_start`.
     let stack_top = unsafe { rt_header.stack_top };
     // The hints only improve the kernel's debug output; a kernel without

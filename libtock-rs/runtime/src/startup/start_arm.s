@@ -1,9 +1,10 @@
 /* Process entry on Cortex-M (ARMv6-M and ARMv7-M: only instructions both
- * have). The kernel enters here with
+ * have). Upstream's kernel enters here with
  *   r0 = app start (rt_header), r1 = RAM start, r2 = RAM length,
  *   r3 = initial break.
- * rt_header layout: see start_riscv32.s. r4 keeps rt_header: the kernel
- * preserves r4-r11 across svc.
+ * As on RISC-V (see start_riscv32.s), rt_header is found by its link-time
+ * address and the entry registers are kept (in r8-r11) for rust_start.
+ * r4 keeps rt_header: the kernel preserves r4-r11 across svc.
  */
 .section .start, "ax"
 .syntax unified
@@ -11,10 +12,16 @@
 .globl start
 .thumb_func
 start:
-	mov r6, pc             @ = start + 4
+	mov r6, pc             @ = start + 4 (must stay first)
 	subs r6, #4
-	mov r4, r0
-	ldr r5, [r4, #0]
+	mov r8, r0             @ entry registers, for rust_start
+	mov r9, r1
+	mov r10, r2
+	mov r11, r3
+	ldr r5, =start         @ link-time address, with the Thumb bit
+	movs r7, #1
+	bics r5, r7
+	ldr r4, =rt_header
 	cmp r5, r6
 	beq .Lset_break
 	movs r0, #8            @ low-level debug
@@ -59,6 +66,10 @@ start:
 	bne .Lzero_loop
 
 .Lrust:
+	mov r0, r8
+	mov r1, r9
+	mov r2, r10
+	mov r3, r11
 	bl rust_start
 
 .Lfail:
@@ -66,3 +77,5 @@ start:
 	movs r1, #1
 	svc 6
 	b .Lfail
+
+.ltorg

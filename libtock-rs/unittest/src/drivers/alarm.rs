@@ -54,6 +54,7 @@ impl Driver for Alarm {
             upcalls: 1,
             allow_ro: 0,
             allow_rw: 0,
+            allow_userspace_readable: 0,
         }
     }
     fn command(&self, command: u32, argument0: u32, argument1: u32) -> CommandReturn {

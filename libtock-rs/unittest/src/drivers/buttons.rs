@@ -49,6 +49,7 @@ impl Driver for Buttons {
             upcalls: 1,
             allow_ro: 0,
             allow_rw: 0,
+            allow_userspace_readable: 0,
         }
     }
     fn command(&self, command: u32, index: u32, _: u32) -> CommandReturn {

@@ -124,6 +124,7 @@ impl Driver for Console {
             upcalls: 3,
             allow_ro: 2,
             allow_rw: 2,
+            allow_userspace_readable: 0,
         }
     }
     fn command(&self, command: u32, argument0: u32, _: u32) -> CommandReturn {

@@ -106,6 +106,7 @@ const DIGEST_SLOTS: Slots = Slots {
     upcalls: 2,
     allow_ro: 3,
     allow_rw: 3,
+    allow_userspace_readable: 0,
 };
 
 /// Fake SHA-256/384/512 driver.
@@ -268,6 +269,7 @@ impl Driver for Aes {
             upcalls: 1,
             allow_ro: 3,
             allow_rw: 1,
+            allow_userspace_readable: 0,
         }
     }
     fn command(&self, command: u32, argument0: u32, argument1: u32) -> CommandReturn {

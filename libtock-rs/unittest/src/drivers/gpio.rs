@@ -99,6 +99,7 @@ impl Driver for Gpio {
             upcalls: 1,
             allow_ro: 0,
             allow_rw: 0,
+            allow_userspace_readable: 0,
         }
     }
     fn command(&self, command: u32, index: u32, argument1: u32) -> CommandReturn {

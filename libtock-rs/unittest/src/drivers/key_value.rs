@@ -71,6 +71,7 @@ impl Driver for KeyValue {
             upcalls: 1,
             allow_ro: 2,
             allow_rw: 1,
+            allow_userspace_readable: 0,
         }
     }
     fn command(&self, command: u32, _: u32, _: u32) -> CommandReturn {

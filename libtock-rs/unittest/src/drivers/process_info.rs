@@ -60,6 +60,7 @@ impl Driver for ProcessInfo {
             upcalls: 0,
             allow_ro: 0,
             allow_rw: 1,
+            allow_userspace_readable: 0,
         }
     }
     fn command(&self, command: u32, argument0: u32, _: u32) -> CommandReturn {

@@ -32,6 +32,7 @@ impl Driver for Rng {
             upcalls: 1,
             allow_ro: 0,
             allow_rw: 1,
+            allow_userspace_readable: 0,
         }
     }
     fn command(&self, command: u32, requested: u32, _: u32) -> CommandReturn {

@@ -86,6 +86,7 @@ const USB_SLOTS: Slots = Slots {
     upcalls: 1,
     allow_ro: 0,
     allow_rw: 2,
+    allow_userspace_readable: 0,
 };
 
 /// Fake USB keyboard HID: command 0 exists, 1 send, 2 receive, 3 cancel

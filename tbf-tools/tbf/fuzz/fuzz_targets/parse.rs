@@ -30,9 +30,23 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn exercise(tbf: &tbf::Tbf<'_>) {
-    let _ = (tbf.main(), tbf.program(), tbf.package_name(), tbf.fixed_addresses());
-    let _ = (tbf.kernel_version(), tbf.short_id(), tbf.pic_option1(), tbf.is_padding());
-    let _ = (tbf.init_fn_offset(), tbf.protected_size(), tbf.minimum_ram_size());
+    let _ = (
+        tbf.main(),
+        tbf.program(),
+        tbf.package_name(),
+        tbf.fixed_addresses(),
+    );
+    let _ = (
+        tbf.kernel_version(),
+        tbf.short_id(),
+        tbf.pic_option1(),
+        tbf.is_padding(),
+    );
+    let _ = (
+        tbf.init_fn_offset(),
+        tbf.protected_size(),
+        tbf.minimum_ram_size(),
+    );
     let _ = tbf.writeable_flash_regions().count();
     let _ = tbf.unknown_tlvs().count();
     if let Some(p) = tbf.permissions() {

@@ -13,7 +13,9 @@ fuzz_target!(|data: &[u8]| {
         for member in &tab.members {
             let _ = member.parsed_name();
         }
-        let written = tab.write(Vec::new()).expect("writing to memory cannot fail");
+        let written = tab
+            .write(Vec::new())
+            .expect("writing to memory cannot fail");
         let again = tbf::tab::read_tab(written.as_slice()).expect("a written TAB reads back");
         assert_eq!(again.members, tab.members);
         assert_eq!(again.metadata_text, tab.metadata_text);

@@ -44,6 +44,13 @@ const LOOPS: &[Loop] = &[
         apps: &["bench_switch_a", "bench_switch_b"],
         units_per_iteration: 2.0,
     },
+    // One request and one reply between two processes over the IPC
+    // driver, each copying a 16-byte shared buffer.
+    Loop {
+        figure: "rv32.ipc_pingpong_round_instructions",
+        apps: &["ipc_service", "ipc_client"],
+        units_per_iteration: 1.0,
+    },
 ];
 
 /// Records every `rv32.*` figure.
@@ -52,7 +59,9 @@ pub fn measure(ctx: &Context, figures: &mut Figures) -> Result<()> {
         let mut bench = Bench::build(ctx, iterations)?;
         let flashes = LOOPS
             .iter()
-            .map(|measured| bench.flash(&format!("{}-{iterations}", measured.figure), measured.apps))
+            .map(|measured| {
+                bench.flash(&format!("{}-{iterations}", measured.figure), measured.apps)
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok((bench, flashes))
     };
@@ -60,11 +69,18 @@ pub fn measure(ctx: &Context, figures: &mut Figures) -> Result<()> {
     let (bench, full) = flashes(ITERATIONS)?;
     for ((measured, zero), many) in LOOPS.iter().zip(&empty).zip(&full) {
         let count = |flash: &PathBuf| {
-            count_instructions(board(flash).args(DETERMINISTIC_TIME.iter().copied()), TIMEOUT)
-                .with_context(|| format!("counting {}", measured.figure))
+            count_instructions(
+                board(flash).args(DETERMINISTIC_TIME.iter().copied()),
+                TIMEOUT,
+            )
+            .with_context(|| format!("counting {}", measured.figure))
         };
         let per_round = per_iteration(count(many)?, count(zero)?, u64::from(ITERATIONS))?;
-        figures.record(measured.figure, per_round / measured.units_per_iteration, "instructions")?;
+        figures.record(
+            measured.figure,
+            per_round / measured.units_per_iteration,
+            "instructions",
+        )?;
     }
     record_ram_per_process(&bench, figures)?;
     record_kernel_size(&bench, figures)
@@ -96,6 +112,10 @@ fn record_kernel_size(bench: &Bench, figures: &mut Figures) -> Result<()> {
             .map(|(_, size)| *size as f64)
             .sum()
     };
-    figures.record("rv32.kernel_text_bytes", sum(&[".text", ".rodata"]), "bytes")?;
+    figures.record(
+        "rv32.kernel_text_bytes",
+        sum(&[".text", ".rodata"]),
+        "bytes",
+    )?;
     figures.record("rv32.kernel_bss_bytes", sum(&[".bss", ".stack"]), "bytes")
 }

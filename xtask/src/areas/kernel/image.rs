@@ -17,6 +17,8 @@ pub const BOARD_PACKAGE: &str = "board-qemu-rv32-virt";
 pub const APPS_PACKAGE: &str = "kernel-test-apps";
 /// Where the kernel's erase block ends and apps begin (flash offset).
 pub const APP_FLASH_OFFSET: u64 = 0x4_0000;
+/// The same as an address.
+pub const APP_FLASH_ADDRESS: u64 = RV32_VIRT_PFLASH0_BASE + APP_FLASH_OFFSET;
 /// QEMU arguments every run of the board needs besides the flash.
 pub const BOARD_ARGUMENTS: &[&str] = &[
     "-m",
@@ -40,7 +42,14 @@ pub fn build_kernel(ctx: &Context) -> Result<PathBuf> {
 pub fn build_apps(ctx: &Context, iterations: u32) -> Result<PathBuf> {
     let mut cargo = ctx.cargo("build")?;
     cargo
-        .args(["--release", "-p", APPS_PACKAGE, "--bins", "--target", RISCV32IMAC])
+        .args([
+            "--release",
+            "-p",
+            APPS_PACKAGE,
+            "--bins",
+            "--target",
+            RISCV32IMAC,
+        ])
         .env("BENCH_ITERATIONS", iterations.to_string());
     cmd::run(&mut cargo)?;
     let directory = ctx.scratch_dir(&format!("kernel-apps-{iterations}"))?;
@@ -63,7 +72,14 @@ pub fn package_app(ctx: &Context, directory: &Path, name: &str) -> Result<Vec<u8
     let mut command = std::process::Command::new(elf2tab);
     command
         .args(["--kernel-major", "2", "--kernel-minor", "1"])
-        .args(["--stack", "2048", "--app-heap", "4096", "--kernel-heap", "1024"])
+        .args([
+            "--stack",
+            "2048",
+            "--app-heap",
+            "4096",
+            "--kernel-heap",
+            "1024",
+        ])
         .arg("-n")
         .arg(name)
         .arg("-o")
@@ -191,7 +207,11 @@ fn llvm_tool(tool: &str) -> Result<PathBuf> {
     let host = cmd::output(std::process::Command::new("rustc").args(["--print", "host-tuple"]))
         .map(|host| host.trim().to_string())
         .unwrap_or_else(|_| "x86_64-unknown-linux-gnu".to_string());
-    let bundled = sysroot.join("lib/rustlib").join(host).join("bin").join(tool);
+    let bundled = sysroot
+        .join("lib/rustlib")
+        .join(host)
+        .join("bin")
+        .join(tool);
     if bundled.is_file() {
         return Ok(bundled);
     }
@@ -216,13 +236,14 @@ mod tests {
     #[test]
     fn fixed_address_is_found_behind_the_program_header() {
         let mut tbf = vec![0u8; 0x80];
-        tbf[..4].copy_from_slice(&(2u32 | (0x2c << 16)).to_le_bytes());
-        // Program TLV (type 9, 20 bytes): init 0x28, protected 0x54.
+        // Base header: version 2, header size 0x34 (base + two TLVs).
+        tbf[..4].copy_from_slice(&(2u32 | (0x34 << 16)).to_le_bytes());
+        // Program TLV (type 9, 20 bytes) at 16: protected trailer 0x4c.
         tbf[16..20].copy_from_slice(&(9u32 | (20 << 16)).to_le_bytes());
-        tbf[24..28].copy_from_slice(&0x54u32.to_le_bytes());
-        // FixedAddresses TLV (type 5, 8 bytes): ram, flash.
-        tbf[36..40].copy_from_slice(&(5u32 | (8 << 16)).to_le_bytes());
-        tbf[44..48].copy_from_slice(&0x2004_0080u32.to_le_bytes());
+        tbf[24..28].copy_from_slice(&0x4cu32.to_le_bytes());
+        // FixedAddresses TLV (type 5, 8 bytes) at 40: ram, flash.
+        tbf[40..44].copy_from_slice(&(5u32 | (8 << 16)).to_le_bytes());
+        tbf[48..52].copy_from_slice(&0x2004_0080u32.to_le_bytes());
         assert_eq!(fixed_tbf_address(&tbf).unwrap(), 0x2004_0000);
         assert!(fixed_tbf_address(&tbf[..20]).is_err());
     }

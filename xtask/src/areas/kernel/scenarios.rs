@@ -54,12 +54,18 @@ impl Bench {
 
     /// Where test `test`'s flash file goes.
     pub fn flash_path(&self, test: &str) -> Result<PathBuf> {
-        Ok(self.ctx.scratch_dir("kernel-tests")?.join(format!("{test}.pflash")))
+        Ok(self
+            .ctx
+            .scratch_dir("kernel-tests")?
+            .join(format!("{test}.pflash")))
     }
 
     /// A fresh flash file for test `test` with `apps` (slot order).
     pub fn flash(&mut self, test: &str, apps: &[&str]) -> Result<PathBuf> {
-        let tbfs = apps.iter().map(|app| self.tbf(app)).collect::<Result<Vec<_>>>()?;
+        let tbfs = apps
+            .iter()
+            .map(|app| self.tbf(app))
+            .collect::<Result<Vec<_>>>()?;
         let flash = self.flash_path(test)?;
         image::write_flash_file(&flash, &self.kernel, &tbfs)?;
         Ok(flash)
@@ -104,9 +110,12 @@ fn expect_lines(exit: &QemuExit, lines: &[&str]) -> Result<()> {
 }
 
 fn position(exit: &QemuExit, text: &str) -> Result<usize> {
-    exit.output
-        .find(text)
-        .with_context(|| format!("{text:?} is missing from the serial output:\n{}", exit.output))
+    exit.output.find(text).with_context(|| {
+        format!(
+            "{text:?} is missing from the serial output:\n{}",
+            exit.output
+        )
+    })
 }
 
 /// One test: its name and body.
@@ -114,30 +123,91 @@ pub type Test = (&'static str, fn(&mut Bench) -> Result<()>);
 
 /// Every test, in order.
 pub const ALL: &[Test] = &[
-    ("two_processes_interleave_output", two_processes_interleave_output),
-    ("busy_loop_cannot_starve_another_process", busy_loop_cannot_starve_another_process),
+    (
+        "two_processes_interleave_output",
+        two_processes_interleave_output,
+    ),
+    (
+        "busy_loop_cannot_starve_another_process",
+        busy_loop_cannot_starve_another_process,
+    ),
     ("reading_kernel_memory_faults_only_the_offender", |bench| {
-        fault_only_the_offender(bench, "fault_kernel_ram", "load access fault at address 0x80000000")
+        fault_only_the_offender(
+            bench,
+            "fault_kernel_ram",
+            "load access fault at address 0x80000000",
+        )
     }),
-    ("reading_another_process_memory_faults_only_the_offender", |bench| {
-        fault_only_the_offender(bench, "fault_other_process", "load access fault at address 0x80010000")
-    }),
-    ("reading_the_grant_region_faults_only_the_offender", |bench| {
-        fault_only_the_offender(bench, "fault_grant_region", "load access fault")
+    (
+        "reading_another_process_memory_faults_only_the_offender",
+        |bench| {
+            fault_only_the_offender(
+                bench,
+                "fault_other_process",
+                "load access fault at address 0x80010000",
+            )
+        },
+    ),
+    (
+        "reading_the_grant_region_faults_only_the_offender",
+        |bench| fault_only_the_offender(bench, "fault_grant_region", "load access fault"),
+    ),
+    ("stack_overflow_faults_only_the_offender", |bench| {
+        fault_only_the_offender(bench, "fault_stack_overflow", "store access fault")
     }),
     ("reading_mmio_faults_only_the_offender", |bench| {
-        fault_only_the_offender(bench, "fault_mmio", "load access fault at address 0x10000005")
+        fault_only_the_offender(
+            bench,
+            "fault_mmio",
+            "load access fault at address 0x10000005",
+        )
     }),
-    ("allow_and_subscribe_with_outside_pointers_fail_with_inval", |bench| {
-        single_app_passes(bench, "bad_pointers", "bad_pointers: all checks passed")
-    }),
+    (
+        "allow_and_subscribe_with_outside_pointers_fail_with_inval",
+        |bench| single_app_passes(bench, "bad_pointers", "bad_pointers: all checks passed"),
+    ),
+    (
+        "garbage_syscalls_and_floods_leave_the_kernel_serving",
+        |bench| {
+            let verdict = "bad_pointers: flood of garbage syscalls survived: PASS";
+            single_app_passes(bench, "bad_pointers", verdict)
+        },
+    ),
     ("every_return_variant_reaches_userspace_intact", |bench| {
         single_app_passes(bench, "return_variants", "return_variants: all intact")
     }),
-    ("grant_exhaustion_in_one_process_leaves_another_working", grant_exhaustion_leaves_another_working),
-    ("faulting_app_is_restarted_up_to_the_threshold_then_stopped", faulting_app_is_restarted_then_stopped),
-    ("corrupted_tbf_is_skipped_and_the_others_run", corrupted_tbf_is_skipped),
-    ("apps_survive_a_reboot_with_the_same_flash_file", apps_survive_a_reboot),
+    (
+        "grant_exhaustion_in_one_process_leaves_another_working",
+        grant_exhaustion_leaves_another_working,
+    ),
+    (
+        "faulting_app_is_restarted_up_to_the_threshold_then_stopped",
+        faulting_app_is_restarted_then_stopped,
+    ),
+    (
+        "corrupted_tbf_is_skipped_and_the_others_run",
+        corrupted_tbf_is_skipped,
+    ),
+    (
+        "apps_survive_a_reboot_with_the_same_flash_file",
+        apps_survive_a_reboot,
+    ),
+    (
+        "process_console_list_shows_each_process_state",
+        process_console_list_shows_each_state,
+    ),
+    (
+        "serial_escape_sequence_presses_the_button_and_leds_print",
+        button_press_and_led,
+    ),
+    (
+        "registers_survive_syscalls_and_preemption",
+        registers_survive,
+    ),
+    (
+        "kernel_flash_writes_persist_across_reboots",
+        kernel_flash_writes_persist,
+    ),
 ];
 
 fn two_processes_interleave_output(bench: &mut Bench) -> Result<()> {
@@ -166,7 +236,13 @@ fn busy_loop_cannot_starve_another_process(bench: &mut Bench) -> Result<()> {
     let flash = bench.flash("preemption", &["spinner", "witness"])?;
     let exit = run(&flash)?;
     expect_exit(&exit, 0)?;
-    expect_lines(&exit, &["spinner: spinning", "witness: ran beside the spinner, round 2"])?;
+    expect_lines(
+        &exit,
+        &[
+            "spinner: spinning",
+            "witness: ran beside the spinner, round 2",
+        ],
+    )?;
     ensure!(
         position(&exit, "spinner: spinning")? < position(&exit, "witness: ran beside")?,
         "the spinner must have been spinning before the witness ran:\n{}",
@@ -195,7 +271,13 @@ fn grant_exhaustion_leaves_another_working(bench: &mut Bench) -> Result<()> {
     let flash = bench.flash("grant_exhaustion", &["hello_b", "grant_hog", "finisher"])?;
     let exit = run(&flash)?;
     expect_exit(&exit, 0)?;
-    expect_lines(&exit, &["grant_hog: subscribe after exhaustion: NOMEM", "hello_b: done"])
+    expect_lines(
+        &exit,
+        &[
+            "grant_hog: subscribe after exhaustion: NOMEM",
+            "hello_b: done",
+        ],
+    )
 }
 
 fn faulting_app_is_restarted_then_stopped(bench: &mut Bench) -> Result<()> {
@@ -203,14 +285,20 @@ fn faulting_app_is_restarted_then_stopped(bench: &mut Bench) -> Result<()> {
     let exit = run(&flash)?;
     expect_exit(&exit, 0)?;
     let starts = exit.output.matches("fault_kernel_ram: start").count();
-    let restarts = exit.output.matches("[kernel] restarting process fault_kernel_ram").count();
+    let restarts = exit
+        .output
+        .matches("[kernel] restarting process fault_kernel_ram")
+        .count();
     ensure!(
         starts == RESTART_THRESHOLD + 1 && restarts == RESTART_THRESHOLD,
         "expected {} starts and {RESTART_THRESHOLD} restarts, saw {starts} and {restarts}:\n{}",
         RESTART_THRESHOLD + 1,
         exit.output
     );
-    expect_lines(&exit, &["[kernel] process fault_kernel_ram stopped after fault"])
+    expect_lines(
+        &exit,
+        &["[kernel] process fault_kernel_ram stopped after fault"],
+    )
 }
 
 fn corrupted_tbf_is_skipped(bench: &mut Bench) -> Result<()> {
@@ -222,7 +310,10 @@ fn corrupted_tbf_is_skipped(bench: &mut Bench) -> Result<()> {
     image::write_flash_file(&flash, &bench.kernel, &tbfs)?;
     let exit = run(&flash)?;
     expect_exit(&exit, 0)?;
-    expect_lines(&exit, &["[kernel] skipping app at 0x20050000", "hello_a: done"])?;
+    expect_lines(
+        &exit,
+        &["[kernel] skipping app at 0x20050000", "hello_a: done"],
+    )?;
     ensure!(
         !exit.output.contains("hello_b: line"),
         "the corrupted app ran:\n{}",
@@ -236,10 +327,115 @@ fn apps_survive_a_reboot(bench: &mut Bench) -> Result<()> {
     for boot in 1..=2 {
         let exit = run(&flash).with_context(|| format!("boot {boot}"))?;
         expect_exit(&exit, 0)?;
-        expect_lines(&exit, &["[kernel] loaded hello_a at 0x20040000", "hello_a: done"])
-            .with_context(|| format!("boot {boot} with the same flash file"))?;
+        expect_lines(
+            &exit,
+            &["[kernel] loaded hello_a at 0x20040000", "hello_a: done"],
+        )
+        .with_context(|| format!("boot {boot} with the same flash file"))?;
     }
     Ok(())
+}
+
+fn button_press_and_led(bench: &mut Bench) -> Result<()> {
+    let flash = bench.flash("button", &["button_press"])?;
+    let mut qemu = spawn(&flash)?;
+    qemu.expect("button_press: 1 button(s), waiting for button 0", TIMEOUT)?;
+    qemu.send(b"\x1bB0")?;
+    let exit = qemu.wait(TIMEOUT)?;
+    expect_lines(
+        &exit,
+        &["button_press: button 0 changed, pressed = 1", "[led 0] on"],
+    )?;
+    expect_exit(&exit, 0)
+}
+
+fn registers_survive(bench: &mut Bench) -> Result<()> {
+    let flash = bench.flash("registers", &["spinner", "register_keeper"])?;
+    let exit = run(&flash)?;
+    expect_lines(
+        &exit,
+        &[
+            "spinner: spinning",
+            "register_keeper: every register survived",
+        ],
+    )?;
+    expect_exit(&exit, 0)
+}
+
+fn kernel_flash_writes_persist(bench: &mut Bench) -> Result<()> {
+    let flash = bench.flash("flash_check", &["flash_check"])?;
+    let first = run(&flash)?;
+    expect_lines(
+        &first,
+        &["flash_check: erased, programmed and read back 0x7e57f1a5"],
+    )?;
+    expect_exit(&first, 0)?;
+    // The file itself holds the marker at the start of the last block.
+    let offset = crate::qemu::PFLASH_SIZE - 256 * 1024;
+    let marker = crate::qemu::read_flash(&flash, offset, 4)?;
+    ensure!(
+        marker == 0x7e57_f1a5u32.to_le_bytes(),
+        "the flash file holds {marker:02x?} where the kernel programmed the marker"
+    );
+    let second = run(&flash)?;
+    expect_lines(
+        &second,
+        &["flash_check: marker persisted from the previous boot"],
+    )?;
+    expect_exit(&second, 0)
+}
+
+/// Polls QEMU's output until it holds every one of `texts`.
+fn wait_for_all(qemu: &mut Qemu, texts: &[&str]) -> Result<String> {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let output = qemu.output();
+        if texts.iter().all(|text| output.contains(text)) {
+            return Ok(output);
+        }
+        if std::time::Instant::now() >= deadline {
+            bail!("waited {TIMEOUT:?} for {texts:?}; serial output:\n{output}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn process_console_list_shows_each_state(bench: &mut Bench) -> Result<()> {
+    let apps = ["hello_a", "spinner", "fault_kernel_ram", "finisher"];
+    let flash = bench.flash("process_console", &apps)?;
+    let mut qemu = spawn(&flash)?;
+    wait_for_all(
+        &mut qemu,
+        &[
+            "hello_a: done",
+            "[kernel] process fault_kernel_ram stopped after fault",
+            "tock$ ",
+        ],
+    )?;
+    qemu.send(b"list\r")?;
+    let header = " PID    ShortID    Name                Quanta  Syscalls  Restarts  Grants  State";
+    qemu.expect(header, TIMEOUT)?;
+    // The rows follow the header; the finisher's is the last.
+    let table = qemu.expect("finisher", TIMEOUT)? + &qemu.expect("\r\n", TIMEOUT)?;
+    for (name, state) in [
+        ("hello_a", "Terminated"),
+        ("spinner", "Running"),
+        ("fault_kernel_ram", "Faulted"),
+        ("finisher", "Running"),
+    ] {
+        let line = table
+            .lines()
+            .find(|line| line.split_whitespace().nth(2) == Some(name))
+            .with_context(|| format!("{name} is missing from `list`:\n{table}"))?;
+        ensure!(
+            line.trim_end().ends_with(state),
+            "`list` shows {name} as {line:?}, expected {state}"
+        );
+    }
+    // Ending the spinner lets the finisher end the run with status 0.
+    qemu.send(b"terminate spinner\r")?;
+    let exit = qemu.wait(TIMEOUT)?;
+    expect_exit(&exit, 0)
 }
 
 /// Runs the tests whose names contain `filter` (all without one).
@@ -249,7 +445,10 @@ pub fn run_all(bench: &mut Bench, filter: Option<&str>) -> Result<()> {
         .filter(|(name, _)| filter.is_none_or(|filter| name.contains(filter)))
         .collect();
     if selected.is_empty() {
-        bail!("no kernel test matches {filter:?}; tests: {:?}", ALL.iter().map(|t| t.0).collect::<Vec<_>>());
+        bail!(
+            "no kernel test matches {filter:?}; tests: {:?}",
+            ALL.iter().map(|t| t.0).collect::<Vec<_>>()
+        );
     }
     let mut failed = Vec::new();
     for (name, test) in selected {
@@ -261,7 +460,11 @@ pub fn run_all(bench: &mut Bench, filter: Option<&str>) -> Result<()> {
             }
         }
     }
-    ensure!(failed.is_empty(), "kernel tests failed: {}", failed.join(", "));
+    ensure!(
+        failed.is_empty(),
+        "kernel tests failed: {}",
+        failed.join(", ")
+    );
     Ok(())
 }
 

@@ -3,8 +3,10 @@
 //! alarm (simulated clock), memop and exit, on qemu-rv32-virt (RISC-V) and
 //! on mps2-an386 (Cortex-M4, which also runs the Cortex-M0 images). It
 //! proves crt0, the system-call layer, stdio, malloc and the virtual timers
-//! on real CPUs without waiting for the real kernel, and that a
-//! fixed-address image placed in the wrong slot stops instead of running.
+//! on real CPUs without waiting for the real kernel, that a fixed-address
+//! image placed in the wrong slot stops instead of running, and that a
+//! position-independent Cortex-M app (`libtock-c/tests/pic-app`, r9 PIC)
+//! runs from an address it was not linked for.
 
 use crate::cmd;
 use crate::context::Context;
@@ -33,6 +35,11 @@ impl Cpu {
     /// Every CPU the fake kernel covers.
     pub const ALL: [Cpu; 3] = [Cpu::Rv32imac, Cpu::CortexM4, Cpu::CortexM0];
 
+    /// The TBF name of a position-independent image for this CPU.
+    pub fn pic_image(self) -> String {
+        format!("{}.tbf", self.name())
+    }
+
     /// The image built for the fake kernel's app slot.
     pub fn image(self) -> &'static str {
         match self {
@@ -50,6 +57,77 @@ impl Cpu {
 
 /// The image linked for the second RISC-V slot: wrong in the first.
 pub const SECOND_SLOT_IMAGE: &str = "rv32imac.0x20050080.0x80020000.tbf";
+
+/// The libtock-c sources the libc-free PIC app is built from.
+const PIC_APP_SOURCES: &[&str] = &[
+    "tests/pic-app/main.c",
+    "libtock/tock.c",
+    "libtock/syscalls.c",
+    "libtock/console.c",
+    "libtock-sync/console.c",
+    "libtock-sync/wait.c",
+    "runtime/crt0.c",
+];
+
+/// Builds `tests/pic-app` position-independent for `cpu` (a Cortex-M),
+/// linked at upstream's sentinels (flash 0x8000_0000, RAM 0), and packages
+/// it with `tbf`; returns the TAB.
+pub fn build_pic_app(ctx: &Context, tbf: &Path, cpu: Cpu) -> Result<PathBuf> {
+    let libtock_c = ctx.workspace.join("libtock-c");
+    let out = ctx.scratch_dir("libtock-c")?.join("pic-app");
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let layout = out.join("layout.ld");
+    std::fs::write(
+        &layout,
+        "TOCK_FLASH_ORIGIN = 0x80000000;\nTOCK_RAM_ORIGIN = 0x00000000;\nINCLUDE userland.ld\n",
+    )?;
+    let name = cpu.name();
+    let elf = out.join(format!("{name}.elf"));
+    let mut compile = Command::new("arm-none-eabi-gcc");
+    compile
+        .args([
+            "--specs=picolibc.specs",
+            "-nostartfiles",
+            "-mthumb",
+            "-mfloat-abi=soft",
+        ])
+        .arg(format!("-mcpu={name}"))
+        .args(["-fPIC", "-msingle-pic-base", "-mpic-register=r9"])
+        .args([
+            "-mno-pic-data-is-text-relative",
+            "-DTOCK_PIC",
+            "-Os",
+            "-std=gnu11",
+        ])
+        .args([
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-ffunction-sections",
+            "-fdata-sections",
+        ])
+        .args([
+            "-Wl,--gc-sections",
+            "-Wl,--emit-relocs",
+            "-Wl,--defsym=STACK_SIZE=2048",
+        ])
+        .arg(format!("-I{}", libtock_c.display()))
+        .arg(format!("-L{}", libtock_c.join("runtime").display()))
+        .arg(format!("-T{}", layout.display()))
+        .arg("-o")
+        .arg(&elf);
+    for source in PIC_APP_SOURCES {
+        compile.arg(libtock_c.join(source));
+    }
+    cmd::output(&mut compile).context("building the position-independent test app")?;
+    let tab = out.join(format!("pic-{name}.tab"));
+    let mut pack = Command::new(tbf);
+    pack.args(["pack", "-n", "pic", "--stack", "2048", "-o"])
+        .arg(&tab)
+        .arg(&elf);
+    cmd::output(&mut pack)?;
+    Ok(tab)
+}
 
 /// The fake kernels, built once.
 pub struct FakeKernels {

@@ -18,7 +18,12 @@ fn main() {
             step /= 2;
         }
     }
-    let result = syscall::subscribe(DriverNumber::ALARM, 0, never_called as *const () as usize, 0);
+    let result = syscall::subscribe(
+        DriverNumber::ALARM,
+        0,
+        never_called as *const () as usize,
+        0,
+    );
     let nomem = !syscall::is_success(result) && result[1] == ErrorCode::NoMem as u32;
     println!(
         "grant_hog: subscribe after exhaustion: {} ({:?})",

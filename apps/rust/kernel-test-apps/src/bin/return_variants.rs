@@ -29,7 +29,10 @@ fn expected(variant: ReturnVariant, seed: u32) -> [Option<u32>; 4] {
 }
 
 fn matches(actual: Registers, expected: [Option<u32>; 4]) -> bool {
-    actual.iter().zip(expected).all(|(value, want)| want.is_none_or(|want| *value == want))
+    actual
+        .iter()
+        .zip(expected)
+        .all(|(value, want)| want.is_none_or(|want| *value == want))
 }
 
 fn main() {
@@ -47,6 +50,13 @@ fn main() {
             actual
         );
     }
-    println!("return_variants: {}", if passed { "all intact" } else { "SOME CORRUPTED" });
+    println!(
+        "return_variants: {}",
+        if passed {
+            "all intact"
+        } else {
+            "SOME CORRUPTED"
+        }
+    );
     test_exit::exit_qemu(if passed { 0 } else { 1 })
 }
