@@ -78,7 +78,7 @@ abi_enum! {
         Sbrk = 1,
         /// Start of the process's RAM.
         MemoryStart = 2,
-        /// End of the process's RAM (the start of the grant region).
+        /// End of the process's whole RAM region (grant region included).
         MemoryEnd = 3,
         /// Start of the process's flash (its TBF header).
         FlashStart = 4,

@@ -240,6 +240,10 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
             let protection = self.chip.memory_protection();
             let start = ProcessStart {
                 init_function: process.init_function.get(),
+                app_start: layout
+                    .flash
+                    .start
+                    .saturating_add(usize::from(process.app_start_offset.get())),
                 ram: layout.ram,
                 initial_break: layout.app_break,
             };

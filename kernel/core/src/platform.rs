@@ -70,15 +70,19 @@ pub trait Chip {
 
 /// Where a process starts, as the kernel tells the architecture.
 ///
-/// On RISC-V the process starts with `a0 = init_function`,
-/// `a1 = ram.start`, `a2 = ram.size`, `a3 = initial_break` (which equals
-/// `ram.start`: an app must `brk` before it touches RAM), the same as
-/// upstream Tock.
+/// The process starts executing at `init_function`. On RISC-V its entry
+/// registers are `a0 = app_start`, `a1 = ram.start`, `a2 = ram.size`,
+/// `a3 = initial_break` (which equals `ram.start`: an app must `brk` before
+/// it touches RAM), the same as upstream Tock, whose C and Rust runtimes
+/// find their start-up header through `a0`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProcessStart {
-    /// Flash address of the init function (first byte after the TBF
-    /// header and protected region).
+    /// Flash address where execution begins (`init_fn_offset` bytes after
+    /// the TBF header).
     pub init_function: usize,
+    /// Flash address of the app's first byte after the TBF header and its
+    /// protected region.
+    pub app_start: usize,
     /// The process's whole RAM region (app memory and grant region).
     pub ram: Region,
     /// The initial app break: the first address the process may not touch.

@@ -109,6 +109,10 @@ pub struct Process {
     pub(crate) name: Cell<&'static str>,
     pub(crate) layout: Cell<MemoryLayout>,
     pub(crate) init_function: Cell<usize>,
+    /// Bytes from the flash start to the app start (the first byte after
+    /// the TBF header and protected region), passed in the first entry
+    /// register as upstream does. Two bytes: it fits the padding.
+    pub(crate) app_start_offset: Cell<u16>,
     /// The end of the highest buffer ever allowed: the break never goes
     /// below it, so the grant region can never grow over an allowed buffer.
     pub(crate) allow_floor: Cell<usize>,
@@ -147,6 +151,7 @@ impl Process {
             name: Cell::new(""),
             layout: Cell::new(MemoryLayout::new(Region::new(0, 0), Region::new(0, 0))),
             init_function: Cell::new(0),
+            app_start_offset: Cell::new(0),
             allow_floor: Cell::new(0),
             writeable_flash: Cell::new(Region::new(0, 0)),
             stack_top_hint: Cell::new(0),

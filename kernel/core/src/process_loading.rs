@@ -184,6 +184,8 @@ fn load_one<U: UserspaceBoundary, M: MemoryProtection>(
     let flash = Region::new(image.as_ptr() as usize, header.total_size() as usize);
     let binary_start =
         flash.start + header.header_size() as usize + header.protected_size() as usize;
+    let app_start_offset =
+        u16::try_from(binary_start - flash.start).map_err(|_| SkipReason::EntryOutsideImage)?;
     let fixed = header.fixed_addresses();
     if let Some(fixed_flash) = fixed.and_then(|fixed| fixed.flash()) {
         if fixed_flash as usize != binary_start {
@@ -239,6 +241,7 @@ fn load_one<U: UserspaceBoundary, M: MemoryProtection>(
     process.name.set(header.package_name().unwrap_or(""));
     process.layout.set(MemoryLayout::new(flash, ram));
     process.init_function.set(init_function);
+    process.app_start_offset.set(app_start_offset);
     let writeable = header.writeable_flash_regions().next();
     process
         .writeable_flash

@@ -430,8 +430,9 @@ fn run_example(ctx: &Context, example: &Example, tab: &Path, first_wait: Duratio
     if flash.exists() {
         std::fs::remove_file(&flash).with_context(|| format!("removing {}", flash.display()))?;
     }
-    let xtask = std::env::current_exe().context("finding the xtask binary")?;
-    let mut command = Command::new(xtask);
+    // Not `current_exe()`: a workspace-wide build earlier in the run may
+    // have relinked (and so deleted) the running binary.
+    let mut command = ctx.xtask_command()?;
     command
         .args(["qemu", "--board", BOARD, "--flash"])
         .arg(&flash)

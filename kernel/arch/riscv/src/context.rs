@@ -138,7 +138,7 @@ impl UserspaceBoundary for RiscvUserspaceBoundary {
         let to_u32 =
             |value: usize| u32::try_from(value).map_err(|_| BoundaryError::InvalidProcessState);
         state.pc = to_u32(start.init_function)?;
-        state.registers[A0] = state.pc;
+        state.registers[A0] = to_u32(start.app_start)?;
         state.registers[A0 + 1] = to_u32(start.ram.start)?;
         state.registers[A0 + 2] = to_u32(start.ram.size)?;
         state.registers[A0 + 3] = to_u32(start.initial_break)?;
@@ -416,12 +416,13 @@ mod tests {
         let boundary = RiscvUserspaceBoundary::new();
         let mut state = StoredState::default();
         let start = ProcessStart {
-            init_function: 0x2004_0060,
+            init_function: 0x2004_0068,
+            app_start: 0x2004_0060,
             ram: Region::new(0x8001_0000, 0x2000),
             initial_break: 0x8001_0000,
         };
         boundary.initialize_process(&mut state, start).unwrap();
-        assert_eq!(state.pc, 0x2004_0060);
+        assert_eq!(state.pc, 0x2004_0068);
         assert_eq!(
             &state.registers[A0..A0 + 4],
             &[0x2004_0060, 0x8001_0000, 0x2000, 0x8001_0000]
