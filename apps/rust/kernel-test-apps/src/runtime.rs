@@ -1,6 +1,7 @@
 //! Entry and panic handling for a fixed-address app on qemu-rv32-virt.
 //!
-//! The kernel enters `_start` with a0 = its address, a1 = RAM start, a2 =
+//! The kernel enters `_start` with a0 = the app start (first byte after the
+//! TBF header and protected region), a1 = RAM start, a2 =
 //! RAM length, a3 = break (= RAM start). Before touching RAM the entry
 //! moves the break to `_app_ram_end` (memop brk), then sets the stack,
 //! copies `.data`, zeroes `.bss` and calls the app's `_app_main`, and
