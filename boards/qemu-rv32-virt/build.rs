@@ -1,5 +1,11 @@
-//! Links the kernel with `layout.ld` (the board's memory map).
+//! Links the kernel with `layout.ld` (the board's memory map) and embeds
+//! the credential policy and keys (`build/credential_policy.rs`).
+
+#[path = "build/credential_policy.rs"]
+mod credential_policy;
+
 fn main() {
+    credential_policy::generate();
     let directory = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     println!("cargo:rustc-link-search={directory}");
     println!("cargo:rustc-link-arg-bins=-Tlayout.ld");

@@ -11,8 +11,10 @@
 use crate::error::LoaderResult;
 use crate::transport::Transport;
 
-/// Longest header the walk reads in one go (tockloader reads 200 bytes).
-const HEADER_PROBE: usize = 256;
+/// What the walk reads first at each image: the base header, which says
+/// how much more to read (and at the chain's end, that there is no more:
+/// 16 bytes on the wire instead of a whole header's worth).
+const HEADER_PROBE: usize = tbf::BASE_HEADER_SIZE;
 
 /// One image in the chain: an app or a padding image.
 #[derive(Clone, Debug, PartialEq, Eq)]

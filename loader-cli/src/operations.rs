@@ -23,7 +23,7 @@ use crate::error::{LoaderError, LoaderResult};
 use crate::image::{adjust_for_address, padding_header, set_flag, set_total_size, NewApp};
 use crate::placement::{layout, Build, Layout, Placeable, Slot};
 use crate::progress::{Progress, ProgressEvent};
-use crate::transport::Transport;
+use crate::transport::{LiveOperation, Transport};
 
 /// Largest single write; progress advances per write.
 const WRITE_CHUNK: usize = 4096;
@@ -54,6 +54,9 @@ struct Write {
     address: u32,
     bytes: Vec<u8>,
     phase: u8,
+    /// On a running kernel: the app this write starts (the base header of
+    /// a new image, phase 3) or stops (padding over it, phase 4).
+    app: Option<String>,
 }
 
 /// A loader bound to a device and a board.
@@ -153,6 +156,7 @@ impl Loader<'_> {
                         address: old.address,
                         bytes: padding_header(old.total_size),
                         phase: 4,
+                        app: Some(old.name.clone()),
                     });
                 }
                 self.apply(writes, end, "install")
@@ -200,13 +204,14 @@ impl Loader<'_> {
             // be read as this app's footers.
             let mut bytes = candidate.bytes.clone();
             bytes.resize(size as usize, 0xFF);
-            split_header(&mut writes, address, bytes);
+            split_header(&mut writes, address, bytes, Some(&app.name));
             if hole_size > size {
                 let remainder = hole_size - size;
                 writes.push(Write {
                     address: address + size,
                     bytes: padding_header(remainder),
                     phase: 1,
+                    app: None,
                 });
                 holes[index] = (address + size, remainder);
             } else {
@@ -282,7 +287,7 @@ impl Loader<'_> {
                     self.note(format!("padding at {address:#x} ({size} bytes)"));
                     let mut bytes = padding_header(size);
                     bytes.resize(size as usize, 0xFF);
-                    split_header(&mut writes, address, bytes);
+                    split_header(&mut writes, address, bytes, None);
                 }
                 Slot::App {
                     index,
@@ -291,10 +296,11 @@ impl Loader<'_> {
                     size,
                 } => {
                     let entry = &entries[index];
-                    let bytes = match entry {
+                    let (bytes, starts) = match entry {
                         Entry::New(app) => {
                             self.note(format!("{} at {address:#x} ({size} bytes)", app.name));
-                            adjust_for_address(&app.candidates[build], address)?
+                            let bytes = adjust_for_address(&app.candidates[build], address)?;
+                            (bytes, Some(app.name.as_str()))
                         }
                         Entry::Installed(app) if app.address == address => {
                             let current = self.transport.read(address, app.header.len())?;
@@ -303,6 +309,7 @@ impl Loader<'_> {
                                     address,
                                     bytes: app.header.clone(),
                                     phase: 3,
+                                    app: None,
                                 });
                             }
                             continue;
@@ -312,10 +319,10 @@ impl Loader<'_> {
                             let mut bytes =
                                 self.transport.read(app.address, app.total_size as usize)?;
                             bytes.splice(..app.header.len(), app.header.iter().copied());
-                            bytes
+                            (bytes, None)
                         }
                     };
-                    split_header(&mut writes, address, bytes);
+                    split_header(&mut writes, address, bytes, starts);
                 }
             }
         }
@@ -339,25 +346,82 @@ impl Loader<'_> {
             task: task.to_string(),
             total_bytes: total,
         });
+        let live = self.transport.is_live();
         let mut end_written = false;
+        let mut started = false;
         for write in &writes {
             if let (true, false, Some(end)) = (write.phase > 1, end_written, end) {
                 self.transport.mark_chain_end(end)?;
                 end_written = true;
             }
-            for (index, chunk) in write.bytes.chunks(WRITE_CHUNK).enumerate() {
-                let address = write.address + (index * WRITE_CHUNK) as u32;
+            if live && write.phase == 4 && !started {
+                self.start_and_stop_live(&writes)?;
+                started = true;
+            }
+            // Chunks end on WRITE_CHUNK-aligned addresses, so that no flash
+            // page is split between two chunks (and written twice).
+            let mut done = 0;
+            while done < write.bytes.len() {
+                let address = write.address + done as u32;
+                let to_boundary = WRITE_CHUNK - address as usize % WRITE_CHUNK;
+                let chunk = &write.bytes[done..(done + to_boundary).min(write.bytes.len())];
                 self.transport.write(address, chunk)?;
                 self.progress.event(ProgressEvent::Advance {
                     bytes: chunk.len() as u64,
                 });
+                done += chunk.len();
             }
         }
         if let (false, Some(end)) = (end_written, end) {
             self.transport.mark_chain_end(end)?;
         }
+        if live && !started {
+            self.start_and_stop_live(&writes)?;
+        }
         self.progress.event(ProgressEvent::End);
         self.transport.finish()
+    }
+
+    /// On a running kernel, once the new images are linked into the chain
+    /// and before replaced apps' headers become padding: start each new
+    /// app (replacing the running app of the same name), then stop the
+    /// apps being removed. The kernel refuses writes into a loaded app's
+    /// image, so stopping comes before the padding writes.
+    fn start_and_stop_live(&mut self, writes: &[Write]) -> LoaderResult<()> {
+        let stopping: Vec<(&str, u32)> = writes
+            .iter()
+            .filter(|write| write.phase == 4)
+            .filter_map(|write| Some((write.app.as_deref()?, write.address)))
+            .collect();
+        let mut replaced = Vec::new();
+        for write in writes.iter().filter(|write| write.phase == 3) {
+            let Some(name) = write.app.as_deref() else {
+                continue;
+            };
+            let operation = match stopping.iter().find(|(old, _)| *old == name) {
+                Some(&(_, old)) => {
+                    replaced.push(old);
+                    self.note(format!("replacing the running {name} (no reboot)"));
+                    LiveOperation::Replace {
+                        old,
+                        new: write.address,
+                    }
+                }
+                None => {
+                    self.note(format!("starting {name} (no reboot)"));
+                    LiveOperation::Install(write.address)
+                }
+            };
+            self.transport.live_operation(operation)?;
+        }
+        for (name, address) in stopping {
+            if !replaced.contains(&address) {
+                self.note(format!("stopping {name}"));
+                self.transport
+                    .live_operation(LiveOperation::Remove(address))?;
+            }
+        }
+        Ok(())
     }
 
     fn find(&mut self, names: &[String]) -> LoaderResult<(Chain, Vec<InstalledApp>)> {
@@ -398,6 +462,7 @@ impl Loader<'_> {
                 address: app.address,
                 bytes: padding_header(app.total_size),
                 phase: 4,
+                app: Some(app.name.clone()),
             });
             removed.push(app.name);
         }
@@ -415,7 +480,25 @@ impl Loader<'_> {
     pub fn set_flag(&mut self, names: &[String], flag: u32, on: bool) -> LoaderResult<()> {
         let (_, found) = self.find(names)?;
         let mut writes = Vec::new();
+        let mut start_after = Vec::new();
+        let live = self.transport.is_live();
         for app in found {
+            if live {
+                // A running kernel refuses writes into a loaded app's
+                // header: stop it first (an app not loaded answers
+                // NOT FOUND, which is what we want).
+                let _ = self
+                    .transport
+                    .live_operation(LiveOperation::Remove(app.address));
+                let enabled_after = if flag == tbf::FLAG_ENABLED {
+                    on
+                } else {
+                    app.enabled
+                };
+                if enabled_after {
+                    start_after.push(app.address);
+                }
+            }
             let image = self.transport.read(app.address, app.total_size as usize)?;
             let signed = tbf::parse(&image)
                 .map(|tbf| crate::image::has_credentials(&tbf))
@@ -433,9 +516,15 @@ impl Loader<'_> {
                 address: app.address,
                 bytes: header,
                 phase: 3,
+                app: None,
             });
         }
-        self.apply(writes, None, "set flag")
+        self.apply(writes, None, "set flag")?;
+        for address in start_after {
+            self.transport
+                .live_operation(LiveOperation::Install(address))?;
+        }
+        Ok(())
     }
 
     /// Erase all apps (sticky ones stay unless `force`): the chain is
@@ -452,20 +541,23 @@ impl Loader<'_> {
     }
 }
 
-/// Split an image into its body (phase 1) and base header (phase 3).
-fn split_header(writes: &mut Vec<Write>, address: u32, mut bytes: Vec<u8>) {
+/// Split an image into its body (phase 1) and base header (phase 3);
+/// `starts` names the new app the header links in.
+fn split_header(writes: &mut Vec<Write>, address: u32, mut bytes: Vec<u8>, starts: Option<&str>) {
     let body = bytes.split_off(tbf::BASE_HEADER_SIZE.min(bytes.len()));
     if !body.is_empty() {
         writes.push(Write {
             address: address + tbf::BASE_HEADER_SIZE as u32,
             bytes: body,
             phase: 1,
+            app: None,
         });
     }
     writes.push(Write {
         address,
         bytes,
         phase: 3,
+        app: starts.map(str::to_string),
     });
 }
 

@@ -36,6 +36,9 @@ pub mod tools;
 pub enum Board {
     /// RISC-V, `qemu-system-riscv32 -M virt`, apps in a persistent pflash file.
     QemuRv32Virt,
+    /// Cortex-M4, `qemu-system-arm -M mps2-an386`, apps in an image file
+    /// placed in SSRAM at every boot.
+    Mps2An386,
 }
 
 impl Board {
@@ -43,6 +46,7 @@ impl Board {
     pub fn name(self) -> &'static str {
         match self {
             Board::QemuRv32Virt => "qemu-rv32-virt",
+            Board::Mps2An386 => "mps2-an386",
         }
     }
 }

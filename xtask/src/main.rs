@@ -26,6 +26,10 @@ const MAIN_JOB: &[(&str, areas::TestsFn)] = &[
         "boot qemu-rv32-virt with example apps",
         areas::kernel::run_demo,
     ),
+    (
+        "install, list, replace and remove apps on the running board (no reboot)",
+        areas::loader::run_demo,
+    ),
 ];
 
 fn run_main_job(context: &Context) -> Result<()> {
@@ -102,7 +106,10 @@ fn execute(command: Command) -> Result<u8> {
         Command::Bench { filter } => runner::bench(&context, filter.as_deref())?,
         Command::Qemu { board, flash, tabs } => {
             let run = BoardRun { board, flash, tabs };
-            let code = areas::kernel::qemu_command(&context, &run)?;
+            let code = match run.board {
+                Board::QemuRv32Virt => areas::kernel::qemu_command(&context, &run)?,
+                Board::Mps2An386 => areas::cortex_m::qemu_command(&context, &run)?,
+            };
             // The guest's exit code passes through; codes beyond a byte mean failure.
             return Ok(u8::try_from(code).unwrap_or(exit::FAILURE));
         }

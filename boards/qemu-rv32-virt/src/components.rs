@@ -31,7 +31,9 @@ use crate::io::BoardCapability;
 use crate::static_init;
 
 /// Shares the UART: the console driver and the process console each get
-/// a virtual UART.
+/// a virtual UART. (With the live loader, `app_loader.rs` builds the mux
+/// behind the loader service instead.)
+#[cfg_attr(feature = "app_loader", allow(dead_code))] // reason: the loader builds its own mux
 pub fn uart_mux(
     peripherals: &'static Peripherals,
     calls: &'static DeferredCalls,
@@ -156,11 +158,15 @@ pub fn low_level_debug(peripherals: &'static Peripherals) -> &'static LowLevelDe
     )
 }
 
-/// The RNG driver (0x40001) on virtio-rng.
-pub fn rng(kernel: &'static Kernel, peripherals: &'static Peripherals) -> &'static Rng<'static> {
+/// The RNG driver (0x40001) on `entropy` (virtio-rng, or the CSPRNG
+/// seeded from it with `security_key`).
+pub fn rng(
+    kernel: &'static Kernel,
+    entropy: &'static dyn Entropy32<'static>,
+) -> &'static Rng<'static> {
     let grant = kernel.create_grant(DriverNumber::RNG.0, &BoardCapability);
-    let rng = static_init!(Rng<'static>, Rng::new(&peripherals.rng, grant));
-    peripherals.rng.set_client(rng);
+    let rng = static_init!(Rng<'static>, Rng::new(entropy, grant));
+    entropy.set_client(rng);
     rng
 }
 

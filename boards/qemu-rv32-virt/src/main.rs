@@ -8,8 +8,16 @@
 #![no_std]
 #![no_main]
 
+#[cfg(feature = "app_loader")]
+mod app_loader;
 mod components;
+#[cfg(feature = "credential_checking")]
+mod credentials;
+#[cfg(any(feature = "app_loader", feature = "security_key"))]
+mod flash_sharing;
 mod io;
+#[cfg(feature = "security_key")]
+mod security_key;
 
 use capsules::alarm::AlarmDriver;
 use capsules::button::Button;
@@ -37,10 +45,14 @@ use kernel_abi::DriverNumber;
 
 /// Memory map (must match layout.ld).
 mod memory_map {
-    /// Apps: a TBF chain from here to the end of pflash unit 0.
+    /// Apps: a TBF chain from here to the key-value store.
     pub const APP_FLASH_START: usize = 0x2004_0000;
-    /// End of pflash unit 0 (32 MiB).
-    pub const APP_FLASH_END: usize = 0x2200_0000;
+    /// End of app flash: the key-value store's two erase blocks follow.
+    pub const APP_FLASH_END: usize = KV_FLASH_START;
+    /// The key-value store (two 256 KiB erase blocks); the last block of
+    /// pflash unit 0 (0x21FC_0000..0x2200_0000) stays the test driver's
+    /// scratch block.
+    pub const KV_FLASH_START: usize = 0x21F4_0000;
     /// Process RAM, above the kernel's 64 KiB.
     pub const APP_RAM_START: usize = 0x8001_0000;
     /// End of RAM with `-m 1M`.
@@ -67,6 +79,18 @@ struct Drivers {
     ipc: &'static Ipc,
     process_info: &'static ProcessInfo<'static>,
     test_exit: &'static TestExitDriver,
+    #[cfg(feature = "security_key")]
+    sha: &'static capsules::digest_driver::DigestDriver<'static>,
+    #[cfg(feature = "security_key")]
+    hmac: &'static capsules::digest_driver::DigestDriver<'static>,
+    #[cfg(feature = "security_key")]
+    kv: &'static capsules::kv::KeyValue<'static>,
+    #[cfg(feature = "security_key")]
+    ctap: &'static capsules::hid_driver::HidDriver<'static>,
+    #[cfg(feature = "security_key")]
+    keyboard: &'static capsules::hid_driver::HidDriver<'static>,
+    #[cfg(feature = "security_key")]
+    aes: &'static capsules::aes::AesDriver<'static>,
 }
 
 impl SyscallDriverLookup for Drivers {
@@ -81,6 +105,18 @@ impl SyscallDriverLookup for Drivers {
             DriverNumber::IPC => Some(self.ipc),
             DriverNumber::PROCESS_INFO => Some(self.process_info),
             DriverNumber(TEST_EXIT_DRIVER) => Some(self.test_exit),
+            #[cfg(feature = "security_key")]
+            DriverNumber::SHA => Some(self.sha),
+            #[cfg(feature = "security_key")]
+            DriverNumber::HMAC => Some(self.hmac),
+            #[cfg(feature = "security_key")]
+            DriverNumber::KV => Some(self.kv),
+            #[cfg(feature = "security_key")]
+            DriverNumber::CTAP => Some(self.ctap),
+            #[cfg(feature = "security_key")]
+            DriverNumber::USB_KEYBOARD_HID => Some(self.keyboard),
+            #[cfg(feature = "security_key")]
+            DriverNumber::AES => Some(self.aes),
             _ => None,
         }
     }
@@ -115,7 +151,19 @@ pub extern "C" fn main() -> ! {
     }
 
     // Capsules.
+    #[cfg(any(feature = "app_loader", feature = "security_key"))]
+    let shared_flash = flash_sharing::shared_flash(peripherals, deferred_calls);
+    #[cfg(feature = "app_loader")]
+    let (mux, app_management, _loader_service) =
+        app_loader::uart_mux_with_loader(kernel, peripherals, deferred_calls, shared_flash.loader);
+    #[cfg(not(feature = "app_loader"))]
     let mux = components::uart_mux(peripherals, deferred_calls);
+    #[cfg(feature = "security_key")]
+    let entropy = security_key::csprng(peripherals, deferred_calls);
+    #[cfg(feature = "security_key")]
+    let (ctap, keyboard) = security_key::hid(kernel, chip, deferred_calls);
+    #[cfg(not(feature = "security_key"))]
+    let entropy = &peripherals.rng;
     let drivers = static_init!(
         Drivers,
         Drivers {
@@ -124,14 +172,33 @@ pub extern "C" fn main() -> ! {
             led: components::leds(peripherals),
             button: components::button(kernel, mux),
             low_level_debug: components::low_level_debug(peripherals),
-            rng: components::rng(kernel, peripherals),
+            rng: components::rng(kernel, entropy),
             ipc: components::ipc(kernel),
             process_info: components::process_info(kernel),
             test_exit: components::test_exit(kernel, peripherals),
+            #[cfg(feature = "security_key")]
+            sha: security_key::sha(kernel, deferred_calls),
+            #[cfg(feature = "security_key")]
+            hmac: security_key::hmac(kernel, deferred_calls),
+            #[cfg(feature = "security_key")]
+            kv: security_key::kv(kernel, shared_flash.kv),
+            #[cfg(feature = "security_key")]
+            ctap,
+            #[cfg(feature = "security_key")]
+            keyboard,
+            #[cfg(feature = "security_key")]
+            aes: security_key::aes(kernel, deferred_calls),
         }
     );
 
-    // Processes.
+    // Processes (checked before they start, with `credential_checking`).
+    #[cfg(feature = "credential_checking")]
+    let _checker = credentials::install_checker(kernel, deferred_calls);
+    // Live installs are answered once their credentials are checked.
+    #[cfg(all(feature = "credential_checking", feature = "app_loader"))]
+    if let Some(checker) = _checker {
+        checker.set_client(_loader_service);
+    }
     let contexts = static_init!(
         [ChipProcessContext<QemuVirt>; PROCESS_SLOTS],
         core::array::from_fn(|_| Default::default())
@@ -168,7 +235,7 @@ pub extern "C" fn main() -> ! {
     ));
     components::process_console(kernel, mux, peripherals);
 
-    KernelLoop::new(
+    let kernel_loop = KernelLoop::new(
         kernel,
         chip,
         contexts,
@@ -176,6 +243,9 @@ pub extern "C" fn main() -> ! {
         scheduler,
         deferred_calls,
         &capability,
-    )
-    .run()
+    );
+    #[cfg(feature = "app_loader")]
+    let kernel_loop = kernel_loop.with_app_management(app_management);
+    let mut kernel_loop = kernel_loop;
+    kernel_loop.run()
 }

@@ -14,17 +14,31 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod aes;
 pub mod alarm;
+pub mod app_loader;
 pub mod button;
 pub mod console;
+pub mod csprng;
+pub mod ctap;
+pub mod digest_driver;
+pub mod hid_driver;
+pub mod hid_link;
+pub mod hmac;
 pub mod ipc;
+pub mod kv;
 pub mod led;
 pub mod low_level_debug;
 pub mod process_console;
 pub mod process_info;
 pub mod rng;
+pub mod sha;
+pub mod software_aes;
+pub mod software_digest;
 pub mod uart_mux;
+pub mod usb_keyboard_hid;
 pub mod virtual_alarm;
+pub mod virtual_flash;
 
 #[cfg(test)]
 mod test_support;

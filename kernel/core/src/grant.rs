@@ -244,7 +244,7 @@ impl<T: Default, const UPCALLS: usize, const READ_ONLY: usize, const READ_WRITE:
     fn allocate(&self, process: &Process) -> Result<usize, GrantError> {
         let mut layout = process.layout.get();
         let base = layout
-            .allocate_grant(Self::SIZE, Self::ALIGN)
+            .allocate_grant(Self::SIZE, Self::ALIGN, process.break_granule())
             .ok_or(GrantError::OutOfMemory)?;
         if layout.ram.end() - base > u16::MAX as usize {
             return Err(GrantError::OutOfMemory);

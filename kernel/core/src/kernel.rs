@@ -6,8 +6,10 @@ use core::cell::Cell;
 use core::fmt::Write;
 
 use crate::capability::{MemoryAllocationCapability, ProcessManagementCapability};
+use crate::credential::CredentialChecker;
 use crate::fault::{FaultAction, FaultPolicy};
 use crate::grant::Grant;
+use crate::identity::ShortIdPolicy;
 use crate::platform::{DebugOutput, DebugWriter, MemoryProtection, UserspaceBoundary};
 use crate::process::{Process, ProcessId, State, MAX_GRANTS};
 
@@ -36,6 +38,10 @@ pub struct Kernel {
     next_identifier: Cell<u32>,
     grant_count: Cell<usize>,
     fault_policy: Cell<FaultPolicy>,
+    short_id_policy: Cell<ShortIdPolicy>,
+    /// Checks new processes before they start (see [`crate::credential`]);
+    /// `None`: the board checks no credentials.
+    pub(crate) credential_checker: Cell<Option<&'static CredentialChecker>>,
     output: &'static dyn DebugOutput,
 }
 
@@ -49,6 +55,8 @@ impl Kernel {
             fault_policy: Cell::new(FaultPolicy::Restart {
                 threshold: crate::fault::DEFAULT_RESTART_THRESHOLD,
             }),
+            short_id_policy: Cell::new(ShortIdPolicy::HashOfAppId),
+            credential_checker: Cell::new(None),
             output,
         }
     }
@@ -65,6 +73,20 @@ impl Kernel {
     /// The fault policy in force.
     pub fn fault_policy(&self) -> FaultPolicy {
         self.fault_policy.get()
+    }
+
+    /// Choose how apps get short ids (the board's decision, before loading).
+    pub fn set_short_id_policy(
+        &self,
+        policy: ShortIdPolicy,
+        _capability: &dyn ProcessManagementCapability,
+    ) {
+        self.short_id_policy.set(policy);
+    }
+
+    /// The short-id policy in force.
+    pub fn short_id_policy(&self) -> ShortIdPolicy {
+        self.short_id_policy.get()
     }
 
     /// Create the grant of the capsule serving `driver`. Panics at boot if
@@ -159,6 +181,16 @@ impl Kernel {
         let process = &self.processes[index];
         process.reset(self.new_identifier());
         process.state.set(State::Terminated);
+    }
+
+    /// End the process and free its slot: the slot and its RAM may be
+    /// given to a new process (runtime app management).
+    pub(crate) fn unload(&self, index: usize) {
+        self.terminate(index);
+        let process = &self.processes[index];
+        process.loaded.set(false);
+        process.name.set("");
+        process.restart_count.set(0);
     }
 
     /// Apply the fault policy to the process in slot `index`.
@@ -271,13 +303,15 @@ impl<'a> ProcessManagement<'a> {
         alive
     }
 
-    /// Start a terminated or faulted process again from its entry.
+    /// Start a terminated or faulted process again from its entry; never
+    /// one whose credentials are not approved yet.
     pub fn boot(&self, index: usize) -> bool {
         let dead = self
             .kernel
             .processes
             .get(index)
-            .is_some_and(|p| p.is_loaded() && !p.state().is_alive());
+            .is_some_and(|p| p.is_loaded() && !p.state().is_alive())
+            && crate::credential::may_start(self.kernel, index);
         if dead {
             self.kernel.start_fresh(index);
         }

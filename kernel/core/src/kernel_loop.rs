@@ -4,6 +4,7 @@
 //! upcalls, switching, and turning what came back into system calls,
 //! faults or preemption.
 
+use crate::app_management::AppManagement;
 use crate::capability::MainLoopCapability;
 use crate::deferred_call::DeferredCalls;
 use crate::driver::SyscallDriverLookup;
@@ -28,6 +29,8 @@ pub enum LoopStep {
     ServicedInterrupts,
     /// Ran one deferred call.
     ServicedDeferredCall,
+    /// Performed a runtime app operation (install, replace, remove).
+    ManagedApps,
     /// Ran a process; why it stopped.
     RanProcess(usize, StoppedReason),
     /// Nothing to do: slept.
@@ -42,6 +45,7 @@ pub struct KernelLoop<'a, C: Chip> {
     drivers: &'a dyn SyscallDriverLookup,
     scheduler: &'a dyn Scheduler,
     deferred_calls: &'a DeferredCalls,
+    app_management: Option<&'a AppManagement>,
 }
 
 impl<'a, C: Chip> KernelLoop<'a, C> {
@@ -66,7 +70,14 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
             drivers,
             scheduler,
             deferred_calls,
+            app_management: None,
         }
+    }
+
+    /// Perform the runtime app operations `management` is asked for.
+    pub fn with_app_management(mut self, management: &'a AppManagement) -> Self {
+        self.app_management = Some(management);
+        self
     }
 
     /// Run forever.
@@ -85,6 +96,11 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
         }
         if self.deferred_calls.service_next() {
             return LoopStep::ServicedDeferredCall;
+        }
+        if let Some(management) = self.app_management.filter(|m| m.has_request()) {
+            let protection = self.chip.memory_protection();
+            management.perform(self.kernel, protection, self.contexts);
+            return LoopStep::ManagedApps;
         }
         match self.scheduler.next(self.kernel) {
             SchedulingDecision::RunProcess {
@@ -236,7 +252,14 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
         let boundary = self.chip.userspace_boundary();
         let context = &mut self.contexts[index];
         if process.needs_start.get() {
-            let layout = process.layout();
+            let mut layout = process.layout();
+            let minimum_break = layout.ram.start.saturating_add(
+                <C::UserspaceBoundary as UserspaceBoundary>::INITIAL_ACCESSIBLE_BYTES,
+            );
+            if layout.app_break < minimum_break && minimum_break <= layout.kernel_break {
+                layout.app_break = minimum_break;
+                process.layout.set(layout);
+            }
             let protection = self.chip.memory_protection();
             let start = ProcessStart {
                 init_function: process.init_function.get(),

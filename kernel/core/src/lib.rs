@@ -27,19 +27,26 @@
 //! [`grant`] and [`process_buffer`] (what capsules may touch), [`syscall`]
 //! (decode/encode), [`syscall_handler`], [`upcall`], [`kernel`] (process
 //! table, process management) and [`kernel_loop`] (main loop),
-//! [`scheduler`], [`fault`], [`process_loading`], [`deferred_call`],
+//! [`scheduler`], [`fault`], [`process_loading`] and [`app_management`]
+//! (installing, replacing and removing processes at run time),
+//! [`credential`] (the board's credential policy, checked before a
+//! process starts) and [`identity`] (app ids, short ids, storage
+//! permissions), [`deferred_call`],
 //! [`capability`], [`driver`], [`hil`]; `testing` (feature `testing`,
 //! host only) lets capsule tests drive a real kernel object.
 //!
-//! Kernel RAM per process: see [`process`] (508 bytes on qemu-rv32-virt).
+//! Kernel RAM per process: see [`process`] (512 bytes on qemu-rv32-virt).
 #![no_std]
 
+pub mod app_management;
 pub mod capability;
+pub mod credential;
 pub mod deferred_call;
 pub mod driver;
 pub mod fault;
 pub mod grant;
 pub mod hil;
+pub mod identity;
 pub mod kernel;
 pub mod kernel_loop;
 pub mod memory;

@@ -84,12 +84,19 @@ impl MemoryLayout {
         new_break >= self.ram.start && new_break >= floor && new_break <= self.kernel_break
     }
 
+    /// The end of what the process can reach when the memory protection
+    /// rounds the break up to `granule` bytes (1: exact).
+    pub fn enforced_break(&self, granule: usize) -> Option<usize> {
+        self.app_break.checked_next_multiple_of(granule.max(1))
+    }
+
     /// Carve `size` bytes aligned to `align` (a power of two) off the
-    /// bottom of the grant region, never crossing the app break. Returns
+    /// bottom of the grant region, never below what the process can reach
+    /// ([`Self::enforced_break`] for the protection's `granule`). Returns
     /// the new allocation's address.
-    pub fn allocate_grant(&mut self, size: usize, align: usize) -> Option<usize> {
+    pub fn allocate_grant(&mut self, size: usize, align: usize, granule: usize) -> Option<usize> {
         let start = self.kernel_break.checked_sub(size)? & !(align - 1);
-        if start < self.app_break {
+        if start < self.enforced_break(granule)? {
             return None;
         }
         self.kernel_break = start;
@@ -135,7 +142,7 @@ mod tests {
     #[test]
     fn grant_region_is_not_writeable_by_the_process() {
         let mut layout = layout();
-        let grant = layout.allocate_grant(0x40, 8).unwrap();
+        let grant = layout.allocate_grant(0x40, 8, 1).unwrap();
         assert_eq!(grant, 0x8000_0fc0);
         assert!(!layout.is_writeable_range(grant, 4));
         assert!(!layout.is_valid_break(grant + 4, 0));
@@ -145,9 +152,22 @@ mod tests {
     #[test]
     fn grants_never_cross_the_break() {
         let mut layout = layout();
-        assert_eq!(layout.allocate_grant(0x900, 4), None);
-        assert!(layout.allocate_grant(0x800, 4).is_some());
-        assert_eq!(layout.allocate_grant(1, 1), None);
+        assert_eq!(layout.allocate_grant(0x900, 4, 1), None);
+        assert!(layout.allocate_grant(0x800, 4, 1).is_some());
+        assert_eq!(layout.allocate_grant(1, 1, 1), None);
+    }
+
+    #[test]
+    fn grants_stay_above_the_break_the_hardware_enforces() {
+        let mut layout = layout();
+        layout.app_break = 0x8000_0f04;
+        assert_eq!(layout.enforced_break(32), Some(0x8000_0f20));
+        assert_eq!(
+            layout.allocate_grant(0xf0, 4, 32),
+            None,
+            "0x8000_0f10 is reachable"
+        );
+        assert_eq!(layout.allocate_grant(0xe0, 4, 32), Some(0x8000_0f20));
     }
 
     #[test]

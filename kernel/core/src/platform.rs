@@ -7,6 +7,13 @@
 //! register; it hands these traits plain numbers and typed requests.
 //!
 //! Changes (newest first; extend, never rename):
+//! - 19:55 UTC (Cortex-M): `FaultCause::DataAccess`; the associated
+//!   constant `UserspaceBoundary::INITIAL_ACCESSIBLE_BYTES` (the kernel
+//!   starts a process with at least that much RAM below its break, where
+//!   Cortex-M puts its first exception frame); `update_app_break` now
+//!   receives the break rounded up to `MemoryProtection::granularity()`
+//!   (the MPU enforces 32-byte multiples) while the process keeps its
+//!   exact break, and grants are never placed below the rounded break.
 //! - 17:45 UTC: `configure_for_process` is no longer called before every
 //!   switch, only when the configuration may have changed; the kernel
 //!   runs between syscalls of one process with its regions in place.
@@ -138,6 +145,9 @@ pub enum FaultCause {
     LoadAccess,
     /// A store the memory protection refused.
     StoreAccess,
+    /// A load or store the memory protection refused, where the hardware
+    /// does not say which (the ARMv7-M MPU's DACCVIOL and stacking errors).
+    DataAccess,
     /// Anything else, with the architecture's raw cause number.
     Other(u32),
 }
@@ -152,6 +162,7 @@ impl FaultCause {
             FaultCause::Misaligned => "misaligned access",
             FaultCause::LoadAccess => "load access fault",
             FaultCause::StoreAccess => "store access fault",
+            FaultCause::DataAccess => "data access fault",
             FaultCause::Other(_) => "other exception",
         }
     }
@@ -194,6 +205,12 @@ pub enum BoundaryError {
 pub trait UserspaceBoundary {
     /// The registers saved for a process while it does not run.
     type StoredState: Default + Copy;
+
+    /// Bytes of RAM a process must be able to reach when it starts (0 on
+    /// RISC-V; 32 on Cortex-M, whose first exception return pops a frame
+    /// from the process stack). The kernel raises the initial break to
+    /// `ram.start + INITIAL_ACCESSIBLE_BYTES` if it is lower.
+    const INITIAL_ACCESSIBLE_BYTES: usize = 0;
 
     /// Prepare `state` so the first switch starts the process at
     /// `start.init_function` with the entry registers of [`ProcessStart`].

@@ -19,11 +19,13 @@
 //! ```
 //!
 //! Kernel RAM per process, measured on riscv32imac (checked at compile
-//! time below): this control block is 260 bytes, of which the upcall queue
-//! is 132 (8 entries of 16 bytes) and the grant pointers 32 (16 two-byte
-//! offsets); the architecture's `ProcessContext` adds the saved registers
-//! and PMP configuration (248 bytes on qemu-rv32-virt), 508 bytes in all
-//! before any grant is entered. Grant memory itself comes from the
+//! time below): this control block is 264 bytes, of which the upcall queue
+//! is 132 (8 entries of 16 bytes), the grant pointers 32 (16 two-byte
+//! offsets) and the credential approval 4 (2 and padding: the app's
+//! identity is re-derived from its header, see [`crate::identity`]); the
+//! architecture's `ProcessContext` adds the saved registers and PMP
+//! configuration (248 bytes on qemu-rv32-virt), 512 bytes in all before
+//! any grant is entered. Grant memory itself comes from the
 //! process's own RAM.
 //!
 //! Invariant: a process's grants are reachable only while its identifier
@@ -34,6 +36,7 @@
 use core::cell::Cell;
 
 use crate::grant;
+use crate::identity::Approval;
 use crate::memory::MemoryLayout;
 use crate::platform::Region;
 use crate::upcall::{QueuedUpcall, UpcallId, UpcallQueue};
@@ -43,7 +46,7 @@ pub const MAX_GRANTS: usize = 16;
 
 // The per-process budget on 32-bit targets (see the module comment).
 #[cfg(target_pointer_width = "32")]
-const _: () = assert!(core::mem::size_of::<Process>() <= 260);
+const _: () = assert!(core::mem::size_of::<Process>() <= 264);
 
 /// Names one incarnation of a process: its slot and a kernel-wide unique
 /// identifier that changes whenever the process restarts.
@@ -116,6 +119,10 @@ pub struct Process {
     /// The end of the highest buffer ever allowed: the break never goes
     /// below it, so the grant region can never grow over an allowed buffer.
     pub(crate) allow_floor: Cell<usize>,
+    /// log2 of the memory protection's granule, as of the last break: the
+    /// hardware protects the break rounded up to it, so grants stay above
+    /// that ([`MemoryLayout::enforced_break`]). One byte: it fits padding.
+    pub(crate) break_granule_log2: Cell<u8>,
     pub(crate) writeable_flash: Cell<Region>,
     pub(crate) stack_top_hint: Cell<usize>,
     pub(crate) heap_start_hint: Cell<usize>,
@@ -135,6 +142,9 @@ pub struct Process {
     /// Bit `n` set while grant `n` is entered (forbids re-entry, which
     /// would alias its `&mut`).
     pub(crate) entered_grants: Cell<u32>,
+    /// What the credential checker decided ([`crate::credential`]); a
+    /// process runs only once this is not `Unchecked`.
+    pub(crate) approval: Cell<Approval>,
 }
 
 impl Default for Process {
@@ -153,6 +163,7 @@ impl Process {
             init_function: Cell::new(0),
             app_start_offset: Cell::new(0),
             allow_floor: Cell::new(0),
+            break_granule_log2: Cell::new(0),
             writeable_flash: Cell::new(Region::new(0, 0)),
             stack_top_hint: Cell::new(0),
             heap_start_hint: Cell::new(0),
@@ -166,7 +177,13 @@ impl Process {
             upcalls: UpcallQueue::new(),
             grant_pointers: [const { Cell::new(0) }; MAX_GRANTS],
             entered_grants: Cell::new(0),
+            approval: Cell::new(Approval::Unchecked),
         }
+    }
+
+    /// The memory protection's granule as of the last break (1: exact).
+    pub(crate) fn break_granule(&self) -> usize {
+        1 << self.break_granule_log2.get()
     }
 
     /// True if a process occupies this slot.
@@ -187,6 +204,24 @@ impl Process {
     /// Its memory layout.
     pub fn layout(&self) -> MemoryLayout {
         self.layout.get()
+    }
+
+    /// What the credential checker decided about it.
+    pub fn approval(&self) -> Approval {
+        self.approval.get()
+    }
+
+    /// Its whole TBF image in flash (empty for an empty slot).
+    pub fn image(&self) -> &'static [u8] {
+        let flash = self.layout.get().flash;
+        if !self.loaded.get() || flash.size == 0 {
+            return &[];
+        }
+        // SAFETY: loading set `layout.flash` from a `&'static [u8]` image
+        // (the board's app flash, mapped for good); while the process is
+        // loaded its image is not rewritten (replacing or removing an app
+        // unloads the process first).
+        unsafe { core::slice::from_raw_parts(flash.start as *const u8, flash.size) }
     }
 
     /// Restarts so far.

@@ -19,7 +19,6 @@ use crate::capability::ProcessManagementCapability;
 use crate::kernel::{Kernel, ProcessContext};
 use crate::memory::MemoryLayout;
 use crate::platform::{MemoryProtection, Region, UserspaceBoundary};
-use crate::process::State;
 
 /// Board choices for loading.
 #[derive(Clone, Copy, Debug)]
@@ -68,6 +67,9 @@ pub enum SkipReason {
     Truncated,
     /// Every process slot is taken.
     NoFreeSlot,
+    /// Refused by the credential policy, or superseded by an app with the
+    /// same identity ([`crate::credential`]).
+    NotStarted(crate::credential::NotStarted),
 }
 
 impl core::fmt::Display for SkipReason {
@@ -93,6 +95,7 @@ impl core::fmt::Display for SkipReason {
             SkipReason::EntryOutsideImage => f.write_str("entry point outside the image"),
             SkipReason::Truncated => f.write_str("image runs past the end of app flash"),
             SkipReason::NoFreeSlot => f.write_str("no free process slot"),
+            SkipReason::NotStarted(reason) => reason.fmt(f),
         }
     }
 }
@@ -137,12 +140,13 @@ pub fn load_processes<U: UserspaceBoundary, M: MemoryProtection>(
             contexts,
             image,
             app_ram,
-            &mut summary,
+            summary.ram_used_until,
             configuration,
         ) {
             Ok(Some(index)) => {
                 summary.loaded += 1;
                 let process = &kernel.processes()[index];
+                summary.ram_used_until = summary.ram_used_until.max(process.layout().ram.end());
                 kernel.print(format_args!(
                     "[kernel] loaded {} at {:#x}\r\n",
                     process.name(),
@@ -166,14 +170,18 @@ pub fn load_processes<U: UserspaceBoundary, M: MemoryProtection>(
     summary
 }
 
-/// Check and place one image; `Ok(None)` for padding.
-fn load_one<U: UserspaceBoundary, M: MemoryProtection>(
+/// Check and place one image; `Ok(None)` for padding. Its RAM goes in the
+/// lowest gap of `app_ram` at or above `lowest_ram` that no loaded process
+/// uses. Boot loading and runtime installs
+/// ([`crate::app_management`]) both come through here, so every check
+/// applies to both.
+pub(crate) fn load_one<U: UserspaceBoundary, M: MemoryProtection>(
     kernel: &Kernel,
     protection: &M,
     contexts: &mut [ProcessContext<U, M>],
     image: &'static [u8],
     app_ram: Region,
-    summary: &mut LoadSummary,
+    lowest_ram: usize,
     configuration: LoadConfiguration,
 ) -> Result<Option<usize>, SkipReason> {
     let header = parse_header(image).map_err(SkipReason::Malformed)?;
@@ -209,32 +217,13 @@ fn load_one<U: UserspaceBoundary, M: MemoryProtection>(
         .ok_or(SkipReason::NoFreeSlot)?;
     let context = contexts.get_mut(index).ok_or(SkipReason::NoFreeSlot)?;
     let ram_size = header.minimum_ram_size() as usize + configuration.grant_region_bytes;
-    let available_start = match fixed.and_then(|fixed| fixed.ram()) {
-        Some(fixed_ram) if (fixed_ram as usize) < summary.ram_used_until => {
-            return Err(SkipReason::NoRam(ram_size))
-        }
-        Some(fixed_ram) => fixed_ram as usize,
-        None => summary.ram_used_until,
-    };
-    let available = Region::new(
-        available_start,
-        app_ram.end().saturating_sub(available_start),
-    );
-    let mut config = M::Config::default();
-    let ram = protection
-        .allocate_ram(available, ram_size, &mut config)
-        .map_err(|_| SkipReason::NoRam(ram_size))?;
-    let fixed_ram_moved = fixed
-        .and_then(|fixed| fixed.ram())
-        .is_some_and(|fixed_ram| ram.start != fixed_ram as usize);
-    if fixed_ram_moved || ram.start < available.start || ram.end() > available.end() {
-        return Err(SkipReason::NoRam(ram_size));
-    }
+    let fixed_ram = fixed.and_then(|fixed| fixed.ram()).map(|ram| ram as usize);
+    let (ram, mut config) = place_ram(kernel, protection, app_ram, lowest_ram, fixed_ram, ram_size)
+        .ok_or(SkipReason::NoRam(ram_size))?;
     protection
         .set_flash(flash, &mut config)
         .map_err(|_| SkipReason::NoRam(ram_size))?;
     context.protection = config;
-    summary.ram_used_until = ram.end();
 
     let process = &kernel.processes()[index];
     process.loaded.set(true);
@@ -249,9 +238,55 @@ fn load_one<U: UserspaceBoundary, M: MemoryProtection>(
             Region::new(flash.start + region.offset as usize, region.size as usize)
         }));
     process.restart_count.set(0);
-    kernel.start_fresh(index);
-    debug_assert_eq!(process.state(), State::Running);
+    // Credentials and identity conflicts decide whether and when it starts.
+    crate::credential::admit(kernel, index).map_err(SkipReason::NotStarted)?;
     Ok(Some(index))
+}
+
+/// Place `size` bytes of process RAM: exactly at `fixed` when given, else
+/// the lowest placement the hardware accepts in a gap of `app_ram` at or
+/// above `lowest` that no loaded process's RAM overlaps. So RAM freed by a
+/// removed process is used again.
+fn place_ram<M: MemoryProtection>(
+    kernel: &Kernel,
+    protection: &M,
+    app_ram: Region,
+    lowest: usize,
+    fixed: Option<usize>,
+    size: usize,
+) -> Option<(Region, M::Config)> {
+    let used = || {
+        kernel
+            .processes()
+            .iter()
+            .filter(|process| process.is_loaded())
+            .map(|process| process.layout().ram)
+    };
+    let starts = core::iter::once(fixed.unwrap_or(lowest))
+        .chain(used().map(|ram| ram.end()).filter(|_| fixed.is_none()));
+    let mut best: Option<(Region, M::Config)> = None;
+    for start in starts {
+        let inside_used = used().any(|ram| ram.start <= start && start < ram.end());
+        if start < lowest || start < app_ram.start || start >= app_ram.end() || inside_used {
+            continue;
+        }
+        let gap_end = used()
+            .filter(|ram| ram.start >= start)
+            .map(|ram| ram.start)
+            .fold(app_ram.end(), usize::min);
+        let available = Region::new(start, gap_end - start);
+        let mut config = M::Config::default();
+        let Ok(ram) = protection.allocate_ram(available, size, &mut config) else {
+            continue;
+        };
+        let inside = ram.start >= available.start && ram.end() <= available.end();
+        let where_fixed = fixed.is_none_or(|fixed| ram.start == fixed);
+        let lower = best.is_none_or(|(best, _)| ram.start < best.start);
+        if inside && where_fixed && lower {
+            best = Some((ram, config));
+        }
+    }
+    best
 }
 
 fn check_compatible(header: &Tbf<'_>) -> Result<(), SkipReason> {

@@ -284,9 +284,20 @@ fn set_break<M: MemoryProtection>(
     if !layout.is_valid_break(new_break, process.allow_floor.get()) {
         return Err(ErrorCode::NoMem);
     }
+    // The hardware may only express breaks on its granule: it protects up
+    // to the break rounded up, which must stay below the grant region. The
+    // process sees its exact break (sbrk stays contiguous).
+    let granule = protection.granularity().max(1).next_power_of_two();
+    let enforced = new_break
+        .checked_next_multiple_of(granule)
+        .filter(|enforced| *enforced <= layout.kernel_break)
+        .ok_or(ErrorCode::NoMem)?;
     protection
-        .update_app_break(layout.ram, new_break, layout.kernel_break, config)
+        .update_app_break(layout.ram, enforced, layout.kernel_break, config)
         .map_err(|_| ErrorCode::NoMem)?;
+    process
+        .break_granule_log2
+        .set(granule.trailing_zeros() as u8);
     layout.app_break = new_break;
     process.layout.set(layout);
     Ok(())

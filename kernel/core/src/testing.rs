@@ -15,6 +15,7 @@ use crate::capability::{
     MainLoopCapability, MemoryAllocationCapability, ProcessManagementCapability,
 };
 use crate::driver::{SyscallDriver, SyscallDriverLookup};
+use crate::identity::Approval;
 use crate::kernel::Kernel;
 use crate::memory::MemoryLayout;
 use crate::platform::{DebugOutput, Region};
@@ -22,6 +23,37 @@ use crate::process::{Process, ProcessId};
 use crate::syscall::{AllowKind, SyscallReturn};
 use crate::syscall_handler::{allow_buffer, subscribe_upcall};
 use crate::upcall::QueuedUpcall;
+
+/// `bytes` of zeroed memory below 4 GiB, so that its addresses fit the
+/// 32-bit addresses of syscalls and of the loader protocol, as on the
+/// device. Leaked: tests hold `'static` references into it.
+pub fn low_memory(bytes: usize) -> &'static mut [u8] {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    // Apart from the range the core's own tests use (from 0x4000_0000).
+    static NEXT: AtomicUsize = AtomicUsize::new(0x9000_0000);
+    let size = (bytes + 0xfff) & !0xfff;
+    loop {
+        let hint = NEXT.fetch_add(size + 0x1000, Ordering::Relaxed);
+        assert!(hint + size < 0xf000_0000, "out of low test memory");
+        // SAFETY: an anonymous private mapping at a fixed address that must
+        // not replace anything (FIXED_NOREPLACE); on success we own it.
+        let address = unsafe {
+            libc::mmap(
+                hint as *mut libc::c_void,
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        };
+        if address as usize == hint {
+            // SAFETY: the mapping is `size` readable, writeable, zeroed
+            // bytes owned by nobody else, never unmapped.
+            return unsafe { core::slice::from_raw_parts_mut(address as *mut u8, bytes) };
+        }
+    }
+}
 
 /// A capability for tests.
 pub struct TestCapability;
@@ -77,12 +109,13 @@ impl TestKernel {
         for (index, process) in processes.iter().enumerate() {
             let ram: &'static mut [u64] = Box::leak(vec![0u64; ram_bytes / 8].into_boxed_slice());
             let flash: &'static mut [u8] = Box::leak(vec![0u8; FLASH_BYTES].into_boxed_slice());
-            let flash = Region::new(flash.as_ptr() as usize, FLASH_BYTES);
+            let flash = Region::new(flash.as_mut_ptr() as usize, FLASH_BYTES);
             let ram = Region::new(ram.as_ptr() as usize, ram_bytes);
             process.loaded.set(true);
             process.name.set(NAMES[index % NAMES.len()]);
             process.layout.set(MemoryLayout::new(flash, ram));
             process.init_function.set(flash.start);
+            process.approval.set(Approval::Unverified);
             kernel.start_fresh(index);
             let mut layout = process.layout();
             layout.app_break = ram.start + ram_bytes / 2;
@@ -102,6 +135,49 @@ impl TestKernel {
             index,
             identifier: self.kernel.processes()[index].identifier.get(),
         }
+    }
+
+    /// Give process `index` a TBF header named `name` (with a storage
+    /// permissions header `(write_id, read_ids, modify_ids)` if given),
+    /// written to the start of its flash, and the credential `approval`:
+    /// its identity and storage permissions then derive from them as on a
+    /// device (see [`crate::identity`]). Its name becomes `name`.
+    pub fn set_identity(
+        &self,
+        index: usize,
+        name: &str,
+        approval: Approval,
+        storage: Option<(u32, &[u32], &[u32])>,
+    ) {
+        use tbf::{HeaderBuilder, HeaderTlv, PersistentAcl, ProgramTlv};
+        let mut builder = HeaderBuilder::new()
+            .enabled(true)
+            .tlv(HeaderTlv::Program(ProgramTlv::default()))
+            .tlv(HeaderTlv::PackageName(name.into()));
+        if let Some((write_id, read_ids, access_ids)) = storage {
+            builder = builder.tlv(HeaderTlv::PersistentAcl(PersistentAcl {
+                write_id,
+                read_ids: read_ids.to_vec(),
+                access_ids: access_ids.to_vec(),
+            }));
+        }
+        let mut header = builder.build();
+        let size = u32::from(header.header_size().expect("a test header has a size"));
+        header.total_size = FLASH_BYTES as u32;
+        header.program_mut().expect("has Program").binary_end_offset = size;
+        let bytes = header.to_bytes().expect("a test header builds");
+        assert!(bytes.len() <= FLASH_BYTES, "test header over 256 bytes");
+        let process = &self.kernel.processes()[index];
+        let flash = process.layout().flash;
+        // SAFETY: `flash` is this process's leaked test flash of
+        // FLASH_BYTES bytes (checked above), not borrowed anywhere now.
+        unsafe {
+            core::ptr::copy_nonoverlapping(bytes.as_ptr(), flash.start as *mut u8, bytes.len())
+        };
+        let image = process.image();
+        let parsed = tbf::parse_header(image).expect("the test header parses");
+        process.name.set(parsed.package_name().unwrap_or(""));
+        process.approval.set(approval);
     }
 
     /// Everything the kernel printed so far (and forget it).

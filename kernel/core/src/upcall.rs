@@ -38,8 +38,15 @@ pub struct QueueFull;
 pub const UPCALL_QUEUE_CAPACITY: usize = 8;
 
 /// A FIFO of [`QueuedUpcall`]s.
+///
+/// Stored as two parallel arrays rather than one array of `QueuedUpcall`:
+/// an entry is 14 bytes of data that would pad to 16, and this queue sits
+/// in every process's control block (the per-process RAM budget).
 pub struct UpcallQueue {
-    entries: [Cell<QueuedUpcall>; UPCALL_QUEUE_CAPACITY],
+    /// `(grant, subscribe)` of each entry.
+    sources: [Cell<[u8; 2]>; UPCALL_QUEUE_CAPACITY],
+    /// The three arguments of each entry.
+    arguments: [Cell<[u32; 3]>; UPCALL_QUEUE_CAPACITY],
     length: Cell<u8>,
 }
 
@@ -52,15 +59,25 @@ impl Default for UpcallQueue {
 impl UpcallQueue {
     /// An empty queue.
     pub const fn new() -> Self {
-        const EMPTY: QueuedUpcall = QueuedUpcall {
-            grant: 0,
-            subscribe: 0,
-            arguments: [0; 3],
-        };
         UpcallQueue {
-            entries: [const { Cell::new(EMPTY) }; UPCALL_QUEUE_CAPACITY],
+            sources: [const { Cell::new([0; 2]) }; UPCALL_QUEUE_CAPACITY],
+            arguments: [const { Cell::new([0; 3]) }; UPCALL_QUEUE_CAPACITY],
             length: Cell::new(0),
         }
+    }
+
+    fn entry(&self, index: usize) -> QueuedUpcall {
+        let [grant, subscribe] = self.sources[index].get();
+        QueuedUpcall {
+            grant,
+            subscribe,
+            arguments: self.arguments[index].get(),
+        }
+    }
+
+    fn set_entry(&self, index: usize, upcall: QueuedUpcall) {
+        self.sources[index].set([upcall.grant, upcall.subscribe]);
+        self.arguments[index].set(upcall.arguments);
     }
 
     /// Number of pending upcalls.
@@ -79,19 +96,19 @@ impl UpcallQueue {
         if length == UPCALL_QUEUE_CAPACITY {
             return Err(QueueFull);
         }
-        self.entries[length].set(upcall);
+        self.set_entry(length, upcall);
         self.length.set(length as u8 + 1);
         Ok(())
     }
 
     /// The entry at `index`.
     pub fn get(&self, index: usize) -> Option<QueuedUpcall> {
-        (index < self.len()).then(|| self.entries[index].get())
+        (index < self.len()).then(|| self.entry(index))
     }
 
     /// The position of the first entry matching `predicate`.
     pub fn position(&self, predicate: impl Fn(&QueuedUpcall) -> bool) -> Option<usize> {
-        (0..self.len()).find(|&index| predicate(&self.entries[index].get()))
+        (0..self.len()).find(|&index| predicate(&self.entry(index)))
     }
 
     /// Remove and return the entry at `index`, keeping the order of the rest.
@@ -100,9 +117,9 @@ impl UpcallQueue {
         if index >= length {
             return None;
         }
-        let removed = self.entries[index].get();
+        let removed = self.entry(index);
         for position in index..length - 1 {
-            self.entries[position].set(self.entries[position + 1].get());
+            self.set_entry(position, self.entry(position + 1));
         }
         self.length.set(length as u8 - 1);
         Some(removed)

@@ -113,6 +113,9 @@ code_enum! {
         DisableApp = 0x45,
         /// Extension: the free app flash and the kernel's limits.
         ServiceInfo = 0x46,
+        /// Extension: stop, resume or restart the process of the app at
+        /// an address: address u32, action u8 ([`ProcessAction`]).
+        ControlProcess = 0x47,
     }
 }
 

@@ -53,7 +53,7 @@ pub use encoder::{
     max_encoded_length, BufferTooSmall,
 };
 pub use extension::{app_records, AppRecord, ProcessState, ServiceInfo};
-pub use request::{Request, RequestError};
+pub use request::{ProcessAction, Request, RequestError};
 
 /// Payload buffer a device needs for every command this crate defines
 /// (WRITE_PAGE: address and one page).

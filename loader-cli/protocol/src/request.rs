@@ -99,6 +99,37 @@ pub enum Request<'a> {
         /// Start of the app.
         address: u32,
     },
+    /// Extension CONTROL_PROCESS.
+    ControlProcess {
+        /// Start of the app.
+        address: u32,
+        /// What to do with its process.
+        action: ProcessAction,
+    },
+}
+
+/// What CONTROL_PROCESS does to a process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessAction {
+    /// Stop it (it keeps its memory and resumes where it was).
+    Stop = 0,
+    /// Resume a stopped process.
+    Resume = 1,
+    /// Restart it from its entry point (also starts a terminated or
+    /// faulted one).
+    Restart = 2,
+}
+
+impl ProcessAction {
+    /// From the wire value.
+    pub fn from_u8(value: u8) -> Option<ProcessAction> {
+        match value {
+            0 => Some(ProcessAction::Stop),
+            1 => Some(ProcessAction::Resume),
+            2 => Some(ProcessAction::Restart),
+            _ => None,
+        }
+    }
 }
 
 /// Why a command frame is not a valid request.
@@ -245,6 +276,14 @@ impl<'a> Request<'a> {
             | Command::RemoveApp
             | Command::EnableApp
             | Command::DisableApp => parse_extension(command, payload)?,
+            Command::ControlProcess => {
+                exact(payload, 5, command)?;
+                let action = payload.get(4).copied().and_then(ProcessAction::from_u8);
+                Request::ControlProcess {
+                    address: address()?,
+                    action: action.ok_or(bad)?,
+                }
+            }
             other => return Err(RequestError::Unsupported(other)),
         };
         Ok(request)
@@ -272,6 +311,7 @@ impl<'a> Request<'a> {
             Request::RemoveApp { .. } => Command::RemoveApp,
             Request::EnableApp { .. } => Command::EnableApp,
             Request::DisableApp { .. } => Command::DisableApp,
+            Request::ControlProcess { .. } => Command::ControlProcess,
         }
     }
 
@@ -331,6 +371,10 @@ impl<'a> Request<'a> {
             } => {
                 put(&old_address.to_le_bytes())?;
                 put(&new_address.to_le_bytes())?;
+            }
+            Request::ControlProcess { address, action } => {
+                put(&address.to_le_bytes())?;
+                put(&[action as u8])?;
             }
         }
         Some(position)

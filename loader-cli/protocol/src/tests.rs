@@ -223,6 +223,9 @@ proptest! {
             Request::EnableApp { address },
             Request::DisableApp { address },
             Request::ServiceInfo,
+            Request::ControlProcess { address, action: ProcessAction::Stop },
+            Request::ControlProcess { address, action: ProcessAction::Resume },
+            Request::ControlProcess { address, action: ProcessAction::Restart },
         ];
         for request in requests {
             let mut payload = [0u8; MAX_COMMAND_PAYLOAD];

@@ -47,7 +47,17 @@ fn install(options: &Options, tabs: &[PathBuf], replace: Replace, tockloader: bo
         Placement::Append
     };
     loader.install(&apps, replace, placement)?;
-    if !options.quiet {
+    if options.json_output() {
+        // For scripts and the `loader.serial_*` figures: what was sent.
+        let summary = serde_json::json!({
+            "installed": apps.iter().map(|app| app.name.as_str()).collect::<Vec<_>>(),
+            "device": loader.transport.describe(),
+            "app_bytes": apps.iter().map(|app| app.candidates[0].total_size).sum::<u32>(),
+            "wire_bytes": loader.transport.wire_bytes(),
+        });
+        println!("{summary}");
+    } else if !options.quiet {
+        print_console(loader.transport.take_console());
         let names: Vec<&str> = apps.iter().map(|app| app.name.as_str()).collect();
         eprintln!(
             "Installed {} on {}.",
@@ -56,6 +66,18 @@ fn install(options: &Options, tabs: &[PathBuf], replace: Replace, tockloader: bo
         );
     }
     Ok(())
+}
+
+/// Show what the device's console printed during the operation (a
+/// running kernel's apps starting), indented under a title.
+pub fn print_console(console: Vec<u8>) {
+    if console.is_empty() {
+        return;
+    }
+    eprintln!("Device console meanwhile:");
+    for line in String::from_utf8_lossy(&console).lines() {
+        eprintln!("  | {}", line.trim_end_matches('\r'));
+    }
 }
 
 pub fn run(options: &Options, args: InstallArgs, tockloader: bool) -> Result<()> {

@@ -8,6 +8,7 @@ mod info;
 mod install;
 mod list;
 mod listen;
+mod process;
 mod progress_bar;
 mod uninstall;
 
@@ -111,6 +112,8 @@ pub enum Command {
     Flash(flash::FlashArgs),
     /// Show the device's console (and send what you type).
     Listen,
+    /// Processes of a running kernel: list, stop, start, restart.
+    Process(process::ProcessArgs),
 }
 
 fn parse_number(text: &str) -> Result<u32, String> {
@@ -229,6 +232,7 @@ pub fn run(cli: Cli, invoked_as_tockloader: bool) -> Result<()> {
         Command::EraseApps => erase::run(&options),
         Command::Flash(args) => flash::run(&options, args),
         Command::Listen => listen::run(&options),
+        Command::Process(args) => process::run(&options, args),
     }
 }
 

@@ -43,8 +43,9 @@ impl Progress for Bars {
                 }
             }
             ProgressEvent::Note(text) => match &self.bar {
-                Some(bar) => bar.println(text),
-                None => eprintln!("{text}"),
+                // A hidden bar (not a terminal) would drop the line.
+                Some(bar) if !bar.is_hidden() => bar.println(text),
+                _ => eprintln!("{text}"),
             },
         }
     }

@@ -25,6 +25,7 @@ pub fn run(options: &Options, args: UninstallArgs) -> Result<()> {
     };
     let removed = loader.uninstall(&args.names, options.force)?;
     if !options.quiet {
+        super::install::print_console(loader.transport.take_console());
         eprintln!("Uninstalled {}.", removed.join(", "));
     }
     Ok(())

@@ -18,6 +18,24 @@ pub use serial::{SerialBootloader, SerialLink};
 
 use crate::error::LoaderResult;
 
+/// An app operation on a running kernel (our loader service's
+/// extensions): the kernel starts or stops the process itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveOperation {
+    /// Start the image whose header is at this address.
+    Install(u32),
+    /// Stop the app at `old`, start the image at `new` (the kernel keeps
+    /// the old one if the new one is refused).
+    Replace {
+        /// The running app's header.
+        old: u32,
+        /// The new image's header.
+        new: u32,
+    },
+    /// Stop the app whose header is at this address and free its slot.
+    Remove(u32),
+}
+
 /// One bootloader attribute (key, value), as the board reports it.
 pub type AttributePair = (String, String);
 
@@ -48,6 +66,32 @@ pub trait Transport {
     /// The bootloader's version, when there is one.
     fn bootloader_version(&mut self) -> LoaderResult<Option<String>> {
         Ok(None)
+    }
+
+    /// True when the device is a running kernel that starts and stops
+    /// apps itself (our loader service). Flash files and bootloaders are
+    /// not: their apps start at the next boot.
+    fn is_live(&mut self) -> bool {
+        false
+    }
+
+    /// Have the running kernel perform `operation`.
+    fn live_operation(&mut self, operation: LiveOperation) -> LoaderResult<()> {
+        Err(crate::error::LoaderError::Refused(format!(
+            "{}: {operation:?} needs a running kernel with the loader service",
+            self.describe()
+        )))
+    }
+
+    /// Bytes that crossed the link both ways so far, where there is a link.
+    fn wire_bytes(&self) -> Option<u64> {
+        None
+    }
+
+    /// What a running kernel's console printed while the loader talked to
+    /// it (and forget it); empty where there is no console.
+    fn take_console(&mut self) -> Vec<u8> {
+        Vec::new()
     }
 
     /// Make writes durable (flush a file, leave the bootloader...).

@@ -1,16 +1,17 @@
 //! The tock-bootloader protocol over a serial port or a TCP socket (QEMU's
 //! `-serial tcp:...`), spoken through `loader-protocol`.
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
 use loader_protocol::{
-    crc32, decode_attribute, encode_command, max_encoded_length, Request, Response,
-    ResponseDecoder, ResponseEvent, MAX_COMMAND_PAYLOAD, MAX_READ_LENGTH, PAGE_SIZE,
+    crc32, decode_attribute, encode_command, max_encoded_length, ExtensionStatus, Request,
+    Response, ResponseDecoder, ResponseEvent, MAX_COMMAND_PAYLOAD, MAX_READ_LENGTH, PAGE_SIZE,
 };
 
-use super::{AttributePair, Transport};
+use super::{AttributePair, LiveOperation, Transport};
 use crate::error::{LoaderError, LoaderResult};
 
 /// How long one read may wait for the device.
@@ -87,6 +88,12 @@ pub struct SerialBootloader {
     decoder: Box<ResponseDecoder<8192>>,
     /// Bytes on the wire, both directions (for the efficiency figure).
     pub wire_bytes: u64,
+    /// Whether a running kernel answers (asked once).
+    live: Option<bool>,
+    /// Pages this session wrote, by address (checked by CRC before use).
+    known_pages: HashMap<u32, Vec<u8>>,
+    /// Console output of a running kernel that arrived between answers.
+    console: Vec<u8>,
 }
 
 impl SerialBootloader {
@@ -96,6 +103,9 @@ impl SerialBootloader {
             link,
             decoder: Box::new(ResponseDecoder::new()),
             wire_bytes: 0,
+            live: None,
+            known_pages: HashMap::new(),
+            console: Vec::new(),
         };
         let pong = bootloader.command(&Request::Ping, Response::Pong, 0)?;
         debug_assert!(pong.is_empty());
@@ -141,6 +151,30 @@ impl SerialBootloader {
         Ok(payload)
     }
 
+    /// Send an extension command; return its status and body.
+    pub fn extension(&mut self, request: &Request<'_>) -> LoaderResult<(ExtensionStatus, Vec<u8>)> {
+        let answer = self.command(request, Response::Extension, 0)?;
+        let status = answer
+            .first()
+            .and_then(|&status| ExtensionStatus::from_u8(status))
+            .unwrap_or(ExtensionStatus::InternalError);
+        Ok((status, answer.get(3..).unwrap_or(&[]).to_vec()))
+    }
+
+    /// Send an extension command that must succeed; its body.
+    pub fn extension_ok(&mut self, request: &Request<'_>) -> LoaderResult<Vec<u8>> {
+        let (status, body) = self.extension(request)?;
+        if status != ExtensionStatus::Ok {
+            return Err(LoaderError::Protocol {
+                device: self.link.name.clone(),
+                command: format!("{:?}", request.command()),
+                answer: format!("{status:?}: {}", String::from_utf8_lossy(&body)),
+                hint: extension_hint(status).to_string(),
+            });
+        }
+        Ok(body)
+    }
+
     fn receive(&mut self) -> LoaderResult<(Response, Vec<u8>)> {
         let mut byte = [0u8; 1];
         loop {
@@ -158,7 +192,8 @@ impl SerialBootloader {
                 ResponseEvent::Error(error) => {
                     return Err(self.link_error(format!("malformed answer: {error:?}")))
                 }
-                ResponseEvent::Pending | ResponseEvent::Console(_) => {}
+                ResponseEvent::Console(byte) => self.console.push(byte),
+                ResponseEvent::Pending => {}
             }
         }
     }
@@ -173,6 +208,22 @@ impl SerialBootloader {
             0,
         )
         .map(|_| ())
+    }
+
+    /// The current contents of the page at `address`, for a write that
+    /// covers it in part. A page this session wrote, or an erased one,
+    /// costs a CRC command instead of a 512-byte read.
+    fn existing_page(&mut self, address: u32) -> LoaderResult<Vec<u8>> {
+        if let Some(known) = self.known_pages.get(&address).cloned() {
+            if self.verify(address, &known).is_ok() {
+                return Ok(known);
+            }
+        }
+        let erased = vec![0xFF; PAGE_SIZE];
+        if self.verify(address, &erased).is_ok() {
+            return Ok(erased);
+        }
+        self.read(address, PAGE_SIZE)
     }
 
     fn verify(&mut self, address: u32, expected: &[u8]) -> LoaderResult<()> {
@@ -197,6 +248,18 @@ impl SerialBootloader {
             });
         }
         Ok(())
+    }
+}
+
+fn extension_hint(status: ExtensionStatus) -> &'static str {
+    match status {
+        ExtensionStatus::CredentialsRejected => {
+            "the device refused the app's credentials; sign it with a key the board trusts"
+        }
+        ExtensionStatus::NoSpace => "no free process slot or RAM; remove an app first",
+        ExtensionStatus::Busy => "another operation is in progress; retry",
+        ExtensionStatus::NotFound => "`loader list` shows what is installed",
+        _ => "the image stays in flash but does not run; `loader list` shows the apps",
     }
 }
 
@@ -237,6 +300,11 @@ impl Transport for SerialBootloader {
     }
 
     fn write(&mut self, address: u32, bytes: &[u8]) -> LoaderResult<()> {
+        // Bytes already there (erased space under padding fill, an
+        // unchanged image) cost one CRC command instead of their pages.
+        if self.verify(address, bytes).is_ok() {
+            return Ok(());
+        }
         let page = PAGE_SIZE as u32;
         let start = address - address % page;
         let end =
@@ -248,16 +316,18 @@ impl Transport for SerialBootloader {
         let tail = offset + bytes.len();
         let last = image.len() - PAGE_SIZE;
         if offset != 0 {
-            image[..PAGE_SIZE].copy_from_slice(&self.read(start, PAGE_SIZE)?);
+            image[..PAGE_SIZE].copy_from_slice(&self.existing_page(start)?);
         }
         let last_page_already_read = offset != 0 && last == 0;
         if !tail.is_multiple_of(PAGE_SIZE) && !last_page_already_read {
-            let existing = self.read(start + last as u32, PAGE_SIZE)?;
+            let existing = self.existing_page(start + last as u32)?;
             image[last..].copy_from_slice(&existing);
         }
         image[offset..tail].copy_from_slice(bytes);
         for (index, chunk) in image.chunks(PAGE_SIZE).enumerate() {
-            self.write_page(start + (index * PAGE_SIZE) as u32, chunk)?;
+            let page_address = start + (index * PAGE_SIZE) as u32;
+            self.write_page(page_address, chunk)?;
+            self.known_pages.insert(page_address, chunk.to_vec());
         }
         self.verify(start, &image)
     }
@@ -271,6 +341,41 @@ impl Transport for SerialBootloader {
             }
         }
         Ok(attributes)
+    }
+
+    fn wire_bytes(&self) -> Option<u64> {
+        Some(self.wire_bytes)
+    }
+
+    fn take_console(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.console)
+    }
+
+    fn is_live(&mut self) -> bool {
+        if let Some(live) = self.live {
+            return live;
+        }
+        let live = matches!(
+            self.extension(&Request::ServiceInfo),
+            Ok((ExtensionStatus::Ok, _))
+        );
+        self.live = Some(live);
+        live
+    }
+
+    fn live_operation(&mut self, operation: LiveOperation) -> LoaderResult<()> {
+        let request = match operation {
+            LiveOperation::Install(address) => Request::InstallApp {
+                address,
+                total_size: 0,
+            },
+            LiveOperation::Replace { old, new } => Request::ReplaceApp {
+                old_address: old,
+                new_address: new,
+            },
+            LiveOperation::Remove(address) => Request::RemoveApp { address },
+        };
+        self.extension_ok(&request).map(|_| ())
     }
 
     fn bootloader_version(&mut self) -> LoaderResult<Option<String>> {

@@ -4,8 +4,8 @@
 //! run`. Images and flash files are made in `kernel/image.rs`.
 
 mod figures;
-mod image;
-mod scenarios;
+pub(crate) mod image;
+pub(crate) mod scenarios;
 
 use super::targets::RISCV32IMAC;
 use super::{Area, DeviceCrate};

@@ -3,12 +3,18 @@
 //! decoders) and `loader-cli` (flash model, placement, transports, the
 //! `loader` binary, and the comparisons against upstream tockloader 1.19).
 
+mod demo;
+mod live;
+mod live_bench;
+mod live_tests;
+
 use super::Area;
 use crate::bench::Figures;
 use crate::cmd;
 use crate::context::Context;
 use crate::tools;
 use anyhow::{ensure, Context as _, Result};
+pub use demo::run_demo;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -44,6 +50,38 @@ pub fn tests(ctx: &Context) -> Result<()> {
     if ctx.filter.is_none() {
         fuzz(ctx)?;
     }
+    live_device_tests(ctx)
+}
+
+/// The live-device tests against QEMU (`loader:live` runs only the
+/// sequence; a name selects the whole sequence too, since each test starts
+/// from the flash the previous one left).
+fn live_device_tests(ctx: &Context) -> Result<()> {
+    let selected = match ctx.filter.as_deref() {
+        None | Some("live") => true,
+        Some(filter) => live_tests::ALL
+            .iter()
+            .any(|(name, _)| name.contains(filter)),
+    };
+    if !selected {
+        return Ok(());
+    }
+    let bench = live::LiveBench::build(ctx)?;
+    let mut failed = Vec::new();
+    for (name, test) in live_tests::ALL {
+        match test(&bench) {
+            Ok(()) => println!("loader: {name} ... ok"),
+            Err(error) => {
+                println!("loader: {name} ... FAILED\n{error:#}");
+                failed.push(*name);
+            }
+        }
+    }
+    ensure!(
+        failed.is_empty(),
+        "live loader tests failed: {}",
+        failed.join(", ")
+    );
     Ok(())
 }
 
@@ -67,14 +105,14 @@ fn fuzz(ctx: &Context) -> Result<()> {
     cmd::run(&mut command)
 }
 
-const APP_C: &str = "#include <stdint.h>\n\
+pub(crate) const APP_C: &str = "#include <stdint.h>\n\
 const uint8_t filler[16384] = {1, 2, 3};\n\
 __attribute__((section(\".text._start\"), noreturn)) void _start(void) {\n\
   volatile uint32_t acc = filler[1];\n\
   for (;;) { acc = acc * 31u; }\n\
 }\n";
 
-const APP_LD: &str = "MEMORY { FLASH (rx) : ORIGIN = 0x20040080, LENGTH = 0x40000\n\
+pub(crate) const APP_LD: &str = "MEMORY { FLASH (rx) : ORIGIN = 0x20040080, LENGTH = 0x40000\n\
   RAM (rwx) : ORIGIN = 0x80004000, LENGTH = 0x4000 }\n\
 ENTRY(_start)\n\
 SECTIONS {\n\
@@ -184,5 +222,6 @@ pub fn bench(ctx: &Context, figures: &mut Figures) -> Result<()> {
         "loader.flash_file_install_vs_tockloader_ratio",
         ours_best.as_secs_f64() / theirs_best.as_secs_f64(),
         "(ours / tockloader, best of 7 each)",
-    )
+    )?;
+    live_bench::measure(ctx, figures)
 }

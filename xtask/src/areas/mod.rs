@@ -22,14 +22,20 @@ use crate::bench::Figures;
 use crate::context::Context;
 use anyhow::Result;
 
+pub mod cortex_m;
+pub mod fuzz;
 pub mod harness;
 pub mod host;
+pub mod hostile;
 pub mod kernel;
 pub mod libtock_c;
 pub mod libtock_rs;
 pub mod lint;
 pub mod loader;
+pub mod nrf52840;
 pub mod packager;
+pub mod security_key;
+pub mod signing;
 
 /// Runs an area's tests. `Ok` means every test passed.
 pub type TestsFn = fn(&Context) -> Result<()>;
@@ -78,6 +84,12 @@ pub const ALL: &[Area] = &[
     libtock_rs::AREA,
     libtock_c::AREA,
     kernel::AREA,
+    cortex_m::AREA,
+    nrf52840::AREA,
+    hostile::AREA,
+    fuzz::AREA,
+    security_key::AREA,
+    signing::AREA,
 ];
 
 /// Every device crate declared by any area, with its targets.

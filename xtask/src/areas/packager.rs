@@ -24,46 +24,14 @@ pub const AREA: Area = Area {
 
 /// Every packager test: the `tbf` library's and the packager's, the
 /// elf2tab comparison among them. The filter selects tests by name
-/// (`packager:elf2tab`). Without a filter, the TBF parser's fuzz targets
-/// also run briefly from their checked-in seeds.
+/// (`packager:elf2tab`). The TBF parser's fuzz targets run in the `fuzz`
+/// area.
 pub fn tests(ctx: &Context) -> Result<()> {
     let mut command = ctx.cargo("test")?;
     command.args(["-p", "tbf", "-p", "tbf-tools"]);
     if let Some(filter) = &ctx.filter {
         command.args(["--", filter]);
     }
-    cmd::run(&mut command)?;
-    if ctx.filter.is_none() {
-        for target in ["parse", "tab"] {
-            fuzz(ctx, target)?;
-        }
-    }
-    Ok(())
-}
-
-/// Fuzz iterations per target and test run: enough to walk the seeds'
-/// neighbourhood; the long runs recorded in docs/tbf.md are done by hand.
-const FUZZ_RUNS: &str = "-runs=200000";
-
-/// Runs one cargo-fuzz target of the `tbf` crate; new inputs go to a
-/// scratch corpus so the checked-in seeds stay as they are.
-fn fuzz(ctx: &Context, target: &str) -> Result<()> {
-    let fuzz_path = tools::cargo_fuzz_path()?;
-    ensure!(
-        fuzz_path.is_file(),
-        "cargo-fuzz is missing at {}: run `cargo xtask setup`",
-        fuzz_path.display()
-    );
-    let crate_dir = ctx.workspace.join("tbf-tools/tbf");
-    let corpus = ctx.scratch_dir(&format!("tbf-fuzz-{target}"))?;
-    let mut command = tools::cargo_fuzz()?;
-    command
-        .current_dir(&crate_dir)
-        .env("CARGO_TARGET_DIR", ctx.target_dir.join("fuzz"))
-        .args(["run", target])
-        .arg(&corpus)
-        .arg(crate_dir.join("fuzz/corpus").join(target))
-        .args(["--", FUZZ_RUNS]);
     cmd::run(&mut command)
 }
 

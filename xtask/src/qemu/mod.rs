@@ -177,7 +177,9 @@ impl QemuBuilder {
             }
             Serial::Tcp(port) => {
                 command.arg("-serial");
-                command.arg(format!("tcp:127.0.0.1:{port},server=on,wait=on"));
+                // nodelay: without it every answer waits ~40 ms for
+                // delayed ACKs (Nagle), 40x the protocol's own time.
+                command.arg(format!("tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on"));
             }
         }
         command.arg("-monitor").arg(monitor);

@@ -8,13 +8,15 @@
 //! Steps: rustup targets, components and the nightly toolchain (explicit
 //! `rustup` calls: `RUSTUP_AUTO_INSTALL=0` means nothing installs itself);
 //! Debian packages (QEMU from bookworm-backports, cross compilers, libc,
-//! libudev); the tools cached under `~/.cache/tock-dev/` ([`crate::tools`]).
+//! libudev); the tools cached under `~/.cache/tock-dev/` ([`crate::tools`]);
+//! the security-key tests' Python clients ([`python_clients`]).
 
 use crate::tools::CACHED_TOOLS;
 use anyhow::{bail, Result};
 use std::sync::OnceLock;
 
 mod apt;
+pub mod python_clients;
 mod rustup;
 
 /// What one run of the set-up did, so it can say "all tools present".
@@ -56,6 +58,7 @@ fn install_missing() -> Result<()> {
     let mut report = Report::default();
     rustup::ensure(&mut report)?;
     apt::ensure(&mut report)?;
+    python_clients::ensure(&mut report)?;
     for tool in CACHED_TOOLS {
         if (tool.is_present)()? {
             continue;

@@ -11,17 +11,25 @@ extern "C" fn ignore_upcall(_: u32, _: u32, _: u32, _: usize) {}
 
 /// Writes `bytes` and waits until the console has taken them.
 pub fn write_bytes(bytes: &[u8]) {
+    try_write_bytes(bytes);
+}
+
+/// Writes `bytes` and waits until the console has taken them; false if
+/// the console refused the write (BUSY: a write of ours is in flight).
+pub fn try_write_bytes(bytes: &[u8]) -> bool {
     if bytes.is_empty() {
-        return;
+        return true;
     }
     let driver = DriverNumber::CONSOLE;
     subscribe(driver, 1, ignore_upcall as *const () as usize, 0);
     allow_read_only(driver, 1, bytes.as_ptr() as usize, bytes.len());
     let result = command(driver, 1, bytes.len() as u32, 0);
-    if crate::syscall::is_success(result) {
+    let accepted = crate::syscall::is_success(result);
+    if accepted {
         yield_wait_for(driver, 1);
     }
     allow_read_only(driver, 1, 0, 0);
+    accepted
 }
 
 /// A buffered console writer (flushes every 96 bytes and on drop).
@@ -43,6 +51,14 @@ impl Console {
     pub fn flush(&mut self) {
         write_bytes(&self.buffer[..self.length]);
         self.length = 0;
+    }
+
+    /// Sends what is buffered (it must fit the 96-byte buffer to go out
+    /// whole); false if the console refused it. Empties the buffer either way.
+    pub fn try_flush(&mut self) -> bool {
+        let sent = try_write_bytes(&self.buffer[..self.length]);
+        self.length = 0;
+        sent
     }
 }
 

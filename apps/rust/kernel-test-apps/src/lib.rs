@@ -11,6 +11,7 @@
 
 pub mod alarm;
 pub mod console;
+pub mod fuzz;
 pub mod runtime;
 pub mod syscall;
 pub mod test_exit;

@@ -1,5 +1,6 @@
 //! Raw system calls: `ecall` with the class in `a4` and arguments in
-//! `a0..a3`; the kernel returns in `a0..a3` and preserves every other
+//! `a0..a3` (RISC-V), or `svc CLASS` with arguments in `r0..r3` (Arm);
+//! the kernel returns in `a0..a3`/`r0..r3` and preserves every other
 //! register. Yields may run upcalls (ordinary function calls in this
 //! process), so they clobber every caller-saved register.
 
@@ -28,7 +29,38 @@ pub fn raw_class(class: u32, arguments: Registers) -> Registers {
             options(nostack),
         );
     }
-    #[cfg(not(target_arch = "riscv32"))]
+    #[cfg(target_arch = "arm")]
+    {
+        // The class is the `svc` immediate: one instruction per class.
+        macro_rules! svc {
+            ($class:literal) => {
+                // SAFETY: the kernel changes only r0..r3 on a non-yield
+                // syscall.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("svc ", $class),
+                        inlateout("r0") a0, inlateout("r1") a1,
+                        inlateout("r2") a2, inlateout("r3") a3,
+                        options(nostack),
+                    )
+                }
+            };
+        }
+        match class {
+            0 => svc!(0),
+            1 => svc!(1),
+            2 => svc!(2),
+            3 => svc!(3),
+            4 => svc!(4),
+            5 => svc!(5),
+            6 => svc!(6),
+            7 => svc!(7),
+            8 => svc!(8),
+            9 => svc!(9),
+            _ => svc!(255),
+        }
+    }
+    #[cfg(not(any(target_arch = "riscv32", target_arch = "arm")))]
     let _ = (class, &mut a0, &mut a1, &mut a2, &mut a3);
     [a0, a1, a2, a3]
 }
@@ -49,7 +81,17 @@ pub fn raw_yield(kind: u32, arguments: [u32; 3]) -> Registers {
             clobber_abi("C"),
         );
     }
-    #[cfg(not(target_arch = "riscv32"))]
+    #[cfg(target_arch = "arm")]
+    // SAFETY: upcalls follow the C ABI, so every caller-saved register
+    // (lr included) is declared clobbered.
+    unsafe {
+        core::arch::asm!(
+            "svc 0",
+            inlateout("r0") a0, inlateout("r1") a1, inlateout("r2") a2, inlateout("r3") a3,
+            clobber_abi("C"),
+        );
+    }
+    #[cfg(not(any(target_arch = "riscv32", target_arch = "arm")))]
     let _ = (&mut a0, &mut a1, &mut a2, &mut a3);
     [a0, a1, a2, a3]
 }

@@ -35,6 +35,11 @@ pub fn variant_probe(variant: u32, seed: u32) -> Registers {
     command(TEST_DRIVER, 3, variant, seed)
 }
 
+/// Process slot of a benchmark app that runs alone (the first slot).
+pub const BENCH_ALONE_SLOT: u32 = 0;
+/// Process slot of the guardian app when attack apps run beside it (it
+/// comes first, the attacker second).
+pub const GUARDIAN_SLOT: u32 = 0;
 /// Process slot of bench_switch_a when it runs with bench_switch_b only.
 pub const BENCH_SWITCH_A_SLOT: u32 = 0;
 /// Process slot of bench_switch_b in that pair.

@@ -28,6 +28,8 @@ pub mod plic;
 pub mod test_device;
 pub mod test_driver;
 pub mod uart;
+#[cfg(feature = "virtio_console")]
+pub mod virtio_console;
 pub mod virtio_rng;
 
 use arch_riscv::csr;
@@ -91,6 +93,8 @@ impl Peripherals {
 /// QEMU's virt machine as the kernel sees it.
 pub struct QemuVirt {
     peripherals: &'static Peripherals,
+    #[cfg(feature = "virtio_console")]
+    console: core::cell::Cell<Option<&'static virtio_console::VirtioConsole>>,
     boundary: RiscvUserspaceBoundary,
     pmp: Pmp,
 }
@@ -110,10 +114,28 @@ impl QemuVirt {
         csr::enable_interrupt_sources(csr::MIE_MTIE | csr::MIE_MEIE);
         let chip = QemuVirt {
             peripherals,
+            #[cfg(feature = "virtio_console")]
+            console: core::cell::Cell::new(None),
             boundary: RiscvUserspaceBoundary::new(),
             pmp: Pmp::new(),
         };
         (chip, rng)
+    }
+
+    /// Finds the virtio console (the second serial link) and services its
+    /// interrupts from now on. `Err(NoDevice)`: QEMU has none.
+    #[cfg(feature = "virtio_console")]
+    pub fn attach_console(
+        &self,
+        console: &'static virtio_console::VirtioConsole,
+    ) -> Result<(), kernel::ErrorCode> {
+        // SAFETY: the virtio-mmio slots exist on virt.
+        unsafe { console.probe() }?;
+        if let Some(irq) = console.irq() {
+            self.peripherals.plic.enable(irq);
+        }
+        self.console.set(Some(console));
+        Ok(())
     }
 
     /// The peripherals.
@@ -128,6 +150,10 @@ impl QemuVirt {
                 peripherals.uart.handle_interrupt();
             } else if Some(source) == peripherals.rng.irq() {
                 peripherals.rng.handle_interrupt();
+            }
+            #[cfg(feature = "virtio_console")]
+            if let Some(console) = self.console.get().filter(|c| c.irq() == Some(source)) {
+                console.handle_interrupt();
             }
             peripherals.plic.complete(source);
         }

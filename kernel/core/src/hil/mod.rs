@@ -7,8 +7,11 @@
 //! for the operation and comes back in the callback, so no copy and no
 //! aliasing.
 
+pub mod aes;
+pub mod digest;
 pub mod entropy;
 pub mod flash;
 pub mod gpio;
+pub mod hid;
 pub mod time;
 pub mod uart;

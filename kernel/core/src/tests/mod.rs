@@ -1,5 +1,6 @@
 //! Host tests of the core against a fake chip ([`fake`]).
 
+mod app_management;
 mod fake;
 mod grants;
 mod hostile;

@@ -1,7 +1,8 @@
 //! CTAP HID transport (driver 0x40004): 64-byte packets to and from a FIDO
-//! host, as upstream's CTAP driver offers them. Upstream's command 0 sends,
-//! so this driver has no existence command: a missing driver shows as
-//! `NoDevice` from the first allow.
+//! host, with the command numbers of upstream's current `usb_hid_driver`
+//! (which its CTAP driver shares, as libtock-c's `ctap.c` and this kernel's
+//! capsule do): 0 exists, 1 send, 2 receive, 3 and 4 cancel, 5 receive
+//! then send. (Upstream's first CTAP driver sent with command 0.)
 //!
 //! Guarantees: every failure is an error value; packets are lent only for
 //! the call.
@@ -74,16 +75,25 @@ impl<S: Syscalls> Ctap<S> {
 
 /// Command numbers.
 pub mod command {
+    /// Driver existence check.
+    pub const EXISTS: u32 = 0;
     /// Send read-write buffer 1.
-    pub const SEND: u32 = 0;
+    pub const SEND: u32 = 1;
     /// Receive into read-write buffer 0.
-    pub const RECEIVE: u32 = 1;
+    pub const RECEIVE: u32 = 2;
     /// Cancel a send.
-    pub const CANCEL_SEND: u32 = 2;
+    pub const CANCEL_SEND: u32 = 3;
     /// Cancel a receive.
-    pub const CANCEL_RECEIVE: u32 = 3;
+    pub const CANCEL_RECEIVE: u32 = 4;
     /// Start a receive, then send.
-    pub const SEND_OR_RECEIVE: u32 = 4;
+    pub const SEND_OR_RECEIVE: u32 = 5;
+}
+
+impl<S: Syscalls> Ctap<S> {
+    /// `Ok` if the kernel has the driver.
+    pub fn exists() -> Result<(), ErrorCode> {
+        S::command(DRIVER_NUM, command::EXISTS, 0, 0).to_result()
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +112,7 @@ mod tests {
         let ctap = Rc::new(drivers::Ctap::new());
         kernel.add_driver(&ctap);
         let mut packet = [0xabu8; 64];
+        assert_eq!(Ctap::exists(), Ok(()));
         assert_eq!(Ctap::send(&mut packet), Ok(()));
         assert_eq!(ctap.take_sent(), [[0xab; 64]]);
         let queued = ctap.clone();
@@ -114,6 +125,7 @@ mod tests {
     #[test]
     fn errors_are_returned() {
         let kernel = Kernel::new();
+        assert_eq!(Ctap::exists(), Err(ErrorCode::NoDevice));
         assert_eq!(Ctap::send(&mut [0u8; 64]), Err(ErrorCode::NoDevice));
         kernel.add_driver(&Rc::new(drivers::Ctap::new()));
         let calls = [

@@ -1,5 +1,6 @@
 //! HMAC (driver 0x40003): HMAC-SHA-256/384/512 computed by the kernel, as
-//! upstream's HMAC capsule offers it.
+//! upstream's HMAC capsule offers it, and HMAC-SHA-1 (algorithm 3, this
+//! kernel's extension: HOTP, RFC 4226, is defined over HMAC-SHA-1).
 //!
 //! Guarantees: a destination shorter than the MAC is `Size` before any
 //! system call; every failure is an error value.
@@ -20,8 +21,8 @@ pub const DRIVER_NUM: u32 = DriverNumber::HMAC.0;
 
 /// Command numbers (as SHA's; the key is in read-only buffer 0).
 pub mod command {
-    /// Select the algorithm (0 SHA-256, 1 SHA-384, 2 SHA-512); also the
-    /// existence check.
+    /// Select the algorithm (0 SHA-256, 1 SHA-384, 2 SHA-512, 3 SHA-1);
+    /// also the existence check.
     pub const SET_ALGORITHM: u32 = 0;
     /// MAC read-only buffer 1 under key 0 into read-write buffer 2.
     pub const RUN: u32 = 1;
@@ -54,6 +55,8 @@ pub enum Algorithm {
     Sha384 = 1,
     /// HMAC-SHA-512.
     Sha512 = 2,
+    /// HMAC-SHA-1 (for HOTP only: SHA-1 is not for new designs).
+    Sha1 = 3,
 }
 
 impl Algorithm {
@@ -63,6 +66,7 @@ impl Algorithm {
             Algorithm::Sha256 => 32,
             Algorithm::Sha384 => 48,
             Algorithm::Sha512 => 64,
+            Algorithm::Sha1 => 20,
         }
     }
 }
@@ -140,6 +144,23 @@ mod tests {
         );
         assert_eq!(mac, JEFE_SHA256);
         assert!(!kernel.is_allowed_ro(DRIVER_NUM, buffer::KEY));
+    }
+
+    /// RFC 2202 test case 2 (HMAC-SHA-1).
+    const JEFE_SHA1: [u8; 20] = [
+        0xef, 0xfc, 0xdf, 0x6a, 0xe5, 0xeb, 0x2f, 0xa2, 0xd2, 0x74, 0x16, 0xd5, 0xf1, 0x84, 0xdf,
+        0x9c, 0x25, 0x9a, 0x7c, 0x79,
+    ];
+
+    #[test]
+    fn sha1_mac_matches_rfc_2202_and_leaves_the_rest_alone() {
+        let _kernel = Kernel::new();
+        _kernel.add_driver(&Rc::new(drivers::Hmac::new()));
+        let mut mac = [0xeeu8; 32];
+        let data = b"what do ya want for nothing?";
+        assert_eq!(Hmac::mac(Algorithm::Sha1, b"Jefe", data, &mut mac), Ok(20));
+        assert_eq!(mac[..20], JEFE_SHA1);
+        assert_eq!(mac[20..], [0xee; 12]);
     }
 
     #[test]

@@ -26,6 +26,7 @@ fn hash(algorithm: u32, key: Option<&[u8]>, data: &[u8]) -> Vec<u8> {
     match algorithm {
         0 => compute!(sha2::Sha256),
         1 => compute!(sha2::Sha384),
+        3 => compute!(sha1::Sha1),
         _ => compute!(sha2::Sha512),
     }
 }
@@ -68,7 +69,8 @@ impl DigestEngine {
 
     fn command(&self, command: u32, argument0: u32) -> CommandReturn {
         if command == 0 {
-            if argument0 > 2 {
+            // 0..=2 are upstream's SHA-256/384/512; 3 is SHA-1 (HOTP).
+            if argument0 > 3 {
                 return CommandReturn::failure(ErrorCode::NoSupport);
             }
             self.algorithm.set(Some(argument0));
@@ -137,7 +139,7 @@ impl Driver for Sha {
     }
 }
 
-/// Fake HMAC-SHA-256/384/512 driver.
+/// Fake HMAC-SHA-256/384/512 and HMAC-SHA-1 driver.
 pub struct Hmac(DigestEngine);
 
 impl Hmac {

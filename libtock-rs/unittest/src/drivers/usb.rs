@@ -139,9 +139,8 @@ impl Driver for UsbKeyboardHid {
     }
 }
 
-/// Fake CTAP HID transport: command 0 send, 1 receive, 2 cancel send,
-/// 3 cancel receive, 4 receive then send. (It has no existence command:
-/// upstream's command 0 sends.)
+/// Fake CTAP HID transport, with the USB HID driver's commands: 0 exists,
+/// 1 send, 2 receive, 3 cancel send, 4 cancel receive, 5 receive then send.
 pub struct Ctap(Endpoint);
 
 impl Ctap {
@@ -176,11 +175,12 @@ impl Driver for Ctap {
     }
     fn command(&self, command: u32, _: u32, _: u32) -> CommandReturn {
         match command {
-            0 => self.0.send(),
-            1 => self.0.start_receive(),
-            2 => CommandReturn::success(),
-            3 => self.0.cancel_receive(),
-            4 => match self.0.start_receive() {
+            0 => CommandReturn::success(),
+            1 => self.0.send(),
+            2 => self.0.start_receive(),
+            3 => CommandReturn::success(),
+            4 => self.0.cancel_receive(),
+            5 => match self.0.start_receive() {
                 result if result.is_success() => self.0.send(),
                 failure => failure,
             },

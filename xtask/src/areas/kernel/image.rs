@@ -37,10 +37,34 @@ pub fn build_kernel(ctx: &Context) -> Result<PathBuf> {
     Ok(ctx.artifact(RISCV32IMAC, "release", BOARD_PACKAGE))
 }
 
-/// Builds every test app with `BENCH_ITERATIONS` = `iterations`, copies
-/// the ELFs into a scratch directory of their own and returns it.
-pub fn build_apps(ctx: &Context, iterations: u32) -> Result<PathBuf> {
+/// Builds the kernel (release) with `--no-default-features` (the feature
+/// set upstream's board has, for the size figures), copies the ELF into a
+/// scratch directory and returns the copy. Then builds the default kernel
+/// again, so the usual artifact is the default one afterwards (cargo keeps
+/// both builds, so switching back costs only the final copy).
+pub fn build_kernel_without_default_features(ctx: &Context) -> Result<PathBuf> {
     let mut cargo = ctx.cargo("build")?;
+    cargo.args(["--release", "-p", BOARD_PACKAGE, "--target", RISCV32IMAC]);
+    cargo.arg("--no-default-features");
+    cmd::run(&mut cargo)?;
+    let built = ctx.artifact(RISCV32IMAC, "release", BOARD_PACKAGE);
+    let copy = ctx
+        .scratch_dir("kernel-size")?
+        .join(format!("{BOARD_PACKAGE}-no-default-features"));
+    std::fs::copy(&built, &copy)
+        .with_context(|| format!("copying {} to {}", built.display(), copy.display()))?;
+    build_kernel(ctx)?;
+    Ok(copy)
+}
+
+/// Builds every test app with `BENCH_ITERATIONS` = `iterations` and the
+/// other build-time `settings` in the environment (e.g. the fuzzer's
+/// `FUZZ_SEED` and `FUZZ_SYSCALLS`); returns a scratch directory of their own.
+pub fn build_apps(ctx: &Context, iterations: u32, settings: &[(&str, String)]) -> Result<PathBuf> {
+    let mut cargo = ctx.cargo("build")?;
+    for (name, value) in settings {
+        cargo.env(name, value);
+    }
     cargo
         .args([
             "--release",

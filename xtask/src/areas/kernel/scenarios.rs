@@ -27,8 +27,17 @@ pub struct Bench {
 impl Bench {
     /// Builds the kernel and the apps (benchmark loops set to `iterations`).
     pub fn build(ctx: &Context, iterations: u32) -> Result<Bench> {
+        Bench::build_with(ctx, iterations, &[])
+    }
+
+    /// [`Bench::build`] with more build-time settings for the apps.
+    pub fn build_with(
+        ctx: &Context,
+        iterations: u32,
+        settings: &[(&str, String)],
+    ) -> Result<Bench> {
         let kernel = image::build_kernel(ctx)?;
-        let apps_directory = image::build_apps(ctx, iterations)?;
+        let apps_directory = image::build_apps(ctx, iterations, settings)?;
         Ok(Bench {
             ctx: ctx.clone(),
             kernel,

@@ -1,0 +1,35 @@
+//! Credential checking (feature `credential_checking`): the policy and the
+//! public keys embedded at build time (`BOARD_SIGNING_KEY`,
+//! `BOARD_CREDENTIAL_POLICY`, see `build/credential_policy.rs` and
+//! docs/signing.md), and the checker that runs before any process starts.
+
+use kernel::credential::{CredentialChecker, CredentialPolicy, RawPublicKey};
+use kernel::deferred_call::DeferredCalls;
+use kernel::Kernel;
+
+use crate::io::BoardCapability;
+use crate::static_init;
+
+include!(concat!(env!("OUT_DIR"), "/credential_policy.rs"));
+
+/// Install the checker (before processes are loaded). With the policy
+/// `none` there is nothing to check and no checker: apps start at once.
+pub fn install_checker(
+    kernel: &'static Kernel,
+    calls: &'static DeferredCalls,
+) -> Option<&'static CredentialChecker> {
+    if POLICY == CredentialPolicy::AcceptAll {
+        return None;
+    }
+    kernel.print(format_args!(
+        "[kernel] credential policy: {} ({} key(s))\r\n",
+        POLICY.name(),
+        BOARD_KEYS.len()
+    ));
+    let checker = static_init!(
+        CredentialChecker,
+        CredentialChecker::new(kernel, POLICY, calls.allocate())
+    );
+    checker.install(&BoardCapability);
+    Some(checker)
+}

@@ -1,0 +1,573 @@
+//! The loader service of the running kernel: the tock-bootloader serial
+//! protocol and our app-management extensions (`docs/loader.md`), served
+//! on the console UART while the console keeps working.
+//!
+//! It sits between the UART and the UART mux and filters what arrives:
+//!
+//! ```text
+//!  UART --bytes--> AppLoader --console bytes--> UartMux --> console, process console, ...
+//!                     |  frames (ESC RESET ... ESC cmd)
+//!                     +--> flash HIL (WRITE_PAGE), AppManagement (INSTALL/REPLACE/REMOVE)
+//!  answers: written by polling (never interleaved with other output)
+//! ```
+//!
+//! Guarantees:
+//! - nothing outside the board's app flash is ever written or erased
+//!   through it (BADADDR), and never flash a loaded process runs from;
+//! - installs add images without erasing: WRITE_PAGE is refused where a
+//!   byte that changes lies in a loaded process's image; ERASE_PAGE only
+//!   confirms that a page is already erased, since one erase block of the
+//!   pflash (256 KiB) would take other apps with it (`docs/loader.md`
+//!   says where this still relies on QEMU's pflash);
+//! - every app it starts goes through the kernel's loading path
+//!   ([`kernel::app_management`]), so the board's checks (credentials
+//!   included) apply to live installs as they do at boot.
+//!
+//! Must never: answer from inside a downcall of a client, or block on the
+//! link beyond writing one answer.
+
+mod answer;
+#[cfg(test)]
+mod tests;
+
+use core::cell::{Cell, RefCell};
+
+use kernel::app_management::{AppManagement, AppManagementClient, AppOperation, ManagementError};
+use kernel::capability::ProcessManagementCapability;
+use kernel::credential::{CredentialCheckClient, NotStarted};
+use kernel::hil::flash::{Flash, FlashClient};
+use kernel::hil::uart::{Receive, ReceiveClient, Transmit, TransmitClient, Uart};
+use kernel::identity::Approval;
+use kernel::process::State;
+use kernel::process_loading::SkipReason;
+use kernel::{ErrorCode, Kernel, ProcessManagement};
+use loader_protocol::attribute::ATTRIBUTE_SIZE;
+use loader_protocol::{
+    encode_attribute, AppRecord, CommandDecoder, CommandEvent, ExtensionStatus, LinkMode,
+    ProcessAction, ProcessState, Request, RequestError, Response, MAX_COMMAND_PAYLOAD, PAGE_SIZE,
+};
+
+pub use answer::LinkWriter;
+use answer::{extension_answer, write_answer, write_escaped};
+
+/// The INFO answer: upstream's JSON, naming this service.
+const INFO_JSON: &str = r#"{"version":"0.1.0","name":"tock-kernel-loader"}"#;
+
+/// The loader service.
+pub struct AppLoader<'a> {
+    uart: &'a dyn Uart<'a>,
+    writer: &'a dyn LinkWriter,
+    flash: &'a dyn Flash<'a>,
+    /// Address of flash page 0 of `flash`.
+    flash_base: usize,
+    management: &'a AppManagement,
+    kernel: &'static Kernel,
+    capability: &'a dyn ProcessManagementCapability,
+    decoder: RefCell<CommandDecoder<MAX_COMMAND_PAYLOAD>>,
+    receive_byte: Cell<Option<&'static mut [u8]>>,
+    page: Cell<Option<&'static mut [u8]>>,
+    /// The second page of a write that is not page-aligned, and its page
+    /// number once the first page is being written.
+    second_page: Cell<Option<&'static mut [u8]>>,
+    second_pending: Cell<Option<usize>>,
+    /// The console side: who gets console bytes, and its open receive
+    /// (buffer, wanted length, bytes filled).
+    console_client: Cell<Option<&'a dyn ReceiveClient>>,
+    console_receive: Cell<Option<(&'static mut [u8], usize, usize)>>,
+    /// The board's attributes (`board`, `arch`, `appaddr`, `pagesize`),
+    /// answered as upstream's bootloader stores them.
+    attributes: &'a [(&'a str, &'a str)],
+    /// An installed image whose credentials are being checked: its answer
+    /// waits for the checker's verdict.
+    awaiting_check: Cell<Option<usize>>,
+}
+
+impl<'a> AppLoader<'a> {
+    /// The service over `uart`, answering through `writer`, writing
+    /// `flash` (whose page 0 is at `flash_base`) and managing apps through
+    /// `management`. `receive_byte` is at least 1 byte, `page` at least
+    /// two [`PAGE_SIZE`]s (a write that is not page-aligned spans two). The board makes it the client of the UART's receive
+    /// half, of `flash` and of `management`, then calls [`Self::start`].
+    #[allow(clippy::too_many_arguments)] // reason: one constructor wiring every dependency
+    pub fn new(
+        uart: &'a dyn Uart<'a>,
+        writer: &'a dyn LinkWriter,
+        flash: &'a dyn Flash<'a>,
+        flash_base: usize,
+        management: &'a AppManagement,
+        kernel: &'static Kernel,
+        capability: &'a dyn ProcessManagementCapability,
+        receive_byte: &'static mut [u8],
+        page: &'static mut [u8],
+    ) -> Self {
+        let (first_page, second_page) = page.split_at_mut(page.len() / 2);
+        AppLoader {
+            uart,
+            writer,
+            flash,
+            flash_base,
+            management,
+            kernel,
+            capability,
+            decoder: RefCell::new(CommandDecoder::new(LinkMode::Shared)),
+            receive_byte: Cell::new(Some(receive_byte)),
+            page: Cell::new(Some(first_page)),
+            second_page: Cell::new(Some(second_page)),
+            second_pending: Cell::new(None),
+            console_client: Cell::new(None),
+            console_receive: Cell::new(None),
+            attributes: &[],
+            awaiting_check: Cell::new(None),
+        }
+    }
+
+    /// The attributes GET_ATTRIBUTE answers, by slot (key, value).
+    pub fn set_attributes(&mut self, attributes: &'a [(&'a str, &'a str)]) {
+        self.attributes = attributes;
+    }
+
+    /// Start listening on the link.
+    pub fn start(&self) -> Result<(), ErrorCode> {
+        let byte = self.receive_byte.take().ok_or(ErrorCode::Already)?;
+        self.uart.receive_buffer(byte, 1).map_err(|(code, byte)| {
+            self.receive_byte.set(Some(byte));
+            code
+        })
+    }
+
+    /// Hand a console byte to the mux, if it is receiving.
+    fn deliver_console_byte(&self, byte: u8) {
+        let Some((buffer, wanted, mut filled)) = self.console_receive.take() else {
+            return;
+        };
+        if let Some(slot) = buffer.get_mut(filled) {
+            *slot = byte;
+            filled += 1;
+        }
+        if filled >= wanted || filled >= buffer.len() {
+            if let Some(client) = self.console_client.get() {
+                client.received_buffer(buffer, filled, Ok(()));
+            }
+        } else {
+            self.console_receive.set(Some((buffer, wanted, filled)));
+        }
+    }
+
+    fn answer(&self, response: Response, payload: &[u8]) {
+        write_answer(self.writer, response, payload);
+    }
+
+    fn extension(&self, status: ExtensionStatus, body: &[u8]) {
+        extension_answer(self.writer, status, body);
+    }
+
+    /// Serve one command frame.
+    fn serve(&self, code: u8, payload: &[u8]) {
+        let frame = loader_protocol::CommandFrame { code, payload };
+        let request = match Request::parse(&frame) {
+            Ok(request) => request,
+            Err(RequestError::BadArguments(_)) => return self.answer(Response::BadArguments, &[]),
+            Err(_) => return self.answer(Response::Unknown, &[]),
+        };
+        match request {
+            Request::Ping => self.answer(Response::Pong, &[]),
+            Request::Info => self.info(),
+            Request::ReadRange { address, length } => self.read_range(address, length),
+            Request::CrcInternalFlash { address, length } => self.crc(address, length),
+            Request::ErasePage { address } => self.erase_page(address as usize),
+            Request::WritePage { address, data } => self.write_page(address as usize, data),
+            Request::GetAttribute { index } => self.attribute(index),
+            Request::ServiceInfo => self.service_info(),
+            Request::ListApps => self.list_apps(),
+            Request::InstallApp { address, .. } => self.request(AppOperation::Install {
+                address: address as usize,
+            }),
+            Request::ReplaceApp {
+                old_address,
+                new_address,
+            } => self.request(AppOperation::Replace {
+                old: old_address as usize,
+                new: new_address as usize,
+            }),
+            Request::RemoveApp { address } => self.request(AppOperation::Remove {
+                address: address as usize,
+            }),
+            Request::ControlProcess { address, action } => {
+                self.control_process(address as usize, action)
+            }
+            // The flag itself is in the header, which the host rewrites
+            // while the app is not loaded: enabling starts it, disabling
+            // stops and unloads it.
+            Request::EnableApp { address } => self.request(AppOperation::Install {
+                address: address as usize,
+            }),
+            Request::DisableApp { address } => self.request(AppOperation::Remove {
+                address: address as usize,
+            }),
+            _ => self.answer(Response::Unknown, &[]),
+        }
+    }
+
+    fn info(&self) {
+        let mut payload = [0u8; loader_protocol::INFO_RESPONSE_LENGTH];
+        let json = INFO_JSON.as_bytes();
+        payload[0] = json.len() as u8;
+        payload[1..=json.len()].copy_from_slice(json);
+        self.answer(Response::Info, &payload);
+    }
+
+    /// The flash bytes at `[address, address + length)`, if inside app
+    /// flash.
+    fn app_flash_range(&self, address: usize, length: usize) -> Option<&'static [u8]> {
+        let flash = self.management.app_flash_bytes();
+        let offset = address.checked_sub(flash.as_ptr() as usize)?;
+        flash.get(offset..offset.checked_add(length)?)
+    }
+
+    fn read_range(&self, address: u32, length: u16) {
+        match self.app_flash_range(address as usize, length as usize) {
+            Some(bytes) => {
+                self.writer
+                    .write_bytes(&[loader_protocol::ESCAPE, Response::ReadRange as u8]);
+                write_escaped(self.writer, bytes);
+            }
+            None => self.answer(Response::BadAddress, &[]),
+        }
+    }
+
+    fn crc(&self, address: u32, length: u32) {
+        match self.app_flash_range(address as usize, length as usize) {
+            Some(bytes) => {
+                let crc = loader_protocol::crc32(bytes);
+                self.answer(Response::CrcInternalFlash, &crc.to_le_bytes());
+            }
+            None => self.answer(Response::BadAddress, &[]),
+        }
+    }
+
+    /// Is `[address, address + length)` in the flash of a loaded process?
+    fn in_loaded_image(&self, address: usize, length: usize) -> bool {
+        let range = kernel::platform::Region::new(address, length);
+        self.kernel.processes().iter().any(|process| {
+            process.is_loaded() && kernel::memory::ranges_overlap(process.layout().flash, range)
+        })
+    }
+
+    fn erase_page(&self, address: usize) {
+        match self.app_flash_range(address, PAGE_SIZE) {
+            Some(bytes) if bytes.iter().all(|&byte| byte == 0xff) => self.answer(Response::Ok, &[]),
+            // Erasing means a whole 256 KiB block: refused, see the module
+            // comment.
+            _ => self.answer(Response::BadAddress, &[]),
+        }
+    }
+
+    fn write_page(&self, address: usize, data: &[u8]) {
+        let Some(current) = self.app_flash_range(address, PAGE_SIZE) else {
+            return self.answer(Response::BadAddress, &[]);
+        };
+        // Only the bytes that change matter: a page may hold the tail of a
+        // running app's image beside the start of a new one.
+        let changed = current.iter().zip(data).position(|(old, new)| old != new);
+        let Some(first) = changed else {
+            return self.answer(Response::Ok, &[]);
+        };
+        let last = PAGE_SIZE
+            - current
+                .iter()
+                .rev()
+                .zip(data.iter().rev())
+                .position(|(old, new)| old != new)
+                .unwrap_or(0);
+        if self.in_loaded_image(address + first, last - first) {
+            return self.answer(Response::BadAddress, &[]);
+        }
+        // Upstream tockloader also writes "pages" at addresses that are
+        // not page-aligned: such a write spans two flash pages, each
+        // written with its other bytes as they are.
+        let first_page = address - address % PAGE_SIZE;
+        let offset = address - first_page;
+        let pages = self.app_flash_range(
+            first_page,
+            if offset == 0 {
+                PAGE_SIZE
+            } else {
+                2 * PAGE_SIZE
+            },
+        );
+        let (Some(current), Some(page)) = (pages, self.page.take()) else {
+            return self.answer(Response::InternalError, &[]);
+        };
+        page[..PAGE_SIZE].copy_from_slice(&current[..PAGE_SIZE]);
+        page[offset..PAGE_SIZE].copy_from_slice(&data[..PAGE_SIZE - offset]);
+        let page_number = (first_page - self.flash_base) / PAGE_SIZE;
+        if offset != 0 {
+            let Some(second) = self.second_page.take() else {
+                self.page.set(Some(page));
+                return self.answer(Response::InternalError, &[]);
+            };
+            second[..PAGE_SIZE].copy_from_slice(&current[PAGE_SIZE..]);
+            second[..offset].copy_from_slice(&data[PAGE_SIZE - offset..]);
+            self.second_page.set(Some(second));
+            self.second_pending.set(Some(page_number + 1));
+        }
+        if let Err((_, page)) = self.flash.write_page(page_number, page) {
+            self.page.set(Some(page));
+            self.second_pending.set(None);
+            self.answer(Response::InternalError, &[]);
+        }
+    }
+
+    fn attribute(&self, index: u8) {
+        let slot = self
+            .attributes
+            .get(usize::from(index))
+            .and_then(|(key, value)| encode_attribute(key, value).ok())
+            .unwrap_or([0; ATTRIBUTE_SIZE]);
+        self.answer(Response::GetAttribute, &slot);
+    }
+
+    fn service_info(&self) {
+        let flash = self.management.app_flash();
+        let mut body = [0u8; 12];
+        body[0..4].copy_from_slice(&(flash.start as u32).to_le_bytes());
+        body[4..8].copy_from_slice(&(flash.end() as u32).to_le_bytes());
+        body[8..12].copy_from_slice(&(PAGE_SIZE as u32).to_le_bytes());
+        self.extension(ExtensionStatus::Ok, &body);
+    }
+
+    fn list_apps(&self) {
+        let mut body = [0u8; 512];
+        let mut position = 0;
+        for process in self.kernel.processes().iter().filter(|p| p.is_loaded()) {
+            let flash = process.layout().flash;
+            let record = AppRecord {
+                address: flash.start as u32,
+                total_size: flash.size as u32,
+                state: wire_state(process.state()),
+                enabled: true,
+                name: process.name(),
+            };
+            match record.write(&mut body, position) {
+                Some(end) => position = end,
+                None => break,
+            }
+        }
+        self.extension(ExtensionStatus::Ok, &body[..position]);
+    }
+
+    /// Stop, resume or restart the process loaded from `address`.
+    fn control_process(&self, address: usize, action: ProcessAction) {
+        let Some(index) = self.management.process_at(self.kernel, address) else {
+            return self.extension(
+                ExtensionStatus::NotFound,
+                b"no process is loaded from there",
+            );
+        };
+        let processes = ProcessManagement::new(self.kernel, self.capability);
+        let done = match action {
+            ProcessAction::Stop => processes.stop(index),
+            ProcessAction::Resume => processes.resume(index),
+            ProcessAction::Restart => {
+                processes.terminate(index);
+                processes.boot(index)
+            }
+        };
+        if done {
+            self.extension(ExtensionStatus::Ok, &[]);
+        } else {
+            let reason: &[u8] = match action {
+                ProcessAction::Stop => b"the process is not running",
+                _ => b"the process is not stopped",
+            };
+            self.extension(ExtensionStatus::Busy, reason);
+        }
+    }
+
+    fn request(&self, operation: AppOperation) {
+        if let Err(error) = self.management.request(operation, self.capability) {
+            self.report(Err(error));
+        }
+    }
+
+    fn report(&self, result: Result<Option<usize>, ManagementError>) {
+        let status = match result {
+            Ok(_) => return self.extension(ExtensionStatus::Ok, &[]),
+            Err(ManagementError::OutsideAppFlash(_)) => ExtensionStatus::BadAddress,
+            Err(ManagementError::AlreadyLoaded(_)) => ExtensionStatus::BadAddress,
+            Err(ManagementError::NotFound(_)) => ExtensionStatus::NotFound,
+            Err(ManagementError::NotAnApp(_)) => ExtensionStatus::BadImage,
+            Err(ManagementError::Busy) => ExtensionStatus::Busy,
+            Err(ManagementError::Refused(SkipReason::NoRam(_)))
+            | Err(ManagementError::Refused(SkipReason::NoFreeSlot)) => ExtensionStatus::NoSpace,
+            Err(ManagementError::Refused(SkipReason::NotStarted(_))) => {
+                ExtensionStatus::CredentialsRejected
+            }
+            Err(ManagementError::Refused(_)) => ExtensionStatus::BadImage,
+        };
+        let mut reason = answer::TextBuffer::new();
+        if let Err(error) = result {
+            let _ = core::fmt::Write::write_fmt(&mut reason, format_args!("{}", error));
+        }
+        self.extension(status, reason.as_bytes());
+    }
+}
+
+/// A process state as LIST_APPS reports it.
+fn wire_state(state: State) -> ProcessState {
+    match state {
+        State::Running => ProcessState::Running,
+        State::Yielded | State::YieldedFor(_) => ProcessState::Yielded,
+        State::Stopped(_) => ProcessState::Stopped,
+        State::Faulted => ProcessState::Faulted,
+        State::Terminated => ProcessState::Terminated,
+    }
+}
+
+impl ReceiveClient for AppLoader<'_> {
+    fn received_buffer(
+        &self,
+        buffer: &'static mut [u8],
+        length: usize,
+        _result: Result<(), ErrorCode>,
+    ) {
+        let byte = buffer[0];
+        self.receive_byte.set(Some(buffer));
+        if length == 1 {
+            // Copy the frame out so that serving it may borrow the decoder
+            // state freely (answers never re-enter the decoder).
+            let mut payload = [0u8; MAX_COMMAND_PAYLOAD];
+            let event = match self.decoder.borrow_mut().push(byte) {
+                CommandEvent::Pending => None,
+                CommandEvent::Console(byte) => Some(Err(byte)),
+                CommandEvent::Command(frame) => {
+                    let length = frame.payload.len().min(MAX_COMMAND_PAYLOAD);
+                    payload[..length].copy_from_slice(&frame.payload[..length]);
+                    Some(Ok((frame.code, length)))
+                }
+                CommandEvent::Overflow { .. } => {
+                    self.answer(Response::Overflow, &[]);
+                    None
+                }
+            };
+            match event {
+                Some(Ok((code, length))) => self.serve(code, &payload[..length]),
+                Some(Err(console)) => self.deliver_console_byte(console),
+                None => {}
+            }
+        }
+        let _ = self.start();
+    }
+}
+
+impl FlashClient for AppLoader<'_> {
+    fn read_complete(&self, buffer: &'static mut [u8], _result: Result<(), ErrorCode>) {
+        self.page.set(Some(buffer));
+    }
+
+    fn write_complete(&self, buffer: &'static mut [u8], result: Result<(), ErrorCode>) {
+        if let Some(next) = self.second_pending.take() {
+            // The first of two pages: the second follows.
+            self.page.set(Some(buffer));
+            let Some(second) = self.second_page.take().filter(|_| result.is_ok()) else {
+                return self.answer(Response::InternalError, &[]);
+            };
+            if let Err((_, second)) = self.flash.write_page(next, second) {
+                self.second_page.set(Some(second));
+                self.answer(Response::InternalError, &[]);
+            }
+            return;
+        }
+        match self.page.take() {
+            Some(first) => {
+                self.page.set(Some(first));
+                self.second_page.set(Some(buffer));
+            }
+            None => self.page.set(Some(buffer)),
+        }
+        match result {
+            Ok(()) => self.answer(Response::Ok, &[]),
+            Err(_) => self.answer(Response::InternalError, &[]),
+        }
+    }
+
+    fn erase_complete(&self, _result: Result<(), ErrorCode>) {}
+}
+
+impl AppManagementClient for AppLoader<'_> {
+    fn operation_done(
+        &self,
+        _operation: AppOperation,
+        result: Result<Option<usize>, ManagementError>,
+    ) {
+        if let Ok(Some(index)) = result {
+            let process = &self.kernel.processes()[index];
+            if process.is_loaded() && process.approval() == Approval::Unchecked {
+                // The board's credential checker decides; answer then.
+                self.awaiting_check.set(Some(process.layout().flash.start));
+                return;
+            }
+        }
+        self.report(result);
+    }
+}
+
+impl CredentialCheckClient for AppLoader<'_> {
+    fn credentials_checked(&self, address: usize, result: Result<usize, NotStarted>) {
+        if self.awaiting_check.get() != Some(address) {
+            return;
+        }
+        self.awaiting_check.set(None);
+        let result = result
+            .map(Some)
+            .map_err(|reason| ManagementError::Refused(SkipReason::NotStarted(reason)));
+        self.report(result);
+    }
+}
+
+/// Transmission passes straight through to the UART (the mux is its
+/// client); only reception is filtered.
+impl<'a> Transmit<'a> for AppLoader<'a> {
+    fn set_transmit_client(&self, client: &'a dyn TransmitClient) {
+        self.uart.set_transmit_client(client);
+    }
+
+    fn transmit_buffer(
+        &self,
+        buffer: &'static mut [u8],
+        length: usize,
+    ) -> Result<(), (ErrorCode, &'static mut [u8])> {
+        self.uart.transmit_buffer(buffer, length)
+    }
+
+    fn transmit_abort(&self) -> Result<(), ErrorCode> {
+        self.uart.transmit_abort()
+    }
+}
+
+impl<'a> Receive<'a> for AppLoader<'a> {
+    fn set_receive_client(&self, client: &'a dyn ReceiveClient) {
+        self.console_client.set(Some(client));
+    }
+
+    fn receive_buffer(
+        &self,
+        buffer: &'static mut [u8],
+        length: usize,
+    ) -> Result<(), (ErrorCode, &'static mut [u8])> {
+        if length == 0 || length > buffer.len() {
+            return Err((ErrorCode::Size, buffer));
+        }
+        if let Some(pending) = self.console_receive.take() {
+            self.console_receive.set(Some(pending));
+            return Err((ErrorCode::Busy, buffer));
+        }
+        self.console_receive.set(Some((buffer, length, 0)));
+        Ok(())
+    }
+
+    fn receive_abort(&self) -> Result<(), ErrorCode> {
+        // The mux never aborts the hardware's reception; nor may others.
+        Err(ErrorCode::NoSupport)
+    }
+}

@@ -1,0 +1,187 @@
+//! Credential checking: which apps a board lets run.
+//!
+//! A board picks a [`CredentialPolicy`]: ECDSA P-256 signatures by one of
+//! its public keys, SHA-256 integrity only, or nothing. Every process that
+//! loading places (at boot, or installed at runtime) goes through one
+//! function, `admit`: with a [`CredentialChecker`] the process stays
+//! unstarted ([`Approval::Unchecked`]) until the checker, running in a
+//! deferred call, has checked it; without one it is admitted at once as
+//! [`Approval::Unverified`].
+//!
+//! ```text
+//!  load_one --admit--> Unchecked --deferred call: check_credentials-->
+//!        refused: console says why, slot and RAM freed
+//!        approved: waits until no process is Unchecked, then
+//!                  identity conflicts are settled (higher version runs)
+//!                  and the winners start
+//! ```
+//!
+//! One P-256 verification is millions of instructions with no incremental
+//! API, so the checker checks one app per deferred call: interrupts are
+//! served between two apps (never during one).
+//!
+//! The checking itself ([`check_credentials`]) is pure and reuses the
+//! `tbf` crate's footer parsing and verification (`p256`, `sha2`; no
+//! allocation): the kernel has no crypto of its own.
+//!
+//! Must never: start a process whose credentials were not approved, or
+//! panic on any image bytes.
+
+mod checker;
+
+pub(crate) use checker::{admit, may_start};
+pub use checker::{CredentialCheckClient, CredentialChecker, NotStarted};
+
+use tbf::crypto::{verifying_key_from_raw, ECDSA_P256_RAW_PUBLIC_KEY_LENGTH};
+use tbf::{parse, CredentialCheck, CredentialsFormat, Footer, ParseError};
+
+use crate::identity::Approval;
+
+/// A board's public key: `x || y` of a P-256 point, 32 bytes each
+/// (what `tockpack keygen` writes as `*.pub.raw`).
+pub type RawPublicKey = [u8; ECDSA_P256_RAW_PUBLIC_KEY_LENGTH];
+
+/// What a board requires of an app before it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialPolicy {
+    /// Nothing: every app runs (its identity is its name alone).
+    AcceptAll,
+    /// A SHA-256 credential matching the image (integrity, not origin).
+    Sha256Integrity,
+    /// An ECDSA P-256 signature by one of these keys; the index of the
+    /// key that verifies becomes part of the app's identity.
+    EcdsaP256 {
+        /// The board's keys.
+        keys: &'static [RawPublicKey],
+    },
+}
+
+impl CredentialPolicy {
+    /// A short name for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CredentialPolicy::AcceptAll => "none",
+            CredentialPolicy::Sha256Integrity => "SHA-256 integrity",
+            CredentialPolicy::EcdsaP256 { .. } => "ECDSA P-256 signature",
+        }
+    }
+}
+
+/// Why an app was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The image or its footers do not parse.
+    Malformed(ParseError),
+    /// It carries no credential of the kind the policy needs.
+    Missing(CredentialsFormat),
+    /// Its SHA-256 credential does not match the image.
+    DigestMismatch,
+    /// No signature verifies with any of the board's keys.
+    SignatureInvalid {
+        /// How many signatures it carries.
+        signatures: usize,
+        /// How many keys the board has.
+        keys: usize,
+    },
+    /// One of the board's keys is not a valid P-256 point (board error).
+    BadBoardKey(usize),
+}
+
+impl core::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Refusal::Malformed(error) => write!(f, "credentials unreadable: {}", error),
+            Refusal::Missing(CredentialsFormat::EcdsaNistP256) => f.write_str(
+                "not signed (the board needs an ECDSA P-256 signature: sign it with one of its keys)",
+            ),
+            Refusal::Missing(format) => write!(
+                f,
+                "no {} credential (the board needs one: add it when packaging)",
+                format.name()
+            ),
+            Refusal::DigestMismatch => {
+                f.write_str("SHA-256 credential does not match the image (altered after packaging)")
+            }
+            Refusal::SignatureInvalid { signatures, keys } => write!(
+                f,
+                "{} signature(s) verify with none of the board's {} key(s) \
+                 (altered after signing, or signed by an unknown key)",
+                signatures, keys
+            ),
+            Refusal::BadBoardKey(index) => {
+                write!(f, "board key {} is not a valid P-256 public key", index)
+            }
+        }
+    }
+}
+
+/// Check the credentials of `image` (a whole TBF image) against `policy`.
+///
+/// Under `EcdsaP256` every ECDSA P-256 footer is tried with every key until
+/// one verifies; other footers are ignored. Under `Sha256Integrity` a
+/// SHA-256 footer must match (the first one decides). Each verification is
+/// a full P-256 verification (millions of instructions).
+pub fn check_credentials(image: &[u8], policy: &CredentialPolicy) -> Result<Approval, Refusal> {
+    let keys = match policy {
+        CredentialPolicy::AcceptAll => return Ok(Approval::Unverified),
+        CredentialPolicy::Sha256Integrity => return check_sha256(image),
+        CredentialPolicy::EcdsaP256 { keys } => keys,
+    };
+    let tbf = parse(image).map_err(Refusal::Malformed)?;
+    let region =
+        tbf.integrity_region()
+            .ok_or(Refusal::Malformed(ParseError::BaseHeaderTruncated {
+                available: image.len(),
+            }))?;
+    let mut signatures = 0;
+    for footer in tbf.footers() {
+        let credential = match footer.map_err(Refusal::Malformed)? {
+            Footer::Credentials(credential)
+                if credential.format == CredentialsFormat::EcdsaNistP256 =>
+            {
+                credential
+            }
+            _ => continue,
+        };
+        signatures += 1;
+        for (index, raw) in keys.iter().enumerate() {
+            let key = verifying_key_from_raw(raw).ok_or(Refusal::BadBoardKey(index))?;
+            if credential.check(region, Some(&key)) == CredentialCheck::Verified {
+                // Boards have a handful of keys: the index fits a byte.
+                let index = u8::try_from(index).unwrap_or(u8::MAX);
+                return Ok(Approval::SignedBy(index));
+            }
+        }
+    }
+    if signatures == 0 {
+        return Err(Refusal::Missing(CredentialsFormat::EcdsaNistP256));
+    }
+    Err(Refusal::SignatureInvalid {
+        signatures,
+        keys: keys.len(),
+    })
+}
+
+fn check_sha256(image: &[u8]) -> Result<Approval, Refusal> {
+    let tbf = parse(image).map_err(Refusal::Malformed)?;
+    let region =
+        tbf.integrity_region()
+            .ok_or(Refusal::Malformed(ParseError::BaseHeaderTruncated {
+                available: image.len(),
+            }))?;
+    for footer in tbf.footers() {
+        if let Footer::Credentials(credential) = footer.map_err(Refusal::Malformed)? {
+            if credential.format == CredentialsFormat::Sha256 {
+                return match credential.check(region, None) {
+                    CredentialCheck::Verified => Ok(Approval::Integrity),
+                    _ => Err(Refusal::DigestMismatch),
+                };
+            }
+        }
+    }
+    Err(Refusal::Missing(CredentialsFormat::Sha256))
+}
+
+#[cfg(test)]
+#[path = "credential/tests.rs"]
+mod tests;

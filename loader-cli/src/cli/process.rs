@@ -1,0 +1,108 @@
+//! `process`: the processes of a running kernel (our loader service),
+//! listed with their state, and stopped, started or restarted by name.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use loader_cli::{LoaderError, SerialBootloader, SerialLink};
+use loader_protocol::{app_records, ProcessAction, Request};
+
+use super::Options;
+
+#[derive(Args, Debug)]
+pub struct ProcessArgs {
+    #[command(subcommand)]
+    pub action: ProcessCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProcessCommand {
+    /// List the processes with their state.
+    List,
+    /// Stop a process (it resumes where it was with `start`).
+    Stop { name: String },
+    /// Resume a stopped process.
+    Start { name: String },
+    /// Restart a process from its entry point (also a terminated one).
+    Restart { name: String },
+}
+
+/// One process as the kernel reports it.
+struct Process {
+    name: String,
+    address: u32,
+    size: u32,
+    state: String,
+}
+
+fn connect(options: &Options) -> Result<SerialBootloader> {
+    let Some(port) = &options.port else {
+        bail!(LoaderError::Configuration {
+            what: "device".to_string(),
+            hint: "process control needs a running kernel: pass --port PORT".to_string(),
+        });
+    };
+    let link = SerialLink::open(port, options.baud_rate)?;
+    SerialBootloader::connect(link).with_context(|| format!("talking to the kernel on {port}"))
+}
+
+fn processes(device: &mut SerialBootloader) -> Result<Vec<Process>> {
+    let body = device.extension_ok(&Request::ListApps).context(
+        "listing processes (is a kernel with the loader service running, not a bootloader?)",
+    )?;
+    Ok(app_records(&body)
+        .map(|record| Process {
+            name: record.name.to_string(),
+            address: record.address,
+            size: record.total_size,
+            state: format!("{:?}", record.state),
+        })
+        .collect())
+}
+
+pub fn run(options: &Options, args: ProcessArgs) -> Result<()> {
+    let mut device = connect(options)?;
+    let list = processes(&mut device)?;
+    let (name, action) = match args.action {
+        ProcessCommand::List => return print(options, &list),
+        ProcessCommand::Stop { name } => (name, ProcessAction::Stop),
+        ProcessCommand::Start { name } => (name, ProcessAction::Resume),
+        ProcessCommand::Restart { name } => (name, ProcessAction::Restart),
+    };
+    let Some(process) = list.iter().find(|process| process.name == name) else {
+        bail!(LoaderError::NoSuchApp {
+            names: name,
+            device: options.port.clone().unwrap_or_default(),
+        });
+    };
+    device.extension_ok(&Request::ControlProcess {
+        address: process.address,
+        action,
+    })?;
+    if !options.quiet {
+        eprintln!("{name}: {action:?} done.");
+    }
+    Ok(())
+}
+
+fn print(options: &Options, list: &[Process]) -> Result<()> {
+    if options.json_output() {
+        let values: Vec<serde_json::Value> = list
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name, "address": p.address, "size": p.size, "state": p.state,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(values));
+        return Ok(());
+    }
+    println!("{:<20} {:>10} {:>8} state", "name", "address", "size");
+    for p in list {
+        println!(
+            "{:<20} {:#010x} {:>8} {}",
+            p.name, p.address, p.size, p.state
+        );
+    }
+    Ok(())
+}

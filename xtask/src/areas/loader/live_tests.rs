@@ -1,0 +1,157 @@
+//! The live-device tests, each named for what it proves. They share one
+//! [`LiveBench`] and run in order (each starts from the flash the one
+//! before left, as a user's device would).
+
+use super::live::{cutting_proxy, LiveBench};
+use anyhow::{ensure, Context as _, Result};
+use std::time::Duration;
+
+type Test = (&'static str, fn(&LiveBench) -> Result<()>);
+
+/// Every live test, in order.
+pub const ALL: &[Test] = &[
+    (
+        "two_apps_installed_live_both_start_and_list_shows_them",
+        install_two_apps_live,
+    ),
+    (
+        "a_link_cut_mid_install_leaves_the_previous_apps_running_and_in_flash",
+        link_cut_mid_install,
+    ),
+    (
+        "a_qemu_kill_mid_write_leaves_the_previous_apps_bootable",
+        kill_mid_write,
+    ),
+    (
+        "a_replace_keeps_the_other_running_disable_enable_work_live_and_a_removal_survives_a_reboot",
+        replace_and_remove_without_reboot,
+    ),
+];
+
+fn install_two_apps_live(bench: &LiveBench) -> Result<()> {
+    bench.fresh_flash()?;
+    let (_qemu, port) = bench.boot_for_loader()?;
+    let (hello, spinner) = (bench.tbf("hello_b"), bench.tbf("spinner"));
+    bench.loader(&["install", &hello, &spinner], &port)?;
+    // hello_b prints five lines and exits: Terminated proves it ran.
+    bench.wait_for_state(&port, "hello_b", &["Terminated"])?;
+    bench.wait_for_state(&port, "spinner", &["Running"])?;
+    let listed = bench.loader(&["list", "--json"], &port)?;
+    for name in ["hello_b", "spinner"] {
+        ensure!(listed.contains(name), "`list` lacks {name}: {listed}");
+    }
+    Ok(())
+}
+
+fn replace_and_remove_without_reboot(bench: &LiveBench) -> Result<()> {
+    let (qemu, port) = bench.boot_for_loader()?;
+    let result = replace_and_remove(bench, &port);
+    let log = qemu.log();
+    drop(qemu);
+    result.with_context(|| format!("QEMU said: {log}"))?;
+    let log = bench.reboot_log()?;
+    ensure!(
+        log.contains("loaded spinner") && log.contains("1 processes loaded, 0 skipped"),
+        "after a reboot the spinner alone must load:\n{log}"
+    );
+    Ok(())
+}
+
+fn replace_and_remove(bench: &LiveBench, port: &str) -> Result<()> {
+    let port = port.to_string();
+    let spinner_address = bench.wait_for_state(&port, "spinner", &["Running"])?;
+    let old_address = bench.wait_for_state(&port, "hello_b", &["Terminated"])?;
+    bench.loader(&["install", &bench.tbf("hello_b_v2")], &port)?;
+    let processes = bench.processes(&port)?;
+    let hello_versions = processes.iter().filter(|p| p.0 == "hello_b").count();
+    ensure!(
+        hello_versions == 1,
+        "after the replace, one hello_b must be loaded: {processes:?}"
+    );
+    let new_address = bench.wait_for_state(&port, "hello_b", &["Running", "Yielded"])?;
+    ensure!(
+        new_address != old_address,
+        "hello_b was not replaced: {processes:?}"
+    );
+    let still = bench.wait_for_state(&port, "spinner", &["Running"])?;
+    ensure!(still == spinner_address, "the spinner moved: {processes:?}");
+
+    bench.loader(&["disable-app", "spinner"], &port)?;
+    let processes = bench.processes(&port)?;
+    ensure!(
+        processes.iter().all(|p| p.0 != "spinner"),
+        "a disabled app is still loaded: {processes:?}"
+    );
+    bench.loader(&["enable-app", "spinner"], &port)?;
+    bench.wait_for_state(&port, "spinner", &["Running"])?;
+
+    bench.loader(&["uninstall", "hello_b"], &port)?;
+    let processes = bench.processes(&port)?;
+    ensure!(
+        processes.iter().all(|p| p.0 != "hello_b"),
+        "hello_b is still loaded after uninstall: {processes:?}"
+    );
+    Ok(())
+}
+
+/// Install `witness` through a proxy that cuts the link mid-transfer;
+/// returns the loader's failure message.
+fn cut_install(bench: &LiveBench, port: &str) -> Result<String> {
+    let (proxy, cut) = cutting_proxy(port, super::live::CUT_AFTER_BYTES)?;
+    let result = bench.loader(&["install", &bench.tbf("witness")], &proxy);
+    ensure!(
+        cut.recv_timeout(Duration::from_secs(20)).is_ok(),
+        "the proxy never cut the link (the install is shorter than the cut point)"
+    );
+    match result {
+        Ok(output) => anyhow::bail!("the install succeeded through a cut link: {output}"),
+        Err(error) => Ok(format!("{error:#}")),
+    }
+}
+
+fn link_cut_mid_install(bench: &LiveBench) -> Result<()> {
+    let (_qemu, port) = bench.boot_for_loader()?;
+    let spinner = bench.wait_for_state(&port, "spinner", &["Running"])?;
+    let error = cut_install(bench, &port)?;
+    let processes = bench.processes(&port)?;
+    ensure!(
+        processes.iter().any(|p| p.0 == "hello_b")
+            && processes.iter().any(|p| p.0 == "spinner" && p.1 == spinner),
+        "the spinner is gone after a cut install ({error}): {processes:?}"
+    );
+    ensure!(
+        processes.iter().all(|p| p.0 != "witness"),
+        "a half-written witness was started: {processes:?}"
+    );
+    let listed = bench.loader(&["list"], &port)?;
+    ensure!(
+        listed.contains("spinner") && !listed.contains("witness"),
+        "the chain is not the previous one: {listed}"
+    );
+    Ok(())
+}
+
+fn kill_mid_write(bench: &LiveBench) -> Result<()> {
+    let (qemu, port) = bench.boot_for_loader()?;
+    bench.wait_for_state(&port, "spinner", &["Running"])?;
+    let (proxy, cut) = cutting_proxy(&port, super::live::CUT_AFTER_BYTES)?;
+    let loader = std::thread::scope(|scope| {
+        let install = scope.spawn(|| bench.loader(&["install", &bench.tbf("witness")], &proxy));
+        let heard = cut.recv_timeout(Duration::from_secs(20));
+        // The device dies the moment the link is cut: mid-write.
+        drop(qemu);
+        (heard, install.join())
+    });
+    ensure!(loader.0.is_ok(), "the proxy never cut the link");
+    let log = bench.reboot_log()?;
+    let booted = [
+        "loaded hello_b",
+        "loaded spinner",
+        "2 processes loaded, 0 skipped",
+    ];
+    ensure!(
+        booted.iter().all(|line| log.contains(line)),
+        "after a kill mid-write the previous apps must boot, and nothing else:\n{log}"
+    );
+    Ok(())
+}

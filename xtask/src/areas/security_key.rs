@@ -1,0 +1,284 @@
+//! The security-key area (issue #8 apps; owner: the apps' author): HOTP in
+//! Rust and C, U2F in Rust, checked by independent clients.
+//!
+//! Steps (a sub-filter picks one):
+//! - `host`: `cargo test` of the apps' logic (RFC 4226 appendix D, base32,
+//!   slot records, CTAPHID framing, U2F raw messages with signatures
+//!   verified, key-handle wrapping, the HOTP app against the fake kernel),
+//!   and the C app's logic compiled for the host and run;
+//! - `build`: both Rust apps built for qemu-rv32-virt and packaged by our
+//!   `tbf pack`; the C app built with `make WERROR=1` for every target;
+//! - `clients`: the Python clients (pyotp, python-fido2, from the venv the
+//!   set-up makes) import, and pyotp agrees with RFC 4226 appendix D;
+//! - `qemu`: each app booted on qemu-rv32-virt with the HID link
+//!   ([`qemu`]): HOTP programmed over the console, codes typed on the
+//!   keyboard interface checked by pyotp, the counter still ahead after a
+//!   reboot; U2F driven by python-fido2 over a CTAPHID transport on the
+//!   socket, registration and authentication signatures verified, the
+//!   counter still ahead after a reboot; then both apps on one device
+//!   (`both`: U2F in the second slot), each with its own store entries and
+//!   the one button (`hotp`, `u2f` or `both` runs one scenario).
+//!
+//! Every step runs even when an earlier one failed; the area fails if any
+//! did, listing each failure.
+
+mod qemu;
+
+use super::{targets, Area, DeviceCrate};
+use crate::cmd;
+use crate::context::Context;
+use anyhow::{bail, ensure, Context as _, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The security-key area in the registry.
+pub const AREA: Area = Area {
+    name: "security-key",
+    about: "HOTP (Rust, C) and U2F (Rust) apps: logic vs RFC vectors, built, run in QEMU against pyotp and python-fido2",
+    tests,
+    bench: None,
+    device_crates: &[
+        DeviceCrate {
+            package: "hotp",
+            targets: &[targets::RISCV32IMAC],
+        },
+        DeviceCrate {
+            package: "u2f",
+            targets: &[targets::RISCV32IMAC],
+        },
+    ],
+};
+
+/// One Rust app: its binary, TBF package name, stack (as in its
+/// `stack_size!`) and heap.
+struct RustApp {
+    binary: &'static str,
+    stack: u32,
+    heap: u32,
+}
+
+const HOTP: RustApp = RustApp {
+    binary: "hotp",
+    stack: 0x1000,
+    heap: 1024,
+};
+const U2F: RustApp = RustApp {
+    binary: "u2f",
+    stack: 0x4000,
+    heap: 1024,
+};
+/// Must equal `TBF_HEADER_SIZE` in the qemu_rv32_virt layout.
+const PROTECTED_REGION_SIZE: &str = "96";
+
+/// Every test of the area.
+pub fn tests(ctx: &Context) -> Result<()> {
+    let filter = ctx.filter.as_deref();
+    let runs = |step: &str| filter.is_none_or(|f| f == step);
+    let mut failures = Vec::new();
+    let mut record = |what: &str, result: Result<()>| {
+        if let Err(error) = result {
+            println!("FAILED: {what}: {error:#}");
+            failures.push(what.to_string());
+        }
+    };
+    if runs("host") {
+        record("apps' logic (cargo test)", host_tests(ctx));
+        record("C HOTP logic on the host", c_logic_test(ctx));
+    }
+    if runs("build") && !(runs("qemu") || runs("hotp")) {
+        record("C HOTP app built", build_c_app(ctx).map(|_| ()));
+    }
+    if runs("clients") {
+        record("Python clients", qemu::check_clients(ctx));
+    }
+    let (qemu_hotp, qemu_u2f) = (runs("qemu") || runs("hotp"), runs("qemu") || runs("u2f"));
+    let qemu_both = runs("qemu") || runs("both");
+    if runs("build") || qemu_hotp || qemu_u2f || qemu_both {
+        match build_rust_apps(ctx) {
+            Ok(tbfs) => {
+                if qemu_hotp {
+                    record(
+                        "HOTP (Rust) in QEMU with pyotp",
+                        qemu::hotp(ctx, "hotp", &tbfs[0]),
+                    );
+                    let c_app = build_c_app(ctx).and_then(|tab| c_slot_zero_tbf(ctx, &tab));
+                    match c_app {
+                        Ok(tbf) => record(
+                            "HOTP (C) in QEMU with pyotp",
+                            qemu::hotp(ctx, "c-hotp", &tbf),
+                        ),
+                        Err(error) => record("C HOTP app built", Err(error)),
+                    }
+                }
+                if qemu_u2f {
+                    record("U2F in QEMU with python-fido2", qemu::u2f(ctx, &tbfs[1]));
+                }
+                if qemu_both {
+                    let both =
+                        build_u2f_second_slot(ctx).and_then(|u2f| qemu::both(ctx, &tbfs[0], &u2f));
+                    record("HOTP and U2F together in QEMU", both);
+                }
+            }
+            Err(error) => record("Rust apps built and packaged", Err(error)),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        bail!(
+            "security-key: {} failed: {}",
+            failures.len(),
+            failures.join("; ")
+        )
+    }
+}
+
+fn host_tests(ctx: &Context) -> Result<()> {
+    let mut cargo = ctx.cargo("test")?;
+    cargo.args(["--no-fail-fast", "-p", "hotp", "-p", "u2f"]);
+    cmd::run(&mut cargo)
+}
+
+fn apps_dir(ctx: &Context) -> PathBuf {
+    ctx.workspace.join("apps")
+}
+
+/// `apps/c/hotp/hotp_logic.c` with its test, built by the host compiler.
+fn c_logic_test(ctx: &Context) -> Result<()> {
+    let source = apps_dir(ctx).join("c").join("hotp");
+    let binary = ctx.scratch_dir("security-key")?.join("hotp_logic_test");
+    let mut cc = Command::new("cc");
+    cc.args([
+        "-std=c11",
+        "-D_POSIX_C_SOURCE=200809L",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-o",
+    ])
+    .arg(&binary)
+    .arg(source.join("test").join("logic_test.c"))
+    .arg(source.join("hotp_logic.c"));
+    cmd::output(&mut cc)
+        .context("compiling the C HOTP logic test (is a host C compiler installed?)")?;
+    let output =
+        cmd::output(&mut Command::new(&binary)).context("running the C HOTP logic test")?;
+    ensure!(
+        output.contains("hotp logic: ok"),
+        "the C HOTP logic test did not pass:\n{output}"
+    );
+    Ok(())
+}
+
+/// `make WERROR=1` in `apps/c/hotp`, output under the target directory;
+/// returns the TAB.
+fn build_c_app(ctx: &Context) -> Result<PathBuf> {
+    let build = ctx.scratch_dir("security-key")?.join("c-hotp");
+    let mut make = Command::new("make");
+    make.arg("-C")
+        .arg(apps_dir(ctx).join("c").join("hotp"))
+        .arg("WERROR=1")
+        .arg(format!("BUILD_DIR={}", build.display()));
+    cmd::output(&mut make)
+        .context("make in apps/c/hotp (run `cargo xtask setup` if a cross compiler is missing)")?;
+    let tab = build.join("hotp.tab");
+    ensure!(tab.is_file(), "make did not produce {}", tab.display());
+    Ok(tab)
+}
+
+/// The C app's TBF for the first qemu-rv32-virt slot (libtock-c's
+/// Configuration.mk: flash 0x20040080, RAM 0x80010000).
+fn c_slot_zero_tbf(ctx: &Context, tab: &Path) -> Result<Vec<u8>> {
+    let directory = ctx.scratch_dir("security-key")?.join("c-hotp-tab");
+    std::fs::create_dir_all(&directory)
+        .with_context(|| format!("creating {}", directory.display()))?;
+    let mut tar = Command::new("tar");
+    tar.arg("-xf").arg(tab).arg("-C").arg(&directory);
+    cmd::output(&mut tar).with_context(|| format!("unpacking {}", tab.display()))?;
+    let tbf = directory.join("rv32imac.0x20040080.0x80010000.tbf");
+    std::fs::read(&tbf).with_context(|| format!("{} holds no {}", tab.display(), tbf.display()))
+}
+
+/// Builds both Rust apps for qemu-rv32-virt and packages each; returns the
+/// TBFs (HOTP, U2F).
+fn build_rust_apps(ctx: &Context) -> Result<Vec<Vec<u8>>> {
+    let mut cargo = ctx.cargo("build")?;
+    cargo
+        .args([
+            "-p",
+            "hotp",
+            "-p",
+            "u2f",
+            "--bins",
+            "--features",
+            "device",
+            "--release",
+        ])
+        .args(["--target", targets::RISCV32IMAC])
+        .env("LIBTOCK_LAYOUT", "qemu_rv32_virt.ld");
+    cmd::run(&mut cargo).context("building the HOTP and U2F apps")?;
+    let packager = build_packager(ctx)?;
+    [HOTP, U2F]
+        .iter()
+        .map(|app| package(ctx, &packager, app))
+        .collect()
+}
+
+/// The U2F app linked for the second app slot (flash 0x2005_0000, RAM
+/// 0x8002_0000: libtock-c's slot 1), beside HOTP in the first; its TBF.
+/// (Built after [`build_rust_apps`]: it relinks the same artifact.)
+fn build_u2f_second_slot(ctx: &Context) -> Result<Vec<u8>> {
+    let mut cargo = ctx.cargo("build")?;
+    cargo
+        .args(["-p", "u2f", "--bins", "--features", "device", "--release"])
+        .args(["--target", targets::RISCV32IMAC])
+        .env("LIBTOCK_LAYOUT", "libtock_custom.ld")
+        .env("LIBTOCK_FLASH_START", "0x20050000")
+        .env("LIBTOCK_FLASH_LENGTH", "0x10000")
+        .env("LIBTOCK_RAM_START", "0x80020000");
+    cmd::run(&mut cargo).context("building the U2F app for the second slot")?;
+    let tbf = package(ctx, &build_packager(ctx)?, &U2F)?;
+    // Relink for the first slot, so a later build finds what it expects.
+    build_rust_apps(ctx)?;
+    Ok(tbf)
+}
+
+fn build_packager(ctx: &Context) -> Result<PathBuf> {
+    let mut cargo = ctx.cargo("build")?;
+    cargo.args(["-q", "-p", "tbf-tools", "--bin", "tbf"]);
+    cmd::output(&mut cargo).context("building the tbf packager")?;
+    let tbf = ctx.target_dir.join("debug").join("tbf");
+    ensure!(tbf.exists(), "{} missing after the build", tbf.display());
+    Ok(tbf)
+}
+
+/// Packages `app` with our packager (elf2tab's flags); returns its TBF.
+fn package(ctx: &Context, packager: &Path, app: &RustApp) -> Result<Vec<u8>> {
+    let directory = ctx.scratch_dir("security-key")?.join(app.binary);
+    std::fs::create_dir_all(&directory)
+        .with_context(|| format!("creating {}", directory.display()))?;
+    let elf = ctx.artifact(targets::RISCV32IMAC, "release", app.binary);
+    let tab = directory.join(format!("{}.tab", app.binary));
+    let mut pack = Command::new(packager);
+    pack.arg("pack")
+        .args([
+            "--kernel-major",
+            "2",
+            "--kernel-minor",
+            "1",
+            "--deterministic",
+        ])
+        .args(["--protected-region-size", PROTECTED_REGION_SIZE])
+        .args(["-n", app.binary])
+        .args(["--stack", &app.stack.to_string()])
+        .args(["--app-heap", &app.heap.to_string()])
+        .arg("-o")
+        .arg(&tab)
+        .arg(format!("{},riscv32imac", elf.display()));
+    cmd::output(&mut pack).with_context(|| format!("packaging {}", app.binary))?;
+    let mut tar = Command::new("tar");
+    tar.arg("-xf").arg(&tab).arg("-C").arg(&directory);
+    cmd::output(&mut tar).with_context(|| format!("unpacking {}", tab.display()))?;
+    let tbf = directory.join("riscv32imac.tbf");
+    std::fs::read(&tbf).with_context(|| format!("{} holds no riscv32imac.tbf", tab.display()))
+}

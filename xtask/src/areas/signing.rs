@@ -1,0 +1,70 @@
+//! The signing area (owner: the signing pipeline's author): signed apps
+//! end to end on qemu-rv32-virt. Keys are made with `tbf keygen`, kernels
+//! built with the board key embedded (`BOARD_SIGNING_KEY`) or under the
+//! SHA-256 policy (`BOARD_CREDENTIAL_POLICY=sha256`), test apps packaged
+//! with `tbf pack` and signed with `tbf sign`; QEMU tests
+//! (`signing/scenarios.rs`) and the `kernel.ecdsa_p256_verify_instructions`,
+//! `kernel.boot_4_signed_vs_unsigned_instructions` and
+//! `kernel.credential_checker_text_bytes` figures (`signing/figures.rs`).
+//! The host tests of the checker itself are the kernel crate's
+//! (`kernel/core/src/credential`, `identity`), run by the host area.
+
+mod figures;
+mod fixture;
+mod live;
+mod scenarios;
+
+// The kernel area's image and flash helpers: the same board arguments
+// and flash layout as every other QEMU test.
+use super::kernel::image as kernel_image;
+
+use super::Area;
+use crate::bench::Figures;
+use crate::context::Context;
+use anyhow::{bail, Result};
+use fixture::Fixture;
+
+/// The signing area in the registry.
+pub const AREA: Area = Area {
+    name: "signing",
+    about: "signed apps in QEMU: credential policies, tampering, unknown keys, version conflicts",
+    tests,
+    bench: Some(bench),
+    device_crates: &[],
+};
+
+/// Every signing test in QEMU (`signing:NAME` selects by name).
+pub fn tests(ctx: &Context) -> Result<()> {
+    let selected: Vec<&scenarios::Test> = scenarios::TESTS
+        .iter()
+        .filter(|(name, _)| {
+            ctx.filter
+                .as_deref()
+                .is_none_or(|filter| name.contains(filter))
+        })
+        .collect();
+    if selected.is_empty() {
+        bail!("no signing test matches the filter {:?}", ctx.filter);
+    }
+    let mut fixture = Fixture::new(ctx)?;
+    let mut failed = Vec::new();
+    for (name, test) in selected {
+        match test(&mut fixture) {
+            Ok(()) => println!("signing: {name} ... ok"),
+            Err(error) => {
+                println!("signing: {name} ... FAILED\n{error:#}");
+                failed.push(*name);
+            }
+        }
+    }
+    if !failed.is_empty() {
+        bail!("signing tests failed: {}", failed.join(", "));
+    }
+    Ok(())
+}
+
+/// The signing figures.
+pub fn bench(ctx: &Context, figures: &mut Figures) -> Result<()> {
+    let mut fixture = Fixture::new(ctx)?;
+    figures::measure(&mut fixture, figures)
+}
