@@ -15,6 +15,9 @@ typedef enum {
   LIBTOCK_HMAC_SHA256 = 0,
   LIBTOCK_HMAC_SHA384 = 1,
   LIBTOCK_HMAC_SHA512 = 2,
+  // This kernel's extension (upstream stops at SHA-512): HOTP (RFC 4226) is
+  // defined over HMAC-SHA-1.
+  LIBTOCK_HMAC_SHA1 = 3,
 } libtock_hmac_algorithm_t;
 
 typedef void (*libtock_hmac_callback)(returncode_t status);

@@ -17,10 +17,6 @@
 
 #include "hotp_logic.h"
 
-// This kernel's HMAC driver numbers SHA-1 as algorithm 3 (upstream stops at
-// SHA-512 = 2; HOTP is defined over HMAC-SHA-1).
-#define HMAC_SHA1 ((libtock_hmac_algorithm_t)3)
-
 static hotp_line_t console_line;
 static unsigned selected = 0;
 
@@ -108,7 +104,7 @@ static void emit(unsigned index) {
   }
   uint8_t message[8], mac[32];
   for (int i = 0; i < 8; i++) message[i] = (uint8_t)(counter >> (56 - 8 * i));
-  libtock_hmac_algorithm_t algorithm = slot.algorithm == HOTP_SHA1 ? HMAC_SHA1 : LIBTOCK_HMAC_SHA256;
+  libtock_hmac_algorithm_t algorithm = slot.algorithm == HOTP_SHA1 ? LIBTOCK_HMAC_SHA1 : LIBTOCK_HMAC_SHA256;
   size_t mac_length = slot.algorithm == HOTP_SHA1 ? 20 : 32;
   ret = libtocksync_hmac_compute(algorithm, slot.secret, slot.secret_length, message,
                                  sizeof(message), mac, mac_length);
