@@ -68,12 +68,9 @@ class HidLink:
         self.socket.close()
 
 
-# Host-to-device reports are spaced like a USB host's interrupt OUT
-# transfers, which come at most once per polling interval. The QEMU link
-# holds one unread report per interface and drops the next (where USB
-# would NAK it and the host retry), so back-to-back packets of one
-# message need this spacing.
-OUT_REPORT_INTERVAL = 0.03
+# Host-to-device reports go back to back: while the device holds an
+# unread report of an interface it stops reading the link, as a USB device
+# NAKs an interrupt OUT transfer, so nothing is lost.
 
 
 class SocketCtapHidConnection(CtapHidConnection):
@@ -82,18 +79,13 @@ class SocketCtapHidConnection(CtapHidConnection):
     def __init__(self, link, timeout=120.0):
         self.link = link
         self.timeout = timeout
-        self.last_write = 0.0
 
     def read_packet(self):
         return self.link.receive(FIDO, self.timeout)
 
     def write_packet(self, data):
-        wait = self.last_write + OUT_REPORT_INTERVAL - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
         # python-fido2 passes the report without a report-id byte.
         self.link.send(FIDO, data)
-        self.last_write = time.monotonic()
 
     def close(self):
         self.link.close()

@@ -358,12 +358,14 @@ mod tests {
         rig.serial.host_sends(INTERFACE_FIDO, 0x11);
         assert_eq!(rig.test.take_upcalls(0)[0].arguments, [RECEIVED, 0, 0]);
         assert_eq!(rig.test.read(inbox, 64), [0x11; 64]);
-        // Arrives before anyone asks: held, then delivered from a
-        // deferred call. A frame of another interface does not mix in.
+        // Arrives before anyone asks: held (the link stops reading until
+        // it is taken), then delivered from a deferred call. A frame of
+        // another interface does not mix in.
         rig.serial.host_sends(INTERFACE_FIDO, 0x22);
-        rig.serial.host_sends(0x7f, 0x33);
+        assert!(rig.serial.receiving.take().is_none(), "paused while held");
         assert_eq!(rig.ctap.command(2, 0, 0, process), CommandReturn::success());
         assert!(rig.test.take_upcalls(0).is_empty());
+        rig.serial.host_sends(0x7f, 0x33);
         while rig.calls.service_next() {}
         assert_eq!(rig.test.take_upcalls(0)[0].arguments, [RECEIVED, 0, 0]);
         assert_eq!(rig.test.read(inbox, 64), [0x22; 64]);

@@ -7,10 +7,11 @@
 //!        <== [0x02 | 64-byte keyboard report] ==> endpoint 1 (keyboard)
 //! ```
 //!
-//! The link always has a frame reception outstanding. A received report
-//! goes to its endpoint's waiting buffer, or is held (one per endpoint)
-//! until the endpoint asks, or is dropped when one is already held (as a
-//! USB endpoint would NAK); frames for an unknown interface are dropped.
+//! The link has a frame reception outstanding unless a report is held. A
+//! received report goes to its endpoint's waiting buffer, or is held until
+//! the endpoint asks; while it is held the link stops reading (the next
+//! frames wait in the port, as a USB endpoint would NAK), so a host that
+//! sends fast loses nothing. Frames for an unknown interface are dropped.
 //! Sends are serialised, one frame on the wire at a time. Completions
 //! reach clients from the UART's callbacks or from a deferred call,
 //! never from inside the client's own call.
@@ -39,6 +40,8 @@ pub struct HidLink<'a> {
     /// The endpoint whose report is on the wire.
     sending: Cell<Option<usize>>,
     connected: Cell<bool>,
+    /// Reading stopped because an endpoint holds an unread report.
+    paused: Cell<bool>,
 }
 
 impl<'a> HidLink<'a> {
@@ -58,6 +61,7 @@ impl<'a> HidLink<'a> {
             receive_frame: Cell::new(Some(receive_frame)),
             sending: Cell::new(None),
             connected: Cell::new(false),
+            paused: Cell::new(false),
         }
     }
 
@@ -79,6 +83,20 @@ impl<'a> HidLink<'a> {
                 self.receive_frame.set(Some(frame));
                 Err(error)
             }
+        }
+    }
+
+    /// Reads again after a held report was taken.
+    fn resume(&self) {
+        if !self.paused.take() {
+            return;
+        }
+        let Some(frame) = self.receive_frame.take() else {
+            return;
+        };
+        if let Err((_, frame)) = self.receiver.receive_buffer(frame, FRAME_BYTES) {
+            self.receive_frame.set(Some(frame));
+            self.connected.set(false);
         }
     }
 
@@ -140,6 +158,7 @@ impl ReceiveClient for HidLink<'_> {
         length: usize,
         result: Result<(), ErrorCode>,
     ) {
+        let mut held = false;
         if result.is_ok() && length == FRAME_BYTES {
             let interface = buffer[0];
             let endpoint = self
@@ -148,8 +167,14 @@ impl ReceiveClient for HidLink<'_> {
                 .iter()
                 .find(|endpoint| endpoint.interface == interface);
             if let Some(endpoint) = endpoint {
-                endpoint.deliver(&buffer[1..FRAME_BYTES]);
+                held = endpoint.deliver(&buffer[1..FRAME_BYTES]);
             }
+        }
+        if held {
+            // Nobody can take another report now: leave it in the port.
+            self.receive_frame.set(Some(buffer));
+            self.paused.set(true);
+            return;
         }
         if let Err((_, buffer)) = self.receiver.receive_buffer(buffer, FRAME_BYTES) {
             self.receive_frame.set(Some(buffer));
@@ -195,20 +220,22 @@ impl<'a> LinkEndpoint<'a> {
         }
     }
 
-    fn deliver(&self, report: &[u8]) {
+    /// Hands `report` to the waiting buffer, else holds it; true if held.
+    fn deliver(&self, report: &[u8]) -> bool {
         match self.waiting.take() {
             Some(buffer) => {
                 buffer[..REPORT_BYTES].copy_from_slice(report);
                 if let Some(client) = self.client.get() {
                     client.report_received(buffer, Ok(()));
                 }
+                false
             }
             None => {
-                if self.held.get().is_none() {
-                    let mut held = [0u8; REPORT_BYTES];
-                    held.copy_from_slice(report);
-                    self.held.set(Some(held));
-                }
+                // The link pauses while a report is held, so none is lost.
+                let mut held = [0u8; REPORT_BYTES];
+                held.copy_from_slice(report);
+                self.held.set(Some(held));
+                true
             }
         }
     }
@@ -291,6 +318,7 @@ impl<'a> HidEndpoint<'a> for LinkEndpoint<'a> {
                 buffer[..REPORT_BYTES].copy_from_slice(&report);
                 self.owed_receive.set(Some(buffer));
                 self.deferred_call.set();
+                self.link.resume();
             }
             None => self.waiting.set(Some(buffer)),
         }
@@ -313,5 +341,132 @@ impl<'a> HidEndpoint<'a> for LinkEndpoint<'a> {
         } else {
             Err(ErrorCode::Already)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use core::cell::RefCell;
+    use kernel::deferred_call::DeferredCalls;
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    /// The host end: frames the host has sent wait here until the link
+    /// posts a reception, as bytes wait in the virtio queue.
+    #[derive(Default)]
+    struct FakePort {
+        backlog: RefCell<Vec<[u8; FRAME_BYTES]>>,
+        receiving: Cell<Option<&'static mut [u8]>>,
+        client: Cell<Option<&'static dyn ReceiveClient>>,
+    }
+
+    impl FakePort {
+        /// Delivers the oldest waiting frame if the link is reading.
+        fn pump(&self) -> bool {
+            if self.backlog.borrow().is_empty() {
+                return false;
+            }
+            let Some(buffer) = self.receiving.take() else {
+                return false;
+            };
+            let frame = self.backlog.borrow_mut().remove(0);
+            buffer[..FRAME_BYTES].copy_from_slice(&frame);
+            let client = self.client.get().unwrap();
+            client.received_buffer(buffer, FRAME_BYTES, Ok(()));
+            true
+        }
+    }
+
+    impl<'a> Transmit<'a> for FakePort {
+        fn set_transmit_client(&self, _: &'a dyn TransmitClient) {}
+        fn transmit_buffer(
+            &self,
+            buffer: &'static mut [u8],
+            _: usize,
+        ) -> Result<(), (ErrorCode, &'static mut [u8])> {
+            Err((ErrorCode::NoSupport, buffer))
+        }
+        fn transmit_abort(&self) -> Result<(), ErrorCode> {
+            Err(ErrorCode::NoSupport)
+        }
+    }
+
+    impl Receive<'static> for FakePort {
+        fn set_receive_client(&self, client: &'static dyn ReceiveClient) {
+            self.client.set(Some(client));
+        }
+        fn receive_buffer(
+            &self,
+            buffer: &'static mut [u8],
+            _: usize,
+        ) -> Result<(), (ErrorCode, &'static mut [u8])> {
+            self.receiving.set(Some(buffer));
+            Ok(())
+        }
+        fn receive_abort(&self) -> Result<(), ErrorCode> {
+            Ok(())
+        }
+    }
+
+    /// Records the first byte of every report received.
+    #[derive(Default)]
+    struct Recorder {
+        received: RefCell<Vec<u8>>,
+        buffer: Cell<Option<&'static mut [u8]>>,
+    }
+
+    impl HidClient for Recorder {
+        fn report_received(&self, report: &'static mut [u8], result: Result<(), ErrorCode>) {
+            assert_eq!(result, Ok(()));
+            self.received.borrow_mut().push(report[0]);
+            self.buffer.set(Some(report));
+        }
+        fn report_sent(&self, _: &'static mut [u8], _: Result<(), ErrorCode>) {}
+    }
+
+    fn leak<T>(value: T) -> &'static T {
+        Box::leak(Box::new(value))
+    }
+
+    #[test]
+    fn a_host_sending_faster_than_the_app_reads_loses_no_report() {
+        let port: &'static FakePort = leak(FakePort::default());
+        let calls: &'static DeferredCalls = leak(DeferredCalls::new());
+        let link: &'static HidLink<'static> = leak(HidLink::new(
+            port,
+            port,
+            Box::leak(Box::new([0; FRAME_BYTES])),
+            Box::leak(Box::new([0; FRAME_BYTES])),
+        ));
+        port.set_receive_client(link);
+        let call = calls.allocate();
+        let endpoint: &'static LinkEndpoint<'static> =
+            leak(LinkEndpoint::new(link, INTERFACE_FIDO, call));
+        call.register(endpoint);
+        let recorder: &'static Recorder = leak(Recorder::default());
+        recorder
+            .buffer
+            .set(Some(Box::leak(Box::new([0; REPORT_BYTES]))));
+        endpoint.set_client(recorder);
+        link.set_endpoints(Box::leak(Box::new([endpoint])));
+        link.start().unwrap();
+        for index in 1..=5u8 {
+            let mut frame = [index; FRAME_BYTES];
+            frame[0] = INTERFACE_FIDO;
+            port.backlog.borrow_mut().push(frame);
+        }
+        while port.pump() {}
+        assert_eq!(port.backlog.borrow().len(), 4, "one held, four wait");
+        for _ in 0..5 {
+            let buffer = recorder.buffer.take().unwrap();
+            assert!(endpoint.receive_report(buffer).is_ok());
+            while calls.service_next() {}
+            while port.pump() {}
+        }
+        assert_eq!(*recorder.received.borrow(), [1, 2, 3, 4, 5]);
+        assert!(port.backlog.borrow().is_empty());
     }
 }

@@ -3,10 +3,10 @@
 //! A board picks a [`CredentialPolicy`]: ECDSA P-256 signatures by one of
 //! its public keys, SHA-256 integrity only, or nothing. Every process that
 //! loading places (at boot, or installed at runtime) goes through one
-//! function, `admit`: with a [`CredentialChecker`] the process stays
-//! unstarted ([`Approval::Unchecked`]) until the checker, running in a
-//! deferred call, has checked it; without one it is admitted at once as
-//! [`Approval::Unverified`].
+//! function, `admit`: with a `CredentialChecker` (feature `credentials`)
+//! the process stays unstarted ([`Approval::Unchecked`]) until the
+//! checker, running in a deferred call, has checked it; without one it is
+//! admitted at once as [`Approval::Unverified`].
 //!
 //! ```text
 //!  load_one --admit--> Unchecked --deferred call: check_credentials-->
@@ -29,8 +29,10 @@
 
 mod checker;
 
+#[cfg(feature = "credentials")]
+pub use checker::CredentialChecker;
 pub(crate) use checker::{admit, may_start};
-pub use checker::{CredentialCheckClient, CredentialChecker, NotStarted};
+pub use checker::{CredentialCheckClient, NotStarted};
 
 use tbf::crypto::{verifying_key_from_raw, ECDSA_P256_RAW_PUBLIC_KEY_LENGTH};
 use tbf::{parse, CredentialCheck, CredentialsFormat, Footer, ParseError};

@@ -242,14 +242,7 @@ impl<T: Default, const UPCALLS: usize, const READ_ONLY: usize, const READ_WRITE:
     }
 
     fn allocate(&self, process: &Process) -> Result<usize, GrantError> {
-        let mut layout = process.layout.get();
-        let base = layout
-            .allocate_grant(Self::SIZE, Self::ALIGN, process.break_granule())
-            .ok_or(GrantError::OutOfMemory)?;
-        if layout.ram.end() - base > u16::MAX as usize {
-            return Err(GrantError::OutOfMemory);
-        }
-        process.layout.set(layout);
+        let data = T::default();
         let header = GrantHeader {
             driver: self.driver,
             upcall_count: UPCALLS as u8,
@@ -257,27 +250,68 @@ impl<T: Default, const UPCALLS: usize, const READ_ONLY: usize, const READ_WRITE:
             read_write_count: READ_WRITE as u8,
             padding: 0,
         };
-        // SAFETY: `[base, base + SIZE)` was just carved from this process's
-        // grant region (inside its RAM, above its app break, below every
-        // other allocation), aligned to `ALIGN`, so every write below is
-        // in bounds and aligned and aliases nothing live.
+        let base = allocate_slots(process, self.index, header, Self::SIZE, Self::ALIGN)?;
+        // SAFETY: `allocate_slots` carved `[base, base + SIZE)` from this
+        // process's grant region, aligned to `ALIGN` (at least `T`'s
+        // alignment); `DATA_OFFSET` is `T`-aligned and `DATA_OFFSET +
+        // size_of::<T>() == SIZE`, so the write is in bounds, aligned and
+        // aliases nothing live.
         unsafe {
-            (base as *mut GrantHeader).write(header);
-            for slot in 0..UPCALLS {
-                ((base + Self::SLOTS.upcalls) as *mut UpcallSlot)
-                    .add(slot)
-                    .write(UpcallSlot::default());
-            }
-            for slot in 0..READ_ONLY + READ_WRITE {
-                ((base + Self::SLOTS.read_only) as *mut AllowSlot)
-                    .add(slot)
-                    .write(AllowSlot::default());
-            }
-            ((base + Self::DATA_OFFSET) as *mut T).write(T::default());
+            ((base + Self::DATA_OFFSET) as *mut T).write(data);
         }
-        process.set_grant_base(self.index, base);
         Ok(base)
     }
+}
+
+/// The part of [`Grant::allocate`] that does not depend on `T`: carve
+/// `size` bytes aligned to `align` (`size` covers at least the header and
+/// slots `header` describes) off `process`'s grant region, write the
+/// header and empty slots and record the allocation as grant `index`. The
+/// caller writes its data before anything can enter the grant. Not
+/// generic, so each grant type adds only the write of its own data.
+#[inline(never)] // reason: one copy for every grant type (kernel size)
+fn allocate_slots(
+    process: &Process,
+    index: usize,
+    header: GrantHeader,
+    size: usize,
+    align: usize,
+) -> Result<usize, GrantError> {
+    let slots = SlotOffsets::of(
+        usize::from(header.upcall_count),
+        usize::from(header.read_only_count),
+        usize::from(header.read_write_count),
+    );
+    debug_assert!(slots.end <= size, "the allocation holds its slots");
+    let mut layout = process.layout.get();
+    let base = layout
+        .allocate_grant(size, align, process.break_granule())
+        .ok_or(GrantError::OutOfMemory)?;
+    if layout.ram.end() - base > u16::MAX as usize {
+        return Err(GrantError::OutOfMemory);
+    }
+    process.layout.set(layout);
+    let allows = usize::from(header.read_only_count) + usize::from(header.read_write_count);
+    // SAFETY: `[base, base + size)` was just carved from this process's
+    // grant region (inside its RAM, above its app break, below every
+    // other allocation), aligned to `align` (at least `SLOT_ALIGN`), and
+    // the slots end at `slots.end <= size`, so every write below is in
+    // bounds and aligned and aliases nothing live.
+    unsafe {
+        (base as *mut GrantHeader).write(header);
+        for slot in 0..usize::from(header.upcall_count) {
+            ((base + slots.upcalls) as *mut UpcallSlot)
+                .add(slot)
+                .write(UpcallSlot::default());
+        }
+        for slot in 0..allows {
+            ((base + slots.read_only) as *mut AllowSlot)
+                .add(slot)
+                .write(AllowSlot::default());
+        }
+    }
+    process.set_grant_base(index, base);
+    Ok(base)
 }
 
 /// What the kernel keeps for a capsule in a process's grant: its upcalls

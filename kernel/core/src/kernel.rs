@@ -6,6 +6,7 @@ use core::cell::Cell;
 use core::fmt::Write;
 
 use crate::capability::{MemoryAllocationCapability, ProcessManagementCapability};
+#[cfg(feature = "credentials")]
 use crate::credential::CredentialChecker;
 use crate::fault::{FaultAction, FaultPolicy};
 use crate::grant::Grant;
@@ -40,7 +41,8 @@ pub struct Kernel {
     fault_policy: Cell<FaultPolicy>,
     short_id_policy: Cell<ShortIdPolicy>,
     /// Checks new processes before they start (see [`crate::credential`]);
-    /// `None`: the board checks no credentials.
+    /// `None`: the board checks no credentials. Feature `credentials`.
+    #[cfg(feature = "credentials")]
     pub(crate) credential_checker: Cell<Option<&'static CredentialChecker>>,
     output: &'static dyn DebugOutput,
 }
@@ -56,6 +58,7 @@ impl Kernel {
                 threshold: crate::fault::DEFAULT_RESTART_THRESHOLD,
             }),
             short_id_policy: Cell::new(ShortIdPolicy::HashOfAppId),
+            #[cfg(feature = "credentials")]
             credential_checker: Cell::new(None),
             output,
         }

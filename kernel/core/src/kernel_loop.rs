@@ -4,6 +4,7 @@
 //! upcalls, switching, and turning what came back into system calls,
 //! faults or preemption.
 
+#[cfg(feature = "app_management")]
 use crate::app_management::AppManagement;
 use crate::capability::MainLoopCapability;
 use crate::deferred_call::DeferredCalls;
@@ -29,7 +30,8 @@ pub enum LoopStep {
     ServicedInterrupts,
     /// Ran one deferred call.
     ServicedDeferredCall,
-    /// Performed a runtime app operation (install, replace, remove).
+    /// Performed a runtime app operation (install, replace, remove); only
+    /// with feature `app_management`.
     ManagedApps,
     /// Ran a process; why it stopped.
     RanProcess(usize, StoppedReason),
@@ -45,6 +47,7 @@ pub struct KernelLoop<'a, C: Chip> {
     drivers: &'a dyn SyscallDriverLookup,
     scheduler: &'a dyn Scheduler,
     deferred_calls: &'a DeferredCalls,
+    #[cfg(feature = "app_management")]
     app_management: Option<&'a AppManagement>,
 }
 
@@ -70,11 +73,14 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
             drivers,
             scheduler,
             deferred_calls,
+            #[cfg(feature = "app_management")]
             app_management: None,
         }
     }
 
-    /// Perform the runtime app operations `management` is asked for.
+    /// Perform the runtime app operations `management` is asked for
+    /// (feature `app_management`).
+    #[cfg(feature = "app_management")]
     pub fn with_app_management(mut self, management: &'a AppManagement) -> Self {
         self.app_management = Some(management);
         self
@@ -97,6 +103,7 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
         if self.deferred_calls.service_next() {
             return LoopStep::ServicedDeferredCall;
         }
+        #[cfg(feature = "app_management")]
         if let Some(management) = self.app_management.filter(|m| m.has_request()) {
             let protection = self.chip.memory_protection();
             management.perform(self.kernel, protection, self.contexts);

@@ -35,6 +35,13 @@
 //! [`capability`], [`driver`], [`hil`]; `testing` (feature `testing`,
 //! host only) lets capsule tests drive a real kernel object.
 //!
+//! Cargo features: `app_management` (the main loop performs runtime app
+//! operations, [`kernel_loop::KernelLoop::with_app_management`]) and
+//! `credentials` (a board may install a `credential::CredentialChecker`;
+//! apps with the same identity are settled, the higher version runs).
+//! Without them a loaded app starts at once, unverified, and nothing of
+//! either is linked into the image.
+//!
 //! Kernel RAM per process: see [`process`] (512 bytes on qemu-rv32-virt).
 #![no_std]
 

@@ -95,7 +95,13 @@ impl core::fmt::Display for SkipReason {
             SkipReason::EntryOutsideImage => f.write_str("entry point outside the image"),
             SkipReason::Truncated => f.write_str("image runs past the end of app flash"),
             SkipReason::NoFreeSlot => f.write_str("no free process slot"),
+            #[cfg(feature = "credentials")]
             SkipReason::NotStarted(reason) => reason.fmt(f),
+            // Without `credentials` no process is ever refused or
+            // superseded (there is no checker and no settling), so the
+            // refusal texts are not linked in.
+            #[cfg(not(feature = "credentials"))]
+            SkipReason::NotStarted(_) => f.write_str("not started"),
         }
     }
 }

@@ -118,8 +118,15 @@ impl UpcallQueue {
             return None;
         }
         let removed = self.entry(index);
-        for position in index..length - 1 {
-            self.set_entry(position, self.entry(position + 1));
+        // Shift the two arrays directly: this runs on every yield that
+        // takes an upcall and on every replacement in a full queue.
+        let sources = &self.sources[index..length];
+        let arguments = &self.arguments[index..length];
+        for position in 1..sources.len() {
+            sources[position - 1].set(sources[position].get());
+        }
+        for position in 1..arguments.len() {
+            arguments[position - 1].set(arguments[position].get());
         }
         self.length.set(length as u8 - 1);
         Some(removed)

@@ -17,11 +17,18 @@
 //!   socket, registration and authentication signatures verified, the
 //!   counter still ahead after a reboot; then both apps on one device
 //!   (`both`: U2F in the second slot), each with its own store entries and
-//!   the one button (`hotp`, `u2f` or `both` runs one scenario).
+//!   the one button (`hotp`, `u2f` or `both` runs one scenario);
+//! - `live` (also part of `qemu`, [`live`]): a kernel with an embedded
+//!   `tbf keygen` key boots with empty app flash; loader-cli installs the
+//!   signed HOTP and U2F over the console link and both answer their
+//!   clients without a reboot; a signed libtock-c probe installed beside
+//!   them finds none of their KV entries; an unsigned U2F update is
+//!   refused by the device with its reason.
 //!
 //! Every step runs even when an earlier one failed; the area fails if any
 //! did, listing each failure.
 
+mod live;
 mod qemu;
 
 use super::{targets, Area, DeviceCrate};
@@ -93,7 +100,8 @@ pub fn tests(ctx: &Context) -> Result<()> {
     }
     let (qemu_hotp, qemu_u2f) = (runs("qemu") || runs("hotp"), runs("qemu") || runs("u2f"));
     let qemu_both = runs("qemu") || runs("both");
-    if runs("build") || qemu_hotp || qemu_u2f || qemu_both {
+    let qemu_live = runs("qemu") || runs("live");
+    if runs("build") || qemu_hotp || qemu_u2f || qemu_both || qemu_live {
         match build_rust_apps(ctx) {
             Ok(tbfs) => {
                 if qemu_hotp {
@@ -113,10 +121,26 @@ pub fn tests(ctx: &Context) -> Result<()> {
                 if qemu_u2f {
                     record("U2F in QEMU with python-fido2", qemu::u2f(ctx, &tbfs[1]));
                 }
-                if qemu_both {
-                    let both =
-                        build_u2f_second_slot(ctx).and_then(|u2f| qemu::both(ctx, &tbfs[0], &u2f));
-                    record("HOTP and U2F together in QEMU", both);
+                if qemu_both || qemu_live {
+                    // Slot 3: the unsigned update the live test offers.
+                    let slots: &[u32] = if qemu_live { &[1, 3] } else { &[1] };
+                    match build_u2f_in_slots(ctx, slots) {
+                        Ok(u2f) => {
+                            if qemu_both {
+                                record(
+                                    "HOTP and U2F together in QEMU",
+                                    qemu::both(ctx, &tbfs[0], &u2f[0]),
+                                );
+                            }
+                            if qemu_live {
+                                record(
+                                    "HOTP and U2F installed signed through loader-cli, live",
+                                    live_tests(ctx, &tbfs[0], &u2f[0], &u2f[1]),
+                                );
+                            }
+                        }
+                        Err(error) => record("U2F built for other slots", Err(error)),
+                    }
                 }
             }
             Err(error) => record("Rust apps built and packaged", Err(error)),
@@ -131,6 +155,32 @@ pub fn tests(ctx: &Context) -> Result<()> {
             failures.join("; ")
         )
     }
+}
+
+/// Builds the loader, a key, the signed kernel and the signed apps, then
+/// runs [`live::installed_live`].
+fn live_tests(ctx: &Context, hotp: &[u8], u2f: &[u8], u2f_update: &[u8]) -> Result<()> {
+    let mut cargo = ctx.cargo("build")?;
+    // Debug, as the loader area builds it: one build shared by both.
+    cargo.args(["-q", "-p", "loader-cli", "--bin", "loader"]);
+    cmd::output(&mut cargo).context("building loader-cli")?;
+    let loader = ctx.target_dir.join("debug").join("loader");
+    let packager = build_packager(ctx)?;
+    let key = live::board_key(ctx, &packager)?;
+    let private = key.with_extension("der");
+    let apps = live::SignedApps {
+        signed: [
+            live::write_tbf(ctx, &packager, "live-hotp.tbf", hotp, Some(&private))?,
+            live::write_tbf(ctx, &packager, "live-u2f.tbf", u2f, Some(&private))?,
+        ],
+        unsigned_u2f: live::write_tbf(ctx, &packager, "live-u2f-unsigned.tbf", u2f_update, None)?,
+        probe: {
+            let probe = live::build_probe(ctx, &packager)?;
+            live::write_tbf(ctx, &packager, "live-kv-probe.tbf", &probe, Some(&private))?
+        },
+    };
+    let kernel = live::signed_kernel(ctx, &key.with_extension("pub"))?;
+    live::installed_live(ctx, &apps, &kernel, loader)
 }
 
 fn host_tests(ctx: &Context) -> Result<()> {
@@ -224,23 +274,34 @@ fn build_rust_apps(ctx: &Context) -> Result<Vec<Vec<u8>>> {
         .collect()
 }
 
-/// The U2F app linked for the second app slot (flash 0x2005_0000, RAM
-/// 0x8002_0000: libtock-c's slot 1), beside HOTP in the first; its TBF.
+/// The U2F app linked for each app slot of `slots` (slot `n`: flash
+/// 0x2004_0000 + n * 0x1_0000, RAM 0x8001_0000 + n * 0x1_0000, libtock-c's
+/// layout), e.g. slot 1 beside HOTP in the first; their TBFs.
 /// (Built after [`build_rust_apps`]: it relinks the same artifact.)
-fn build_u2f_second_slot(ctx: &Context) -> Result<Vec<u8>> {
-    let mut cargo = ctx.cargo("build")?;
-    cargo
-        .args(["-p", "u2f", "--bins", "--features", "device", "--release"])
-        .args(["--target", targets::RISCV32IMAC])
-        .env("LIBTOCK_LAYOUT", "libtock_custom.ld")
-        .env("LIBTOCK_FLASH_START", "0x20050000")
-        .env("LIBTOCK_FLASH_LENGTH", "0x10000")
-        .env("LIBTOCK_RAM_START", "0x80020000");
-    cmd::run(&mut cargo).context("building the U2F app for the second slot")?;
-    let tbf = package(ctx, &build_packager(ctx)?, &U2F)?;
+fn build_u2f_in_slots(ctx: &Context, slots: &[u32]) -> Result<Vec<Vec<u8>>> {
+    let packager = build_packager(ctx)?;
+    let mut tbfs = Vec::new();
+    for slot in slots {
+        let mut cargo = ctx.cargo("build")?;
+        cargo
+            .args(["-p", "u2f", "--bins", "--features", "device", "--release"])
+            .args(["--target", targets::RISCV32IMAC])
+            .env("LIBTOCK_LAYOUT", "libtock_custom.ld")
+            .env(
+                "LIBTOCK_FLASH_START",
+                format!("{:#x}", 0x2004_0000 + slot * 0x1_0000),
+            )
+            .env("LIBTOCK_FLASH_LENGTH", "0x10000")
+            .env(
+                "LIBTOCK_RAM_START",
+                format!("{:#x}", 0x8001_0000 + slot * 0x1_0000),
+            );
+        cmd::run(&mut cargo).with_context(|| format!("building the U2F app for slot {slot}"))?;
+        tbfs.push(package(ctx, &packager, &U2F)?);
+    }
     // Relink for the first slot, so a later build finds what it expects.
     build_rust_apps(ctx)?;
-    Ok(tbf)
+    Ok(tbfs)
 }
 
 fn build_packager(ctx: &Context) -> Result<PathBuf> {

@@ -24,6 +24,13 @@
 //!   takes the block with the highest good generation), so a cut anywhere
 //!   in compaction loses nothing. The old block is erased only by the
 //!   next compaction, when the new one has long been committed.
+//!
+//! Fairness: a RAM index of the distinct keys in the active block (owner
+//! and key hash) caps each identity at [`KEYS_PER_IDENTITY`] live keys and
+//! the block at [`MAX_KEYS`], so every compaction fits and one app can
+//! never wedge the store: a write over quota fails with NOMEM at once,
+//! with no flash work. A compaction with nothing written since the last
+//! one is not repeated (its outcome is returned at once).
 
 use core::cell::Cell;
 
@@ -31,11 +38,13 @@ use kernel::hil::flash::Flash;
 use kernel::identity::StoragePermissions;
 use kernel::ErrorCode;
 
-use super::format::{self, Page, Record, MAX_KEY_BYTES, PAGE_BYTES};
+use super::format::{self, Page, Record, RecordKind, MAX_KEY_BYTES, PAGE_BYTES};
 
 /// Most distinct keys (over all apps, deletions included) a compaction
 /// can carry; beyond that the store reports NOMEM.
 pub const MAX_KEYS: usize = 64;
+/// Most live keys one identity (storage write id) may hold.
+pub const KEYS_PER_IDENTITY: usize = MAX_KEYS / 4;
 
 /// Whose records a lookup sees.
 #[derive(Clone, Copy, Debug)]
@@ -90,9 +99,27 @@ struct Seen {
     owner: u32,
     hash: u32,
     page: u16,
+    live: bool,
 }
 
-fn key_hash(key: &[u8]) -> u32 {
+/// A distinct key of the active block, in the RAM index.
+#[derive(Clone, Copy, Default)]
+struct IndexedKey {
+    owner: u32,
+    hash: u32,
+    live: bool,
+}
+
+/// What an append needs before its page can be written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Admission {
+    /// The index has room for the key.
+    Write,
+    /// Only deletions fill the index: compact them away first.
+    CompactFirst,
+}
+
+pub(crate) fn key_hash(key: &[u8]) -> u32 {
     key.iter().fold(0x811c_9dc5u32, |hash, &byte| {
         (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
     })
@@ -121,6 +148,13 @@ pub struct LogStore<'a> {
     pending: Cell<Option<&'static mut [u8]>>,
     /// An append waits for the compaction in progress.
     pending_ready: Cell<bool>,
+    /// Owner, key hash and kind of the pending record.
+    pending_key: Cell<(u32, u32, RecordKind)>,
+    /// The distinct keys of the active block.
+    index: Cell<[IndexedKey; MAX_KEYS]>,
+    index_count: Cell<usize>,
+    /// How the last compaction ended, while nothing was written since.
+    last_compaction: Cell<Option<Result<(), ErrorCode>>>,
     client: Cell<Option<&'a dyn StoreClient>>,
 }
 
@@ -152,6 +186,10 @@ impl<'a> LogStore<'a> {
             scratch: Cell::new(Some(scratch)),
             pending: Cell::new(Some(pending)),
             pending_ready: Cell::new(false),
+            pending_key: Cell::new((0, 0, RecordKind::Deleted)),
+            index: Cell::new([IndexedKey::default(); MAX_KEYS]),
+            index_count: Cell::new(0),
+            last_compaction: Cell::new(None),
             client: Cell::new(None),
         }
     }
@@ -216,8 +254,61 @@ impl<'a> LogStore<'a> {
         let encoded = format::encode_record(buffer, record);
         self.pending.set(Some(buffer));
         encoded.map_err(|_| ErrorCode::Size)?;
+        let key = (record.owner, key_hash(record.key), record.kind);
+        let admission = self.admit(key.0, key.1, key.2)?;
+        self.pending_key.set(key);
         self.pending_ready.set(true);
-        self.write_pending()
+        match admission {
+            Admission::Write => self.write_pending(),
+            Admission::CompactFirst => self.start_compaction(),
+        }
+    }
+
+    fn indexed(&self, owner: u32, hash: u32) -> Option<usize> {
+        let index = self.index.get();
+        (0..self.index_count.get())
+            .find(|&slot| index[slot].owner == owner && index[slot].hash == hash)
+    }
+
+    /// The quota check of an append: NOMEM when `owner` already holds
+    /// [`KEYS_PER_IDENTITY`] live keys, or the block holds [`MAX_KEYS`].
+    fn admit(&self, owner: u32, hash: u32, kind: RecordKind) -> Result<Admission, ErrorCode> {
+        if self.indexed(owner, hash).is_some() || kind == RecordKind::Deleted {
+            return Ok(Admission::Write);
+        }
+        let index = self.index.get();
+        let entries = &index[..self.index_count.get()];
+        let owned = entries
+            .iter()
+            .filter(|entry| entry.live && entry.owner == owner)
+            .count();
+        if owned >= KEYS_PER_IDENTITY {
+            return Err(ErrorCode::NoMem);
+        }
+        if entries.len() < MAX_KEYS {
+            Ok(Admission::Write)
+        } else if entries.iter().any(|entry| !entry.live) {
+            Ok(Admission::CompactFirst)
+        } else {
+            Err(ErrorCode::NoMem)
+        }
+    }
+
+    /// Records that the active block now holds a record of the key.
+    fn note_key(&self, owner: u32, hash: u32, kind: RecordKind) {
+        let mut index = self.index.get();
+        let live = kind == RecordKind::Value;
+        let slot = match self.indexed(owner, hash) {
+            Some(slot) => slot,
+            None if self.index_count.get() < MAX_KEYS => {
+                self.index_count.set(self.index_count.get() + 1);
+                self.index_count.get() - 1
+            }
+            // A log written without the quota: new keys stay refused.
+            None => return,
+        };
+        index[slot] = IndexedKey { owner, hash, live };
+        self.index.set(index);
     }
 
     /// Compacts now (upstream's garbage collect): the client hears
@@ -247,6 +338,16 @@ impl<'a> LogStore<'a> {
     }
 
     fn start_compaction(&self) -> Result<(), ErrorCode> {
+        if let Some(outcome) = self.last_compaction.get() {
+            // Nothing was written since: another compaction would end the
+            // same way, after erasing and copying a whole block.
+            if self.pending_ready.get() {
+                self.pending_ready.set(false);
+                return Err(outcome.err().unwrap_or(ErrorCode::NoMem));
+            }
+            self.tell(|client| client.appended(outcome));
+            return Ok(());
+        }
         self.seen_count.set(0);
         self.target_next.set(1);
         self.state.set(State::CompactErasing);
@@ -289,6 +390,9 @@ impl<'a> LogStore<'a> {
         } else {
             self.state.set(State::Unmounted);
         }
+        if error == ErrorCode::NoMem && Self::compacting(state) {
+            self.last_compaction.set(Some(Err(error)));
+        }
         match state {
             State::Finding(_) => self.tell(|client| client.found(Err(error))),
             _ if !mounted => self.tell(|client| client.mounted(Err(error))),
@@ -297,6 +401,14 @@ impl<'a> LogStore<'a> {
                 self.tell(|client| client.appended(Err(error)));
             }
         }
+    }
+
+    /// The states in which a compaction finds that the keys do not fit.
+    fn compacting(state: State) -> bool {
+        matches!(
+            state,
+            State::CompactScanning(_) | State::CompactComparing(..)
+        )
     }
 
     fn continue_or_fail(&self, started: Result<(), ErrorCode>) {

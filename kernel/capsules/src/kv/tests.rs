@@ -16,7 +16,7 @@ use kernel::testing::{TestCapability, TestKernel};
 use kernel::{CommandReturn, ErrorCode, ProcessId};
 
 use super::fake_flash::FakeFlash;
-use super::store::LogStore;
+use super::store::{LogStore, KEYS_PER_IDENTITY};
 use super::{KeyValue, PermissionSource};
 use crate::test_support::buffer;
 
@@ -54,8 +54,16 @@ impl Device {
         memory: &'static RefCell<Vec<u8>>,
         power_budget: Option<usize>,
     ) -> Device {
+        Device::boot_with_blocks(memory, BLOCK_PAGES, power_budget)
+    }
+
+    fn boot_with_blocks(
+        memory: &'static RefCell<Vec<u8>>,
+        block_pages: usize,
+        power_budget: Option<usize>,
+    ) -> Device {
         let test = TestKernel::new(4, 4096);
-        let flash = FakeFlash::new(memory, BLOCK_PAGES);
+        let flash = FakeFlash::new(memory, block_pages);
         flash.power_budget.set(power_budget);
         let store: &'static LogStore<'static> = Box::leak(Box::new(LogStore::new(
             flash,
@@ -305,4 +313,76 @@ fn garbage_collection_keeps_every_live_value() {
         device.set(0, b"a", &[round]);
     }
     assert_eq!(device.get(0, b"a").unwrap(), [BLOCK_PAGES as u8 - 1]);
+}
+
+const NO_MEMORY: u32 = ErrorCode::NoMem as u32;
+
+/// A store large enough for every quota (128 pages per block).
+fn large_device(memory: &'static RefCell<Vec<u8>>) -> Device {
+    let device = Device::boot_with_blocks(memory, 128, None);
+    device.run();
+    device
+}
+
+#[test]
+fn an_identity_over_its_key_quota_gets_no_memory_at_once() {
+    let memory = FakeFlash::erased(2 * 128);
+    let device = large_device(memory);
+    for key in 0..KEYS_PER_IDENTITY as u8 {
+        device.set(0, &[b'k', key], b"v");
+    }
+    let before = device.flash.operations.get();
+    for key in 0..50u8 {
+        assert_eq!(device.request(0, 2, &[b'n', key], b"v").0, NO_MEMORY);
+    }
+    assert_eq!(
+        device.flash.operations.get(),
+        before,
+        "a write over quota touches no flash"
+    );
+    device.set(0, &[b'k', 0], b"replaced");
+    device.set(1, b"other-app", b"still room");
+    assert_eq!(device.request(0, 3, &[b'k', 1], b""), (0, 0), "delete");
+    device.set(0, b"after-delete", b"v");
+    let device = large_device(memory);
+    assert_eq!(
+        device.request(0, 2, b"after-reboot", b"v").0,
+        NO_MEMORY,
+        "the quota is rebuilt at mount"
+    );
+    assert_eq!(device.get(0, &[b'k', 0]).unwrap(), b"replaced");
+}
+
+/// A hostile app can cost the store bounded flash work: every flash
+/// callback starts at most one operation (the fake refuses a second), a
+/// refused write costs none, and repeating a compaction with nothing
+/// written since costs none.
+#[test]
+fn a_hostile_app_cannot_make_the_store_repeat_work() {
+    let memory = FakeFlash::erased(2 * BLOCK_PAGES);
+    let device = Device::boot(memory);
+    for round in 0..40u8 {
+        device.set(0, &[b'k', round % 4], &[round]);
+    }
+    assert_eq!(device.request(0, 6, b"", b""), (0, 0), "collect");
+    let before = device.flash.operations.get();
+    for _ in 0..20 {
+        assert_eq!(device.request(0, 6, b"", b""), (0, 0), "collect again");
+    }
+    assert_eq!(device.flash.operations.get(), before);
+    for round in 0..40u8 {
+        device.set(0, &[b'k', round % 4], &[round]);
+        let start = device.flash.operations.get();
+        device.start(0, 1, &[b'k', round % 4], b"");
+        let mut steps = 0;
+        while device.flash.complete() {
+            steps += 1;
+        }
+        device.test.take_upcalls(0);
+        assert!(
+            device.flash.operations.get() - start <= BLOCK_PAGES,
+            "a lookup reads each page at most once"
+        );
+        assert!(steps <= BLOCK_PAGES);
+    }
 }

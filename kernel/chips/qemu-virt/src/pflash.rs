@@ -37,15 +37,33 @@ pub enum FlashError {
     Device(u32),
 }
 
-/// A finished operation waiting for its deferred callback.
+/// Bytes programmed per deferred call: a page write is split into steps
+/// so that one kernel-loop step never programs more than this, and
+/// interrupts are served between steps.
+pub const PROGRAM_STEP_BYTES: usize = 64;
+
+/// A finished operation waiting for its deferred callback, or a page
+/// write in progress.
 enum Completion {
     Read(&'static mut [u8], Result<(), ErrorCode>),
-    Write(&'static mut [u8], Result<(), ErrorCode>),
+    /// Bytes `done..` of the page at `offset` remain to be programmed.
+    Programming {
+        buffer: &'static mut [u8],
+        offset: usize,
+        done: usize,
+    },
     Erase(Result<(), ErrorCode>),
 }
 
-/// The flash bank. Operations run to completion at once (QEMU's flash
-/// is never busy); the HIL callback follows from a deferred call.
+/// The range of a page write that the next step programs, or `None` when
+/// the page is done.
+pub fn next_program_step(done: usize) -> Option<core::ops::Range<usize>> {
+    (done < PAGE_SIZE).then(|| done..(done + PROGRAM_STEP_BYTES).min(PAGE_SIZE))
+}
+
+/// The flash bank. Reads and erases run to completion at once (QEMU's
+/// flash is never busy); a page write programs [`PROGRAM_STEP_BYTES`] per
+/// deferred call. The HIL callback follows from a deferred call.
 pub struct Pflash {
     base: usize,
     size: usize,
@@ -235,15 +253,47 @@ impl DeferredCallClient for Pflash {
         };
         match completion {
             Completion::Read(buffer, result) => client.read_complete(buffer, result),
-            Completion::Write(buffer, result) => client.write_complete(buffer, result),
+            Completion::Programming {
+                buffer,
+                offset,
+                done,
+            } => self.program_step(client, buffer, offset, done),
             Completion::Erase(result) => client.erase_complete(result),
+        }
+    }
+}
+
+impl Pflash {
+    /// Programs the next step of a page write, then either asks for
+    /// another deferred call or tells the client.
+    fn program_step(
+        &self,
+        client: &'static dyn FlashClient,
+        buffer: &'static mut [u8],
+        offset: usize,
+        done: usize,
+    ) {
+        let Some(step) = next_program_step(done) else {
+            return client.write_complete(buffer, Ok(()));
+        };
+        let end = step.end;
+        if let Err(error) = self.program(offset + step.start, &buffer[step]) {
+            return client.write_complete(buffer, Err(to_error_code(error)));
+        }
+        let next = Completion::Programming {
+            buffer,
+            offset,
+            done: end,
+        };
+        if let Err(Completion::Programming { buffer, .. }) = self.complete_later(next) {
+            client.write_complete(buffer, Err(ErrorCode::Fail));
         }
     }
 }
 
 fn refuse(completion: Completion) -> Result<(), (ErrorCode, &'static mut [u8])> {
     match completion {
-        Completion::Read(buffer, _) | Completion::Write(buffer, _) => {
+        Completion::Read(buffer, _) | Completion::Programming { buffer, .. } => {
             Err((ErrorCode::Busy, buffer))
         }
         Completion::Erase(_) => Ok(()),
@@ -290,14 +340,12 @@ impl Flash<'static> for Pflash {
             Ok(_) => return Err((ErrorCode::Size, buffer)),
             Err(code) => return Err((code, buffer)),
         };
-        if self.completion_pending() {
-            return Err((ErrorCode::Busy, buffer));
-        }
-        let result = self
-            .program(offset, &buffer[..PAGE_SIZE])
-            .map_err(to_error_code);
-        self.complete_later(Completion::Write(buffer, result))
-            .or_else(refuse)
+        self.complete_later(Completion::Programming {
+            buffer,
+            offset,
+            done: 0,
+        })
+        .or_else(refuse)
     }
 
     fn erase_page(&self, page: usize) -> Result<(), ErrorCode> {
@@ -340,5 +388,19 @@ mod tests {
         assert_eq!(check_status(0x00), Err(FlashError::Device(0)));
         assert_eq!(page_offset(0x2000_0000, 3), Ok(3 * PAGE_SIZE));
         assert_eq!(page_offset(1024, 2), Err(ErrorCode::Inval));
+    }
+
+    #[test]
+    fn a_page_write_is_programmed_in_bounded_steps_covering_the_page() {
+        let mut done = 0;
+        let mut steps = 0;
+        while let Some(step) = next_program_step(done) {
+            assert_eq!(step.start, done);
+            assert!(step.end > step.start && step.len() <= PROGRAM_STEP_BYTES);
+            done = step.end;
+            steps += 1;
+        }
+        assert_eq!(done, PAGE_SIZE);
+        assert_eq!(steps, PAGE_SIZE.div_ceil(PROGRAM_STEP_BYTES));
     }
 }

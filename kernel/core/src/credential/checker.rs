@@ -1,14 +1,19 @@
 //! The checker that runs in deferred calls, and admission: the one path
 //! from "loaded" to "running" (boot loading and runtime installs alike).
 
+#[cfg(feature = "credentials")]
 use core::cell::Cell;
 
+#[cfg(feature = "credentials")]
 use crate::capability::ProcessManagementCapability;
+#[cfg(feature = "credentials")]
 use crate::deferred_call::{DeferredCall, DeferredCallClient};
 use crate::identity::Approval;
 use crate::kernel::Kernel;
 
-use super::{check_credentials, CredentialPolicy, Refusal};
+use super::Refusal;
+#[cfg(feature = "credentials")]
+use super::{check_credentials, CredentialPolicy};
 
 /// Why a checked process does not run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +53,8 @@ pub trait CredentialCheckClient {
 }
 
 /// Checks unchecked processes one per deferred call, then starts the
-/// approved ones (see [`crate::credential`]).
+/// approved ones (see [`crate::credential`]). Feature `credentials`.
+#[cfg(feature = "credentials")]
 pub struct CredentialChecker {
     kernel: &'static Kernel,
     policy: CredentialPolicy,
@@ -58,6 +64,7 @@ pub struct CredentialChecker {
     client: Cell<Option<&'static dyn CredentialCheckClient>>,
 }
 
+#[cfg(feature = "credentials")]
 impl CredentialChecker {
     /// A checker of `kernel`'s processes under `policy`, driven by
     /// `deferred_call`. Call [`Self::install`] before loading processes.
@@ -164,12 +171,14 @@ impl CredentialChecker {
     }
 }
 
+#[cfg(feature = "credentials")]
 impl DeferredCallClient for CredentialChecker {
     fn handle_deferred_call(&self) {
         self.step();
     }
 }
 
+#[cfg(feature = "credentials")]
 impl Kernel {
     /// The board's credential checker, if it has one: the loader service
     /// registers with it ([`CredentialChecker::set_client`]) to learn
@@ -183,6 +192,7 @@ impl Kernel {
 /// a checker it waits, unchecked, for the checker's deferred call (`Ok`);
 /// without one it is admitted at once, unless an app with the same
 /// identity and a higher version is loaded.
+#[cfg(feature = "credentials")]
 pub(crate) fn admit(kernel: &Kernel, index: usize) -> Result<(), NotStarted> {
     let process = &kernel.processes()[index];
     match kernel.credential_checker.get() {
@@ -200,6 +210,7 @@ pub(crate) fn admit(kernel: &Kernel, index: usize) -> Result<(), NotStarted> {
 
 /// May the process in slot `index` be (re)started by process management?
 /// Only once approved and out of its checking batch.
+#[cfg(feature = "credentials")]
 pub(crate) fn may_start(kernel: &Kernel, index: usize) -> bool {
     let approved = kernel
         .processes()
@@ -215,6 +226,7 @@ pub(crate) fn may_start(kernel: &Kernel, index: usize) -> bool {
 /// Settle identity conflicts of approved slot `index` and start it, or
 /// unload it if a conflicting app wins. `awaiting` marks the slots that
 /// are approved but not started yet (they are not incumbents).
+#[cfg(feature = "credentials")]
 fn settle_and_start(kernel: &Kernel, index: usize, awaiting: u32) -> Result<(), NotStarted> {
     let Some(mine) = kernel.loaded_identity(index) else {
         kernel.start_fresh(index);
@@ -259,6 +271,26 @@ fn settle_and_start(kernel: &Kernel, index: usize, awaiting: u32) -> Result<(), 
     Ok(())
 }
 
-#[cfg(test)]
+/// Without feature `credentials` there is no checker and no identity
+/// settling: a newly loaded process starts at once, unverified.
+#[cfg(not(feature = "credentials"))]
+pub(crate) fn admit(kernel: &Kernel, index: usize) -> Result<(), NotStarted> {
+    if let Some(process) = kernel.processes().get(index) {
+        process.approval.set(Approval::Unverified);
+        kernel.start_fresh(index);
+    }
+    Ok(())
+}
+
+/// Without feature `credentials` every loaded process is approved.
+#[cfg(not(feature = "credentials"))]
+pub(crate) fn may_start(kernel: &Kernel, index: usize) -> bool {
+    kernel
+        .processes()
+        .get(index)
+        .is_some_and(|process| process.approval() != Approval::Unchecked)
+}
+
+#[cfg(all(test, feature = "credentials"))]
 #[path = "checker_tests.rs"]
 mod tests;

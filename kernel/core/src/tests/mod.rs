@@ -1,5 +1,6 @@
 //! Host tests of the core against a fake chip ([`fake`]).
 
+#[cfg(feature = "app_management")]
 mod app_management;
 mod fake;
 mod grants;

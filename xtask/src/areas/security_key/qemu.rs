@@ -6,7 +6,7 @@ use crate::areas::kernel::image;
 use crate::areas::kernel::scenarios::board;
 use crate::cmd;
 use crate::context::Context;
-use crate::qemu::Qemu;
+use crate::qemu::{Qemu, QemuBuilder};
 use crate::setup::python_clients;
 use anyhow::{bail, ensure, Context as _, Result};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -16,9 +16,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Per line of console output (the first boot may be slow on 2 cores).
-const TIMEOUT: Duration = Duration::from_secs(60);
+pub const TIMEOUT: Duration = Duration::from_secs(60);
 /// `ESC 'B' '0'`: clicks button 0 (kernel/chips/qemu-virt emulated.rs).
-const CLICK: &[u8] = b"\x1bB0";
+pub const CLICK: &[u8] = b"\x1bB0";
 /// The RFC 4226 appendix D secret, "12345678901234567890", in base32.
 const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 /// Interface byte of keyboard frames on the HID link.
@@ -66,21 +66,48 @@ pub fn check_clients(ctx: &Context) -> Result<()> {
     Ok(())
 }
 
+/// The device's console as a test drives it: QEMU's stdio, or the TCP
+/// link the loader shares ([`super::live`]).
+pub trait Console {
+    /// Writes `bytes` to the console.
+    fn send(&mut self, bytes: &[u8]) -> Result<()>;
+    /// Waits for `pattern` after the previous match; the text up to it.
+    fn expect(&mut self, pattern: &str, timeout: Duration) -> Result<String>;
+    /// Everything read so far.
+    fn output(&self) -> String;
+}
+
+impl Console for Qemu {
+    fn send(&mut self, bytes: &[u8]) -> Result<()> {
+        Qemu::send(self, bytes)
+    }
+    fn expect(&mut self, pattern: &str, timeout: Duration) -> Result<String> {
+        Qemu::expect(self, pattern, timeout)
+    }
+    fn output(&self) -> String {
+        Qemu::output(self)
+    }
+}
+
 /// QEMU on `flash` with the HID link on `socket`.
 fn boot(flash: &Path, socket: &Path) -> Result<Qemu> {
+    with_hid_link(board(flash), socket)?.spawn()
+}
+
+/// `qemu` with the HID link on `socket` (removed first if it is there).
+pub fn with_hid_link(qemu: QemuBuilder, socket: &Path) -> Result<QemuBuilder> {
     if socket.exists() {
         std::fs::remove_file(socket)?;
     }
     let mut chardev = std::ffi::OsString::from("socket,id=hid,server=on,wait=off,path=");
     chardev.push(socket);
-    board(flash)
+    Ok(qemu
         .args(["-device", "virtio-serial-device", "-chardev"])
         .args([chardev])
-        .args(["-device", "virtconsole,chardev=hid"])
-        .spawn()
+        .args(["-device", "virtconsole,chardev=hid"]))
 }
 
-fn scratch(ctx: &Context) -> Result<PathBuf> {
+pub fn scratch(ctx: &Context) -> Result<PathBuf> {
     ctx.scratch_dir("security-key")
 }
 
@@ -94,7 +121,7 @@ fn flash_with(ctx: &Context, name: &str, tbfs: &[&[u8]]) -> Result<PathBuf> {
 }
 
 /// Connects to the HID link (QEMU makes the socket as it starts).
-fn connect(socket: &Path) -> Result<UnixStream> {
+pub fn connect(socket: &Path) -> Result<UnixStream> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match UnixStream::connect(socket) {
@@ -142,7 +169,7 @@ fn wait_until_ready(qemu: &mut Qemu) -> Result<()> {
 
 /// Types `line` and Enter one byte at a time (a UART read sees only bytes
 /// that arrive while it is outstanding).
-fn type_line(qemu: &mut Qemu, line: &str) -> Result<()> {
+pub fn type_line(qemu: &mut impl Console, line: &str) -> Result<()> {
     for byte in line.bytes().chain([b'\r']) {
         qemu.send(&[byte])?;
         std::thread::sleep(Duration::from_millis(100));
@@ -151,7 +178,11 @@ fn type_line(qemu: &mut Qemu, line: &str) -> Result<()> {
 }
 
 /// Clicks the button; returns the code printed and the code typed.
-fn press_for_code(qemu: &mut Qemu, link: &mut UnixStream, counter: u64) -> Result<String> {
+pub fn press_for_code(
+    qemu: &mut impl Console,
+    link: &mut UnixStream,
+    counter: u64,
+) -> Result<String> {
     qemu.send(CLICK)?;
     let line = qemu.expect(&format!("counter {counter} code "), TIMEOUT)?;
     ensure!(!line.contains("error"), "the app reported an error: {line}");
@@ -164,7 +195,7 @@ fn press_for_code(qemu: &mut Qemu, link: &mut UnixStream, counter: u64) -> Resul
     Ok(format!("{counter}:{typed}"))
 }
 
-fn pyotp_agrees(ctx: &Context, codes: &[String]) -> Result<()> {
+pub fn pyotp_agrees(ctx: &Context, codes: &[String]) -> Result<()> {
     let mut check = python_command()?;
     check
         .current_dir(python_dir(ctx))
@@ -203,7 +234,7 @@ pub fn hotp(ctx: &Context, name: &str, tbf: &[u8]) -> Result<()> {
 
 /// Runs the python-fido2 client `mode` against a booted U2F app, clicking
 /// the button whenever the client prints `PRESS`.
-fn run_u2f_client(ctx: &Context, qemu: &mut Qemu, socket: &Path, mode: &str) -> Result<()> {
+fn run_u2f_client(ctx: &Context, qemu: &mut impl Console, socket: &Path, mode: &str) -> Result<()> {
     let state = socket.with_extension("state.json");
     let mut client = python_command()?
         .current_dir(python_dir(ctx))
@@ -275,7 +306,15 @@ pub fn both(ctx: &Context, hotp: &[u8], u2f: &[u8]) -> Result<()> {
     }
     // Let HOTP arm its first console read.
     std::thread::sleep(Duration::from_millis(500));
-    run_u2f_client(ctx, &mut qemu, &socket, "register")?;
+    let code = both_answer(ctx, &mut qemu, &socket)?;
+    pyotp_agrees(ctx, &[code])
+}
+
+/// With HOTP (empty) and U2F running: U2F registers and authenticates
+/// with python-fido2 (HOTP says it is empty on each click), then HOTP is
+/// programmed and types the code of counter 0; returns `0:<code>`.
+pub fn both_answer(ctx: &Context, qemu: &mut impl Console, socket: &Path) -> Result<String> {
+    run_u2f_client(ctx, qemu, socket, "register")?;
     ensure!(
         qemu.output().contains("hotp: slot 0 is empty"),
         "HOTP did not see the clicks made for U2F:\n{}",
@@ -283,10 +322,9 @@ pub fn both(ctx: &Context, hotp: &[u8], u2f: &[u8]) -> Result<()> {
     );
     // A click's three bytes come at once and the app reads one at a time,
     // so it may have seen part of one: an empty line starts clean.
-    type_line(&mut qemu, "")?;
-    type_line(&mut qemu, &format!("set 0 {RFC_SECRET}"))?;
+    type_line(qemu, "")?;
+    type_line(qemu, &format!("set 0 {RFC_SECRET}"))?;
     qemu.expect("hotp: slot 0 programmed (6 digits, sha1)", TIMEOUT)?;
-    let mut link = connect(&socket)?;
-    let code = press_for_code(&mut qemu, &mut link, 0)?;
-    pyotp_agrees(ctx, &[code])
+    let mut link = connect(socket)?;
+    press_for_code(qemu, &mut link, 0)
 }

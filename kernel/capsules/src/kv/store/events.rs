@@ -4,7 +4,7 @@
 use kernel::hil::flash::FlashClient;
 use kernel::ErrorCode;
 
-use super::{key_hash, LogStore, Seen, State, MAX_KEYS};
+use super::{key_hash, Admission, IndexedKey, LogStore, Seen, State, MAX_KEYS};
 use crate::kv::format::{self, Page, RecordKind};
 
 impl LogStore<'_> {
@@ -83,6 +83,7 @@ impl LogStore<'_> {
             owner,
             hash,
             page: page as u16,
+            live: kind == RecordKind::Value,
         };
         self.seen.set(seen);
         self.seen_count.set(count + 1);
@@ -129,6 +130,8 @@ impl LogStore<'_> {
         self.active.set(1 - self.active.get());
         self.generation.set(self.generation.get().wrapping_add(1));
         self.next_page.set(self.target_next.get());
+        self.rebuild_index();
+        self.last_compaction.set(Some(Ok(())));
         if !self.pending_ready.get() {
             self.state.set(State::Idle);
             self.tell(|client| client.appended(Ok(())));
@@ -137,13 +140,40 @@ impl LogStore<'_> {
         if self.next_page.get() >= self.pages_per_block {
             return Err(ErrorCode::NoMem);
         }
-        self.write_pending()
+        let (owner, hash, kind) = self.pending_key.get();
+        match self.admit(owner, hash, kind)? {
+            Admission::Write => self.write_pending(),
+            Admission::CompactFirst => Err(ErrorCode::NoMem),
+        }
+    }
+
+    /// After a commit the block holds exactly the live keys carried over.
+    fn rebuild_index(&self) {
+        let seen = self.seen.get();
+        let mut index = [IndexedKey::default(); MAX_KEYS];
+        let mut count = 0;
+        for key in seen[..self.seen_count.get()].iter().filter(|key| key.live) {
+            index[count] = IndexedKey {
+                owner: key.owner,
+                hash: key.hash,
+                live: true,
+            };
+            count += 1;
+        }
+        self.index.set(index);
+        self.index_count.set(count);
     }
 
     fn step_after_read(&self, state: State, buffer: &[u8]) -> Result<(), ErrorCode> {
         match state {
             State::ReadingHeader(block) => self.on_header(block, buffer),
-            State::Scanning(page) => self.on_scanned(page, format::decode(buffer) == Page::Erased),
+            State::Scanning(page) => {
+                let decoded = format::decode(buffer);
+                if let Page::Record(record) = &decoded {
+                    self.note_key(record.owner, key_hash(record.key), record.kind);
+                }
+                self.on_scanned(page, decoded == Page::Erased)
+            }
             State::Finding(page) => self.on_find_page(page, buffer),
             State::CompactScanning(page) => self.on_compact_page(page, buffer),
             _ => Err(ErrorCode::Fail),
@@ -182,6 +212,11 @@ impl FlashClient for LogStore<'_> {
                 self.pending.set(Some(buffer));
                 // A failed write may have left garbage: never reuse the page.
                 self.next_page.set(self.next_page.get() + 1);
+                self.last_compaction.set(None);
+                if result.is_ok() {
+                    let (owner, hash, kind) = self.pending_key.get();
+                    self.note_key(owner, hash, kind);
+                }
                 self.pending_ready.set(false);
                 self.state.set(State::Idle);
                 self.tell(|client| client.appended(result));
