@@ -80,6 +80,11 @@ pub struct AppLoader<'a> {
     /// An installed image whose credentials are being checked: its answer
     /// waits for the checker's verdict.
     awaiting_check: Cell<Option<usize>>,
+    /// The old app of a replace whose new image awaits the checker: loaded
+    /// again if the new one is refused (its image was not touched).
+    replaced: Cell<Option<usize>>,
+    /// An install of `replaced` is pending: the host already has its answer.
+    restoring: Cell<bool>,
 }
 
 impl<'a> AppLoader<'a> {
@@ -118,6 +123,8 @@ impl<'a> AppLoader<'a> {
             console_receive: Cell::new(None),
             attributes: &[],
             awaiting_check: Cell::new(None),
+            replaced: Cell::new(None),
+            restoring: Cell::new(false),
         }
     }
 
@@ -497,14 +504,20 @@ impl FlashClient for AppLoader<'_> {
 impl AppManagementClient for AppLoader<'_> {
     fn operation_done(
         &self,
-        _operation: AppOperation,
+        operation: AppOperation,
         result: Result<Option<usize>, ManagementError>,
     ) {
+        if self.restoring.take() {
+            return;
+        }
         if let Ok(Some(index)) = result {
             let process = &self.kernel.processes()[index];
             if process.is_loaded() && process.approval() == Approval::Unchecked {
                 // The board's credential checker decides; answer then.
                 self.awaiting_check.set(Some(process.layout().flash.start));
+                if let AppOperation::Replace { old, .. } = operation {
+                    self.replaced.set(Some(old));
+                }
                 return;
             }
         }
@@ -518,6 +531,12 @@ impl CredentialCheckClient for AppLoader<'_> {
             return;
         }
         self.awaiting_check.set(None);
+        if let (Err(_), Some(old)) = (&result, self.replaced.take()) {
+            // As when a replace is refused at once: the old app runs again.
+            let restore = AppOperation::Install { address: old };
+            self.restoring
+                .set(self.management.request(restore, self.capability).is_ok());
+        }
         let result = result
             .map(Some)
             .map_err(|reason| ManagementError::Refused(SkipReason::NotStarted(reason)));

@@ -350,5 +350,7 @@ fn an_unsigned_update_is_refused_by_the_device(
         "security-key: unsigned U2F: the loader printed: {}",
         text.trim()
     );
-    Ok(())
+    device
+        .wait_running(&["hotp", "u2f"])
+        .context("the signed U2F did not run again after its refused update")
 }
