@@ -219,3 +219,40 @@ fn build_insn_plugin() -> Result<()> {
     }
     Ok(())
 }
+
+/// The sizes of an ELF's sections (`.text`, `.bss`, ...), by `llvm-size -A`.
+pub fn section_sizes(elf: &Path) -> Result<Vec<(String, u64)>> {
+    let mut size = Command::new(llvm_tool("llvm-size")?);
+    size.arg("-A").arg(elf);
+    let listing = cmd::output(&mut size)?;
+    Ok(listing
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let name = fields.next()?;
+            let bytes = fields.next()?.parse().ok()?;
+            name.starts_with('.').then(|| (name.to_string(), bytes))
+        })
+        .collect())
+}
+
+/// An LLVM tool from rustup's llvm-tools, or the system's.
+pub fn llvm_tool(tool: &str) -> Result<PathBuf> {
+    let sysroot = cmd::output(Command::new("rustc").args(["--print", "sysroot"]))?;
+    let sysroot = PathBuf::from(sysroot.trim());
+    let host = cmd::output(Command::new("rustc").args(["--print", "host-tuple"]))
+        .map(|host| host.trim().to_string())
+        .unwrap_or_else(|_| "x86_64-unknown-linux-gnu".to_string());
+    let bundled = sysroot
+        .join("lib/rustlib")
+        .join(host)
+        .join("bin")
+        .join(tool);
+    if bundled.is_file() {
+        return Ok(bundled);
+    }
+    if cmd::succeeds(Command::new(tool).arg("--version")) {
+        return Ok(PathBuf::from(tool));
+    }
+    bail!("{tool} not found: run `rustup component add llvm-tools` (or `cargo xtask setup`)")
+}

@@ -22,6 +22,7 @@ use super::{Area, DeviceCrate};
 use crate::bench::Figures;
 use crate::cmd;
 use crate::context::Context;
+use crate::tools::{llvm_tool, section_sizes};
 use anyhow::{bail, ensure, Context as _, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -329,40 +330,6 @@ pub fn check_vector_table(image: &[u8], map: &MemoryMap) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// `(section, size)` of every section of an ELF (`llvm-size -A`).
-fn section_sizes(elf: &Path) -> Result<Vec<(String, u64)>> {
-    let mut size = Command::new(llvm_tool("llvm-size")?);
-    size.arg("-A").arg(elf);
-    let listing = cmd::output(&mut size)?;
-    Ok(listing
-        .lines()
-        .filter_map(|line| {
-            let mut fields = line.split_whitespace();
-            let name = fields.next()?;
-            let bytes = fields.next()?.parse().ok()?;
-            name.starts_with('.').then(|| (name.to_string(), bytes))
-        })
-        .collect())
-}
-
-/// An LLVM tool from rustup's llvm-tools, or the system's.
-fn llvm_tool(tool: &str) -> Result<PathBuf> {
-    let sysroot = cmd::output(Command::new("rustc").args(["--print", "sysroot"]))?;
-    let host = cmd::output(Command::new("rustc").args(["--print", "host-tuple"]))?;
-    let bundled = PathBuf::from(sysroot.trim())
-        .join("lib/rustlib")
-        .join(host.trim())
-        .join("bin")
-        .join(tool);
-    if bundled.is_file() {
-        return Ok(bundled);
-    }
-    if cmd::succeeds(Command::new(tool).arg("--version")) {
-        return Ok(PathBuf::from(tool));
-    }
-    bail!("{tool} not found: run `rustup component add llvm-tools` (or `cargo xtask setup`)")
 }
 
 #[cfg(test)]

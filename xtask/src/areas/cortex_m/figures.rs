@@ -6,10 +6,10 @@
 
 use super::image;
 use super::scenarios::Bench;
-use crate::areas::kernel::image::section_sizes;
 use crate::bench::Figures;
 use crate::context::Context;
 use crate::qemu::{count_instructions, per_iteration};
+use crate::tools::section_sizes;
 use anyhow::{ensure, Context as _, Result};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -8,6 +8,7 @@ use super::scenarios::{board, spawn, Bench};
 use crate::bench::Figures;
 use crate::context::Context;
 use crate::qemu::{count_instructions, per_iteration};
+use crate::tools;
 use anyhow::{ensure, Context as _, Result};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -166,8 +167,8 @@ fn record_ram_per_process(bench: &Bench, figures: &mut Figures) -> Result<()> {
 /// (everything the board wires in: signature checking, loader, services).
 fn record_kernel_size(ctx: &Context, bench: &Bench, figures: &mut Figures) -> Result<()> {
     let minimal = image::build_kernel_without_default_features(ctx)?;
-    let minimal = image::section_sizes(&minimal)?;
-    let full = image::section_sizes(bench.kernel())?;
+    let minimal = tools::section_sizes(&minimal)?;
+    let full = tools::section_sizes(bench.kernel())?;
     let sum = |sections: &[(String, u64)], names: &[&str]| -> f64 {
         sections
             .iter()

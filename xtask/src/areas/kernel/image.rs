@@ -171,7 +171,7 @@ pub fn erase_app_flash(flash: &Path) -> Result<()> {
 /// into the first erase block of `flash`.
 pub fn write_kernel(flash: &Path, kernel: &Path) -> Result<()> {
     let image = flash.with_extension("kernel.bin");
-    let mut objcopy = std::process::Command::new(llvm_objcopy()?);
+    let mut objcopy = std::process::Command::new(tools::llvm_tool("llvm-objcopy")?);
     objcopy.args(["-O", "binary"]).arg(kernel).arg(&image);
     cmd::output(&mut objcopy)?;
     let kernel_bytes = std::fs::read(&image)?;
@@ -202,47 +202,6 @@ pub fn write_app_chain(flash: &Path, apps: &[Vec<u8>]) -> Result<()> {
         cursor = offset + tbf.len() as u64;
     }
     Ok(())
-}
-
-/// `(section, size)` of every section of an ELF (`llvm-size -A`).
-pub fn section_sizes(elf: &Path) -> Result<Vec<(String, u64)>> {
-    let mut size = std::process::Command::new(llvm_tool("llvm-size")?);
-    size.arg("-A").arg(elf);
-    let listing = cmd::output(&mut size)?;
-    Ok(listing
-        .lines()
-        .filter_map(|line| {
-            let mut fields = line.split_whitespace();
-            let name = fields.next()?;
-            let bytes = fields.next()?.parse().ok()?;
-            name.starts_with('.').then(|| (name.to_string(), bytes))
-        })
-        .collect())
-}
-
-fn llvm_objcopy() -> Result<PathBuf> {
-    llvm_tool("llvm-objcopy")
-}
-
-/// An LLVM tool from rustup's llvm-tools, or the system's.
-fn llvm_tool(tool: &str) -> Result<PathBuf> {
-    let sysroot = cmd::output(std::process::Command::new("rustc").args(["--print", "sysroot"]))?;
-    let sysroot = PathBuf::from(sysroot.trim());
-    let host = cmd::output(std::process::Command::new("rustc").args(["--print", "host-tuple"]))
-        .map(|host| host.trim().to_string())
-        .unwrap_or_else(|_| "x86_64-unknown-linux-gnu".to_string());
-    let bundled = sysroot
-        .join("lib/rustlib")
-        .join(host)
-        .join("bin")
-        .join(tool);
-    if bundled.is_file() {
-        return Ok(bundled);
-    }
-    if cmd::succeeds(std::process::Command::new(tool).arg("--version")) {
-        return Ok(PathBuf::from(tool));
-    }
-    bail!("{tool} not found: run `rustup component add llvm-tools` (or `cargo xtask setup`)")
 }
 
 #[cfg(test)]

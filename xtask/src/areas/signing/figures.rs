@@ -14,9 +14,9 @@
 //!   policy the checker is compiled out).
 
 use super::fixture::{Fixture, Key, Policy};
-use super::kernel_image;
 use crate::bench::Figures;
 use crate::qemu::count_instructions;
+use crate::tools;
 use anyhow::{ensure, Result};
 use std::path::Path;
 use std::time::Duration;
@@ -99,7 +99,7 @@ fn checker_text_bytes(
     figures: &mut Figures,
 ) -> Result<()> {
     let flash_bytes = |kernel: &Path| -> Result<u64> {
-        Ok(kernel_image::section_sizes(kernel)?
+        Ok(tools::section_sizes(kernel)?
             .iter()
             .filter(|(name, _)| name == ".text" || name == ".rodata")
             .map(|(_, bytes)| bytes)
