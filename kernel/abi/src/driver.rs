@@ -41,6 +41,11 @@ impl DriverNumber {
     pub const KV: DriverNumber = DriverNumber(0x50003);
     /// USB keyboard HID.
     pub const USB_KEYBOARD_HID: DriverNumber = DriverNumber(0x90005);
+    /// Our emulator boards' test driver (end QEMU with a status, probe
+    /// return variants, wake processes for benchmarks): outside upstream's
+    /// allocated ranges. Not in [`DriverNumber::ALL`], so that the syscall
+    /// fuzzer and libtock-c's header never reach it by enumeration.
+    pub const EMULATOR_TEST: DriverNumber = DriverNumber(0xE_0000);
 
     /// Every named driver, with upstream's name for it.
     pub const ALL: &'static [(DriverNumber, &'static str)] = &[

@@ -5,8 +5,8 @@ use kernel_abi::DriverNumber;
 
 use crate::syscall::{command, yield_no_wait, Registers};
 
-/// The test driver's number (see chip-qemu-virt `TEST_EXIT_DRIVER`).
-pub const TEST_DRIVER: DriverNumber = DriverNumber(0xE_0000);
+/// The test driver's number (defined once in `kernel-abi`).
+pub const TEST_DRIVER: DriverNumber = DriverNumber::EMULATOR_TEST;
 
 /// QEMU status when an app panics.
 pub const APP_PANIC_STATUS: u32 = 99;

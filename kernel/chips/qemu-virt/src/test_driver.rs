@@ -4,9 +4,8 @@
 
 use crate::test_device::{ExitStatus, TestDevice};
 
-/// Driver number of [`TestExitDriver`]: outside upstream's allocated
-/// ranges, for emulator boards only.
-pub const TEST_EXIT_DRIVER: u32 = 0xE_0000;
+/// Driver number of [`TestExitDriver`] (defined in `kernel-abi`).
+pub const TEST_EXIT_DRIVER: u32 = kernel_abi::DriverNumber::EMULATOR_TEST.0;
 
 /// A system-call driver for integration tests on the emulator. Commands:
 /// - 1 (status): end QEMU now; status 0 passes, anything else fails with it;

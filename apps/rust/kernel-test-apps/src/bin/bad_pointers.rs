@@ -43,7 +43,7 @@ fn survive_a_flood() -> bool {
         0x10000,
         0x10002,
         0x40001,
-        0xE_0000,
+        DriverNumber::EMULATOR_TEST.0,
         0x1234_5678,
     ];
     let buffer = [0u8; 8];
