@@ -4,7 +4,8 @@
 //   a0/r0 = app start: the crt0 header, first byte after the TBF header and
 //           protected region;
 //   a1/r1 = start of the process's RAM;  a2/r2 = RAM length;
-//   a3/r3 = the initial break (= RAM start: nothing is accessible yet).
+//   a3/r3 = the initial break (RAM start on RISC-V; RAM start + 32 on Arm,
+//           where the kernel keeps the first exception frame).
 //
 // Process RAM as crt0 lays it out (offsets from the crt0 header):
 //

@@ -3,12 +3,18 @@
 //! chain in the same SSRAM from 0x40000 (placed by `-device loader`), and
 //! processes run unprivileged under the MPU with a round-robin scheduler
 //! and SysTick timeslices. See docs/boards/mps2-an386.md.
+//!
+//! This file declares the board: memory map, peripherals, capsules and
+//! policies. The wiring lives in `board-components`.
 #![no_std]
 #![no_main]
 
-mod components;
 mod io;
 
+use board_components::console::{console, low_level_debug, process_console, uart_mux};
+use board_components::drivers::{alarm, ipc, process_info};
+use board_components::emulated::{button, leds};
+use board_components::{driver_table, load_processes, static_buf, AppMemory, BoardCapability};
 use capsules::alarm::AlarmDriver;
 use capsules::button::Button;
 use capsules::console::Console;
@@ -19,17 +25,15 @@ use capsules::process_info::ProcessInfo;
 use chip_mps2::test_driver::{TestExitDriver, TEST_EXIT_DRIVER};
 use chip_mps2::timer::AlarmTimer;
 use chip_mps2::{Mps2, Peripherals};
-use io::BoardCapability;
 use kernel::deferred_call::DeferredCalls;
-use kernel::driver::{SyscallDriver, SyscallDriverLookup};
 use kernel::fault::{FaultPolicy, DEFAULT_RESTART_THRESHOLD};
 use kernel::kernel_loop::{ChipProcessContext, KernelLoop};
-use kernel::platform::{Chip, Region};
 use kernel::process::Process;
-use kernel::process_loading::{load_processes, LoadConfiguration};
 use kernel::scheduler::{RoundRobin, DEFAULT_TIMESLICE_MICROSECONDS};
 use kernel::Kernel;
 use kernel_abi::DriverNumber;
+
+pub(crate) use board_components::static_init;
 
 /// Memory map (must match layout.ld).
 mod memory_map {
@@ -43,6 +47,16 @@ mod memory_map {
     pub const APP_RAM_END: usize = 0x2040_0000;
 }
 
+// SAFETY: SSRAM1 is mapped for good and nothing writes the app region
+// while the kernel runs (apps are placed by QEMU before reset); app RAM
+// lies above the kernel's RAM (layout.ld).
+const APP_MEMORY: AppMemory = unsafe {
+    AppMemory::new(
+        memory_map::APP_FLASH_START..memory_map::APP_FLASH_END,
+        memory_map::APP_RAM_START..memory_map::APP_RAM_END,
+    )
+};
+
 /// How many processes the board runs at once.
 const PROCESS_SLOTS: usize = 4;
 /// Grant region reserved above each process's minimum RAM.
@@ -52,31 +66,17 @@ const FAULT_POLICY: FaultPolicy = FaultPolicy::Restart {
     threshold: DEFAULT_RESTART_THRESHOLD,
 };
 
-/// System-call drivers by number.
-struct Drivers {
-    console: &'static Console<'static>,
-    alarm: &'static AlarmDriver<'static, AlarmTimer>,
-    led: &'static Led<'static>,
-    button: &'static Button<'static>,
-    low_level_debug: &'static LowLevelDebug<'static>,
-    ipc: &'static Ipc,
-    process_info: &'static ProcessInfo<'static>,
-    test_exit: &'static TestExitDriver,
-}
-
-impl SyscallDriverLookup for Drivers {
-    fn driver(&self, driver: u32) -> Option<&dyn SyscallDriver> {
-        match DriverNumber(driver) {
-            DriverNumber::CONSOLE => Some(self.console),
-            DriverNumber::ALARM => Some(self.alarm),
-            DriverNumber::LED => Some(self.led),
-            DriverNumber::BUTTON => Some(self.button),
-            DriverNumber::LOW_LEVEL_DEBUG => Some(self.low_level_debug),
-            DriverNumber::IPC => Some(self.ipc),
-            DriverNumber::PROCESS_INFO => Some(self.process_info),
-            DriverNumber(TEST_EXIT_DRIVER) => Some(self.test_exit),
-            _ => None,
-        }
+driver_table! {
+    /// System-call drivers by number.
+    struct Drivers {
+        DriverNumber::CONSOLE => console: Console<'static>,
+        DriverNumber::ALARM => alarm: AlarmDriver<'static, AlarmTimer>,
+        DriverNumber::LED => led: Led<'static>,
+        DriverNumber::BUTTON => button: Button<'static>,
+        DriverNumber::LOW_LEVEL_DEBUG => low_level_debug: LowLevelDebug<'static>,
+        DriverNumber::IPC => ipc: Ipc,
+        DriverNumber::PROCESS_INFO => process_info: ProcessInfo<'static>,
+        DriverNumber(TEST_EXIT_DRIVER) => test_exit: TestExitDriver,
     }
 }
 
@@ -100,57 +100,37 @@ pub extern "C" fn main() -> ! {
     kernel.print(format_args!("mps2-an386: kernel booting\r\n"));
 
     // Capsules.
-    let mux = components::uart_mux(peripherals, deferred_calls);
+    let uart = &peripherals.uart;
+    let mux = uart_mux(uart, deferred_calls);
     let drivers = static_init!(
         Drivers,
         Drivers {
-            console: components::console(kernel, mux),
-            alarm: components::alarm(kernel, &peripherals.timer),
-            led: components::leds(peripherals),
-            button: components::button(kernel, mux),
-            low_level_debug: components::low_level_debug(peripherals),
-            ipc: components::ipc(kernel),
-            process_info: components::process_info(kernel),
-            test_exit: components::test_exit(kernel),
+            console: console(kernel, mux),
+            alarm: alarm(
+                kernel,
+                &peripherals.timer,
+                static_buf!(AlarmDriver<'static, AlarmTimer>)
+            ),
+            led: leds(uart),
+            button: button(kernel, mux),
+            low_level_debug: low_level_debug(uart),
+            ipc: ipc(kernel),
+            process_info: process_info(kernel),
+            test_exit: static_init!(
+                TestExitDriver,
+                TestExitDriver::new(kernel, kernel.create_grant(TEST_EXIT_DRIVER, &capability))
+            ),
         }
     );
 
-    // Processes.
+    // Processes. mps2 has no reset device reachable from software here:
+    // the process console's `reset` is off.
     let contexts = static_init!(
         [ChipProcessContext<Mps2>; PROCESS_SLOTS],
         core::array::from_fn(|_| Default::default())
     );
-    // SAFETY: SSRAM1 is mapped for good and nothing writes the app region
-    // while the kernel runs (apps are placed by QEMU before reset).
-    let app_flash = unsafe {
-        core::slice::from_raw_parts(
-            memory_map::APP_FLASH_START as *const u8,
-            memory_map::APP_FLASH_END - memory_map::APP_FLASH_START,
-        )
-    };
-    let app_ram = Region::new(
-        memory_map::APP_RAM_START,
-        memory_map::APP_RAM_END - memory_map::APP_RAM_START,
-    );
-    let loading = LoadConfiguration {
-        grant_region_bytes: GRANT_REGION_BYTES,
-    };
-    let summary = load_processes(
-        kernel,
-        chip.memory_protection(),
-        contexts,
-        app_flash,
-        app_ram,
-        loading,
-        &capability,
-    );
-    kernel.print(format_args!(
-        "[kernel] {} processes loaded, {} skipped; kernel RAM per process: {} bytes\r\n",
-        summary.loaded,
-        summary.skipped,
-        core::mem::size_of::<Process>() + core::mem::size_of::<ChipProcessContext<Mps2>>()
-    ));
-    components::process_console(kernel, mux, peripherals);
+    load_processes(kernel, chip, contexts, &APP_MEMORY, GRANT_REGION_BYTES);
+    process_console(kernel, mux, uart, None);
 
     KernelLoop::new(
         kernel,

@@ -8,6 +8,7 @@
 //!               '-- AppManagement <-- KernelLoop performs install/replace/remove
 //! ```
 
+use board_components::BoardCapability;
 use capsules::app_loader::{AppLoader, LinkWriter};
 use capsules::uart_mux::UartMux;
 use chip_nrf52840::uarte::Uarte;
@@ -16,13 +17,10 @@ use kernel::app_management::AppManagement;
 use kernel::deferred_call::DeferredCalls;
 use kernel::hil::flash::Flash;
 use kernel::hil::uart::{Receive, Transmit};
-use kernel::platform::Region;
 use kernel::process_loading::LoadConfiguration;
 use kernel::Kernel;
 
-use crate::io::BoardCapability;
-use crate::memory_map::{APP_FLASH_END, APP_FLASH_START, APP_RAM_END, APP_RAM_START};
-use crate::static_init;
+use crate::{static_init, APP_MEMORY};
 
 /// What GET_ATTRIBUTE answers (upstream's keys; tockloader reads them).
 /// The page is the serial protocol's 512 bytes, which the NVMC driver's
@@ -50,21 +48,12 @@ pub fn uart_mux_with_loader(
     peripherals: &'static Peripherals,
     calls: &'static DeferredCalls,
 ) -> (&'static UartMux<'static>, &'static AppManagement) {
-    // SAFETY: internal flash is mapped for good; the loader service writes
-    // app flash only outside every loaded process's image.
-    let app_flash = unsafe {
-        core::slice::from_raw_parts(
-            APP_FLASH_START as *const u8,
-            APP_FLASH_END - APP_FLASH_START,
-        )
-    };
-    let app_ram = Region::new(APP_RAM_START, APP_RAM_END - APP_RAM_START);
     let loading = LoadConfiguration {
         grant_region_bytes: crate::GRANT_REGION_BYTES,
     };
     let management = static_init!(
         AppManagement,
-        AppManagement::new(app_flash, app_ram, loading)
+        AppManagement::new(APP_MEMORY.flash(), APP_MEMORY.ram(), loading)
     );
     let uart = &peripherals.uarte;
     let flash = &peripherals.nvmc;

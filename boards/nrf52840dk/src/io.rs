@@ -1,48 +1,16 @@
-//! The board's trusted glue: capabilities, static allocation, board reset
-//! and the panic handler (prints on UARTE0 by polling, then blinks LED 1
-//! forever, so a panic is visible without a terminal).
+//! The board's trusted glue: board reset and the panic handler (prints on
+//! UARTE0 by polling, then blinks LED 1 forever, so a panic is visible
+//! without a terminal).
 
 use core::fmt::Write;
 
 use chip_nrf52840::addresses;
 use chip_nrf52840::gpio::GpioPin;
 use chip_nrf52840::uarte::Uarte;
-use kernel::capability::{
-    MainLoopCapability, MemoryAllocationCapability, ProcessManagementCapability,
-};
 use kernel::hil::gpio::Output;
 use kernel::platform::{DebugOutput, DebugWriter};
 
 use crate::pins;
-
-/// The board entry's proof of trust, handed to the kernel APIs that need it.
-pub struct BoardCapability;
-
-// SAFETY: only the board's entry creates this token.
-unsafe impl ProcessManagementCapability for BoardCapability {}
-// SAFETY: as above.
-unsafe impl MainLoopCapability for BoardCapability {}
-// SAFETY: as above.
-unsafe impl MemoryAllocationCapability for BoardCapability {}
-
-/// Puts `$value` of type `$type` in a static of its own and returns a
-/// `&'static mut` to it. Each expansion is one static: running the same
-/// expansion twice would alias it, so that panics at boot.
-#[macro_export]
-macro_rules! static_init {
-    ($type:ty, $value:expr) => {{
-        let value: $type = $value;
-        static USED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
-        static mut SLOT: core::mem::MaybeUninit<$type> = core::mem::MaybeUninit::uninit();
-        assert!(
-            !USED.swap(true, core::sync::atomic::Ordering::Relaxed),
-            "static_init! site used twice"
-        );
-        // SAFETY: the flag above lets each expansion's SLOT be written and
-        // borrowed only once.
-        unsafe { (*core::ptr::addr_of_mut!(SLOT)).write(value) }
-    }};
-}
 
 /// The Application Interrupt and Reset Control Register (ARMv7-M SCB).
 const AIRCR: usize = 0xe000_ed0c;

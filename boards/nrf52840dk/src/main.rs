@@ -5,7 +5,8 @@
 //! J-Link's USB serial port. See docs/boards/nrf52840dk.md.
 //!
 //! This file declares the board: memory map, peripherals, capsules and
-//! policies. The wiring lives in `components.rs`, the pins in `pins.rs`.
+//! policies. The shared wiring lives in `board-components`, the board's
+//! own (LEDs, buttons) in `components.rs`, the pins in `pins.rs`.
 #![no_std]
 #![no_main]
 
@@ -15,6 +16,9 @@ mod components;
 mod io;
 mod pins;
 
+use board_components::console::{console, low_level_debug, process_console};
+use board_components::drivers::{alarm, ipc, process_info, rng};
+use board_components::{driver_table, load_processes, static_buf, AppMemory, BoardCapability};
 use capsules::alarm::AlarmDriver;
 use capsules::button::Button;
 use capsules::console::Console;
@@ -26,17 +30,15 @@ use capsules::rng::Rng;
 use chip_nrf52840::nvmc::writable_window;
 use chip_nrf52840::rtc::Rtc;
 use chip_nrf52840::{Nrf52840, Peripherals};
-use io::BoardCapability;
 use kernel::deferred_call::DeferredCalls;
-use kernel::driver::{SyscallDriver, SyscallDriverLookup};
 use kernel::fault::{FaultPolicy, DEFAULT_RESTART_THRESHOLD};
 use kernel::kernel_loop::{ChipProcessContext, KernelLoop};
-use kernel::platform::{Chip, Region};
 use kernel::process::Process;
-use kernel::process_loading::{load_processes, LoadConfiguration};
 use kernel::scheduler::{RoundRobin, DEFAULT_TIMESLICE_MICROSECONDS};
 use kernel::Kernel;
 use kernel_abi::DriverNumber;
+
+pub(crate) use board_components::static_init;
 
 /// Memory map (must match layout.ld; apps where tockloader puts them).
 mod memory_map {
@@ -51,6 +53,16 @@ mod memory_map {
     pub const APP_RAM_END: usize = 0x2004_0000;
 }
 
+// SAFETY: internal flash is mapped for good; app flash is rewritten only
+// through the NVMC driver, never under a loaded image; app RAM lies above
+// the kernel's RAM (layout.ld).
+const APP_MEMORY: AppMemory = unsafe {
+    AppMemory::new(
+        memory_map::APP_FLASH_START..memory_map::APP_FLASH_END,
+        memory_map::APP_RAM_START..memory_map::APP_RAM_END,
+    )
+};
+
 /// How many processes the board runs at once.
 const PROCESS_SLOTS: usize = 4;
 /// Grant region reserved above each process's minimum RAM.
@@ -60,31 +72,17 @@ const FAULT_POLICY: FaultPolicy = FaultPolicy::Restart {
     threshold: DEFAULT_RESTART_THRESHOLD,
 };
 
-/// System-call drivers by number.
-struct Drivers {
-    console: &'static Console<'static>,
-    alarm: &'static AlarmDriver<'static, Rtc>,
-    led: &'static Led<'static>,
-    button: &'static Button<'static>,
-    low_level_debug: &'static LowLevelDebug<'static>,
-    rng: &'static Rng<'static>,
-    ipc: &'static Ipc,
-    process_info: &'static ProcessInfo<'static>,
-}
-
-impl SyscallDriverLookup for Drivers {
-    fn driver(&self, driver: u32) -> Option<&dyn SyscallDriver> {
-        match DriverNumber(driver) {
-            DriverNumber::CONSOLE => Some(self.console),
-            DriverNumber::ALARM => Some(self.alarm),
-            DriverNumber::LED => Some(self.led),
-            DriverNumber::BUTTON => Some(self.button),
-            DriverNumber::LOW_LEVEL_DEBUG => Some(self.low_level_debug),
-            DriverNumber::RNG => Some(self.rng),
-            DriverNumber::IPC => Some(self.ipc),
-            DriverNumber::PROCESS_INFO => Some(self.process_info),
-            _ => None,
-        }
+driver_table! {
+    /// System-call drivers by number.
+    struct Drivers {
+        DriverNumber::CONSOLE => console: Console<'static>,
+        DriverNumber::ALARM => alarm: AlarmDriver<'static, Rtc>,
+        DriverNumber::LED => led: Led<'static>,
+        DriverNumber::BUTTON => button: Button<'static>,
+        DriverNumber::LOW_LEVEL_DEBUG => low_level_debug: LowLevelDebug<'static>,
+        DriverNumber::RNG => rng: Rng<'static>,
+        DriverNumber::IPC => ipc: Ipc,
+        DriverNumber::PROCESS_INFO => process_info: ProcessInfo<'static>,
     }
 }
 
@@ -105,7 +103,8 @@ pub extern "C" fn main() -> ! {
     let devices = unsafe { Peripherals::new(app_flash_window) };
     let peripherals: &Peripherals = static_init!(Peripherals, devices);
     let chip = static_init!(Nrf52840, Nrf52840::new(peripherals));
-    let uart_ready = peripherals.uarte.initialize(pins::UART, pins::BAUD_RATE);
+    let uart = &peripherals.uarte;
+    let uart_ready = uart.initialize(pins::UART, pins::BAUD_RATE);
     let deferred_calls: &DeferredCalls = static_init!(DeferredCalls, DeferredCalls::new());
     peripherals
         .nvmc
@@ -114,7 +113,7 @@ pub extern "C" fn main() -> ! {
         [Process; PROCESS_SLOTS],
         [const { Process::new() }; PROCESS_SLOTS]
     );
-    let kernel: &Kernel = static_init!(Kernel, Kernel::new(processes, &peripherals.uarte));
+    let kernel: &Kernel = static_init!(Kernel, Kernel::new(processes, uart));
     kernel.set_fault_policy(FAULT_POLICY, &capability);
     let scheduler = static_init!(RoundRobin, RoundRobin::new(DEFAULT_TIMESLICE_MICROSECONDS));
     if uart_ready.is_err() {
@@ -132,18 +131,22 @@ pub extern "C" fn main() -> ! {
     let (mux, app_management) =
         app_loader::uart_mux_with_loader(kernel, peripherals, deferred_calls);
     #[cfg(not(feature = "app_loader"))]
-    let mux = components::uart_mux(peripherals, deferred_calls);
+    let mux = board_components::console::uart_mux(uart, deferred_calls);
     let drivers = static_init!(
         Drivers,
         Drivers {
-            console: components::console(kernel, mux),
-            alarm: components::alarm(kernel, &peripherals.rtc),
+            console: console(kernel, mux),
+            alarm: alarm(
+                kernel,
+                &peripherals.rtc,
+                static_buf!(AlarmDriver<'static, Rtc>)
+            ),
             led: components::leds(peripherals),
             button: components::buttons(kernel, peripherals),
-            low_level_debug: components::low_level_debug(peripherals),
-            rng: components::rng(kernel, peripherals),
-            ipc: components::ipc(kernel),
-            process_info: components::process_info(kernel),
+            low_level_debug: low_level_debug(uart),
+            rng: rng(kernel, &peripherals.rng),
+            ipc: ipc(kernel),
+            process_info: process_info(kernel),
         }
     );
 
@@ -152,8 +155,8 @@ pub extern "C" fn main() -> ! {
         [ChipProcessContext<Nrf52840>; PROCESS_SLOTS],
         core::array::from_fn(|_| Default::default())
     );
-    load_apps(kernel, chip, contexts);
-    components::process_console(kernel, mux, peripherals);
+    load_processes(kernel, chip, contexts, &APP_MEMORY, GRANT_REGION_BYTES);
+    process_console(kernel, mux, uart, Some(io::reset_board));
 
     let kernel_loop = KernelLoop::new(
         kernel,
@@ -168,42 +171,4 @@ pub extern "C" fn main() -> ! {
     let kernel_loop = kernel_loop.with_app_management(app_management);
     let mut kernel_loop = kernel_loop;
     kernel_loop.run()
-}
-
-/// Loads the apps of the TBF chain in app flash into process slots.
-fn load_apps(
-    kernel: &'static Kernel,
-    chip: &Nrf52840,
-    contexts: &mut [ChipProcessContext<Nrf52840>; PROCESS_SLOTS],
-) {
-    // SAFETY: internal flash is mapped for good; app flash is rewritten
-    // only through the NVMC driver, never under a loaded image.
-    let app_flash = unsafe {
-        core::slice::from_raw_parts(
-            memory_map::APP_FLASH_START as *const u8,
-            memory_map::APP_FLASH_END - memory_map::APP_FLASH_START,
-        )
-    };
-    let app_ram = Region::new(
-        memory_map::APP_RAM_START,
-        memory_map::APP_RAM_END - memory_map::APP_RAM_START,
-    );
-    let loading = LoadConfiguration {
-        grant_region_bytes: GRANT_REGION_BYTES,
-    };
-    let summary = load_processes(
-        kernel,
-        chip.memory_protection(),
-        contexts,
-        app_flash,
-        app_ram,
-        loading,
-        &BoardCapability,
-    );
-    kernel.print(format_args!(
-        "[kernel] {} processes loaded, {} skipped; kernel RAM per process: {} bytes\r\n",
-        summary.loaded,
-        summary.skipped,
-        core::mem::size_of::<Process>() + core::mem::size_of::<ChipProcessContext<Nrf52840>>()
-    ));
 }

@@ -2,17 +2,20 @@
 //! the console UART, and runtime app management.
 //!
 //! ```text
-//!  16550 UART --> AppLoader (frames: loader commands) --> UartMux --> console, process console, button
+//!  16550 UART <-> AppLoader (frames: loader commands; console out: ESC doubled) <-> UartMux --> console, process console, button
 //!                   |-- Pflash (flash HIL): WRITE_PAGE into app flash only
+//!                   |-- FlashJournal (blocking, on Pflash): writes that set bits
 //!                   '-- AppManagement <-- KernelLoop performs install/replace/remove
 //! ```
 
 use capsules::app_loader::{AppLoader, LinkWriter};
 use capsules::uart_mux::UartMux;
+use chip_qemu_virt::pflash::Pflash;
 use chip_qemu_virt::uart::Uart;
 use chip_qemu_virt::Peripherals;
 use kernel::app_management::AppManagement;
 use kernel::deferred_call::DeferredCalls;
+use kernel::flash_journal::FlashJournal;
 use kernel::hil::flash::Flash;
 use kernel::hil::uart::{Receive, Transmit};
 use kernel::platform::Region;
@@ -20,7 +23,10 @@ use kernel::process_loading::LoadConfiguration;
 use kernel::Kernel;
 
 use crate::io::BoardCapability;
-use crate::memory_map::{APP_FLASH_END, APP_FLASH_START, APP_RAM_END, APP_RAM_START};
+use crate::memory_map::{
+    APP_FLASH_END, APP_FLASH_START, APP_RAM_END, APP_RAM_START, JOURNAL_RECORDS_START,
+    JOURNAL_SPARE_START,
+};
 use crate::static_init;
 
 /// What GET_ATTRIBUTE answers (upstream's keys; tockloader reads them).
@@ -38,6 +44,34 @@ impl LinkWriter for PolledLink {
     fn write_bytes(&self, bytes: &[u8]) {
         self.0.write_polled(bytes);
     }
+}
+
+/// The journal that rewrites app flash blocks in place, after it has
+/// finished any rewrite a power cut interrupted (before processes load).
+fn flash_journal(
+    kernel: &'static Kernel,
+    flash: &'static Pflash,
+) -> &'static FlashJournal<'static, Pflash> {
+    let base = flash.base();
+    let journal = static_init!(
+        FlashJournal<'static, Pflash>,
+        FlashJournal::new(
+            flash,
+            APP_FLASH_START - base,
+            APP_FLASH_END - base,
+            JOURNAL_RECORDS_START - base,
+            JOURNAL_SPARE_START - base,
+        )
+    );
+    match journal.recover() {
+        Ok(None) => {}
+        Ok(Some(block)) => kernel.print(format_args!(
+            "[kernel] flash journal: finished rewriting block {:#x}\r\n",
+            base + block
+        )),
+        Err(error) => kernel.print(format_args!("[kernel] flash journal: {}\r\n", error)),
+    }
+    journal
 }
 
 /// The UART mux, fed by the loader service; the app management the main
@@ -85,6 +119,18 @@ pub fn uart_mux_with_loader(
         )
     );
     loader.set_attributes(&ATTRIBUTES);
+    loader.set_block_rewrite(flash_journal(kernel, &peripherals.flash));
+    // SAFETY: the bank is mapped for good; below app flash it holds the
+    // bootloader and kernel images, which nothing writes while we run.
+    let readable = unsafe {
+        core::slice::from_raw_parts(
+            peripherals.flash.base() as *const u8,
+            APP_FLASH_START - peripherals.flash.base(),
+        )
+    };
+    loader.set_readable_flash(readable);
+    #[cfg(feature = "bootloader_entry")]
+    loader.set_bootloader_entry(bootloader_entry(peripherals));
     let loader: &'static AppLoader<'static> = loader;
     uart.set_receive_client(loader);
     flash.set_client(loader);
@@ -95,7 +141,9 @@ pub fn uart_mux_with_loader(
         UartMux::new(loader, static_init!([u8; 1], [0; 1]), call)
     );
     call.register(mux);
-    uart.set_transmit_client(mux);
+    // Console output goes through the service, which doubles ESC bytes.
+    uart.set_transmit_client(loader);
+    loader.set_transmit_client(mux);
     loader.set_receive_client(mux);
     if loader.start().is_err() {
         kernel.print(format_args!(
@@ -103,4 +151,30 @@ pub fn uart_mux_with_loader(
         ));
     }
     (mux, management, loader)
+}
+
+/// ENTER_BOOTLOADER: the request word, then a reset (feature
+/// `bootloader_entry`).
+#[cfg(feature = "bootloader_entry")]
+fn bootloader_entry(
+    peripherals: &'static Peripherals,
+) -> &'static dyn capsules::app_loader::BootloaderEntry {
+    use chip_qemu_virt::reset::BootloaderReset;
+
+    struct Entry(BootloaderReset);
+    impl capsules::app_loader::BootloaderEntry for Entry {
+        fn reset_into_bootloader(&self) -> ! {
+            self.0.reset_into_bootloader()
+        }
+    }
+    // SAFETY: layout.ld keeps the request word out of every kernel section
+    // and below process RAM; the bootloader reads it at reset.
+    let reset = unsafe {
+        BootloaderReset::new(
+            crate::memory_map::BOOTLOADER_ENTRY_REQUEST,
+            crate::memory_map::BOOTLOADER_ENTRY_MAGIC,
+            &peripherals.test_device,
+        )
+    };
+    static_init!(Entry, Entry(reset))
 }

@@ -1,48 +1,18 @@
-//! The board's trusted glue: capabilities, static allocation and the panic
-//! handler (prints on the UART by polling, then ends QEMU with status
+//! The board's trusted glue: the capability token (shared by all boards)
+//! and the panic handler (prints on the UART by polling, then ends QEMU with status
 //! [`PANIC_EXIT_STATUS`]).
 
 use core::fmt::Write;
 
 use chip_qemu_virt::addresses;
 use chip_qemu_virt::test_device::{ExitStatus, TestDevice};
-use chip_qemu_virt::uart::Uart;
-use kernel::capability::{
-    MainLoopCapability, MemoryAllocationCapability, ProcessManagementCapability,
-};
+use chip_qemu_virt::uart::{Ns16550, Uart};
 use kernel::platform::{DebugOutput, DebugWriter};
 
 /// QEMU's exit status after a kernel panic.
 pub const PANIC_EXIT_STATUS: u16 = 101;
 
-/// The board entry's proof of trust, handed to the kernel APIs that need it.
-pub struct BoardCapability;
-
-// SAFETY: only the board's entry creates this token.
-unsafe impl ProcessManagementCapability for BoardCapability {}
-// SAFETY: as above.
-unsafe impl MainLoopCapability for BoardCapability {}
-// SAFETY: as above.
-unsafe impl MemoryAllocationCapability for BoardCapability {}
-
-/// Puts `$value` of type `$type` in a static of its own and returns a
-/// `&'static mut` to it. Each expansion is one static: running the same
-/// expansion twice would alias it, so that panics at boot.
-#[macro_export]
-macro_rules! static_init {
-    ($type:ty, $value:expr) => {{
-        let value: $type = $value;
-        static USED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
-        static mut SLOT: core::mem::MaybeUninit<$type> = core::mem::MaybeUninit::uninit();
-        assert!(
-            !USED.swap(true, core::sync::atomic::Ordering::Relaxed),
-            "static_init! site used twice"
-        );
-        // SAFETY: the flag above lets each expansion's SLOT be written and
-        // borrowed only once.
-        unsafe { (*core::ptr::addr_of_mut!(SLOT)).write(value) }
-    }};
-}
+pub use board_components::BoardCapability;
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
@@ -50,7 +20,7 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     // will never run again, so sharing the UART with its driver is harmless.
     let (uart, test_device) = unsafe {
         (
-            Uart::new(addresses::UART0),
+            Uart::new(Ns16550::new(addresses::UART0)),
             TestDevice::new(addresses::TEST_DEVICE),
         )
     };

@@ -4,7 +4,8 @@
 //! scheduler. See docs/boards/qemu-rv32-virt.md.
 //!
 //! This file declares the board: memory map, peripherals, capsules and
-//! policies. The wiring lives in `components.rs` and the chip crate.
+//! policies. The shared wiring lives in `board-components`, the board's
+//! own in `components.rs` and the feature modules.
 #![no_std]
 #![no_main]
 
@@ -19,6 +20,10 @@ mod io;
 #[cfg(feature = "security_key")]
 mod security_key;
 
+use board_components::console::{console, low_level_debug, process_console};
+use board_components::drivers::{alarm, ipc, process_info, rng};
+use board_components::emulated::{button, leds};
+use board_components::{driver_table, load_processes, static_buf, AppMemory};
 use capsules::alarm::AlarmDriver;
 use capsules::button::Button;
 use capsules::console::Console;
@@ -33,31 +38,26 @@ use chip_qemu_virt::virtio_rng::SharedQueue;
 use chip_qemu_virt::{Peripherals, QemuVirt};
 use io::BoardCapability;
 use kernel::deferred_call::DeferredCalls;
-use kernel::driver::{SyscallDriver, SyscallDriverLookup};
 use kernel::fault::{FaultPolicy, DEFAULT_RESTART_THRESHOLD};
 use kernel::kernel_loop::{ChipProcessContext, KernelLoop};
-use kernel::platform::{Chip, Region};
 use kernel::process::Process;
-use kernel::process_loading::{load_processes, LoadConfiguration};
 use kernel::scheduler::{RoundRobin, DEFAULT_TIMESLICE_MICROSECONDS};
 use kernel::Kernel;
 use kernel_abi::DriverNumber;
 
-/// Memory map (must match layout.ld).
-mod memory_map {
-    /// Apps: a TBF chain from here to the key-value store.
-    pub const APP_FLASH_START: usize = 0x2004_0000;
-    /// End of app flash: the key-value store's two erase blocks follow.
-    pub const APP_FLASH_END: usize = KV_FLASH_START;
-    /// The key-value store (two 256 KiB erase blocks); the last block of
-    /// pflash unit 0 (0x21FC_0000..0x2200_0000) stays the test driver's
-    /// scratch block.
-    pub const KV_FLASH_START: usize = 0x21F4_0000;
-    /// Process RAM, above the kernel's 64 KiB.
-    pub const APP_RAM_START: usize = 0x8001_0000;
-    /// End of RAM with `-m 1M`.
-    pub const APP_RAM_END: usize = 0x8010_0000;
-}
+pub(crate) use board_components::static_init;
+
+mod memory_map;
+
+// SAFETY: app flash is mapped for good; it is rewritten only through the
+// flash driver, never under an image a process is loaded from; app RAM
+// lies above the kernel's RAM (layout.ld).
+const APP_MEMORY: AppMemory = unsafe {
+    AppMemory::new(
+        memory_map::APP_FLASH_START..memory_map::APP_FLASH_END,
+        memory_map::APP_RAM_START..memory_map::APP_RAM_END,
+    )
+};
 
 /// How many processes the board runs at once.
 const PROCESS_SLOTS: usize = 4;
@@ -68,57 +68,30 @@ const FAULT_POLICY: FaultPolicy = FaultPolicy::Restart {
     threshold: DEFAULT_RESTART_THRESHOLD,
 };
 
-/// System-call drivers by number.
-struct Drivers {
-    console: &'static Console<'static>,
-    alarm: &'static AlarmDriver<'static, MachineTimer>,
-    led: &'static Led<'static>,
-    button: &'static Button<'static>,
-    low_level_debug: &'static LowLevelDebug<'static>,
-    rng: &'static Rng<'static>,
-    ipc: &'static Ipc,
-    process_info: &'static ProcessInfo<'static>,
-    test_exit: &'static TestExitDriver,
-    #[cfg(feature = "security_key")]
-    sha: &'static capsules::digest_driver::DigestDriver<'static>,
-    #[cfg(feature = "security_key")]
-    hmac: &'static capsules::digest_driver::DigestDriver<'static>,
-    #[cfg(feature = "security_key")]
-    kv: &'static capsules::kv::KeyValue<'static>,
-    #[cfg(feature = "security_key")]
-    ctap: &'static capsules::hid_driver::HidDriver<'static>,
-    #[cfg(feature = "security_key")]
-    keyboard: &'static capsules::hid_driver::HidDriver<'static>,
-    #[cfg(feature = "security_key")]
-    aes: &'static capsules::aes::AesDriver<'static>,
-}
-
-impl SyscallDriverLookup for Drivers {
-    fn driver(&self, driver: u32) -> Option<&dyn SyscallDriver> {
-        match DriverNumber(driver) {
-            DriverNumber::CONSOLE => Some(self.console),
-            DriverNumber::ALARM => Some(self.alarm),
-            DriverNumber::LED => Some(self.led),
-            DriverNumber::BUTTON => Some(self.button),
-            DriverNumber::LOW_LEVEL_DEBUG => Some(self.low_level_debug),
-            DriverNumber::RNG => Some(self.rng),
-            DriverNumber::IPC => Some(self.ipc),
-            DriverNumber::PROCESS_INFO => Some(self.process_info),
-            DriverNumber(TEST_EXIT_DRIVER) => Some(self.test_exit),
-            #[cfg(feature = "security_key")]
-            DriverNumber::SHA => Some(self.sha),
-            #[cfg(feature = "security_key")]
-            DriverNumber::HMAC => Some(self.hmac),
-            #[cfg(feature = "security_key")]
-            DriverNumber::KV => Some(self.kv),
-            #[cfg(feature = "security_key")]
-            DriverNumber::CTAP => Some(self.ctap),
-            #[cfg(feature = "security_key")]
-            DriverNumber::USB_KEYBOARD_HID => Some(self.keyboard),
-            #[cfg(feature = "security_key")]
-            DriverNumber::AES => Some(self.aes),
-            _ => None,
-        }
+driver_table! {
+    /// System-call drivers by number.
+    struct Drivers {
+        DriverNumber::CONSOLE => console: Console<'static>,
+        DriverNumber::ALARM => alarm: AlarmDriver<'static, MachineTimer>,
+        DriverNumber::LED => led: Led<'static>,
+        DriverNumber::BUTTON => button: Button<'static>,
+        DriverNumber::LOW_LEVEL_DEBUG => low_level_debug: LowLevelDebug<'static>,
+        DriverNumber::RNG => rng: Rng<'static>,
+        DriverNumber::IPC => ipc: Ipc,
+        DriverNumber::PROCESS_INFO => process_info: ProcessInfo<'static>,
+        DriverNumber(TEST_EXIT_DRIVER) => test_exit: TestExitDriver,
+        #[cfg(feature = "security_key")]
+        DriverNumber::SHA => sha: capsules::digest_driver::DigestDriver<'static>,
+        #[cfg(feature = "security_key")]
+        DriverNumber::HMAC => hmac: capsules::digest_driver::DigestDriver<'static>,
+        #[cfg(feature = "security_key")]
+        DriverNumber::KV => kv: capsules::kv::KeyValue<'static>,
+        #[cfg(feature = "security_key")]
+        DriverNumber::CTAP => ctap: capsules::hid_driver::HidDriver<'static>,
+        #[cfg(feature = "security_key")]
+        DriverNumber::USB_KEYBOARD_HID => keyboard: capsules::hid_driver::HidDriver<'static>,
+        #[cfg(feature = "security_key")]
+        DriverNumber::AES => aes: capsules::aes::AesDriver<'static>,
     }
 }
 
@@ -157,7 +130,7 @@ pub extern "C" fn main() -> ! {
     let (mux, app_management, _loader_service) =
         app_loader::uart_mux_with_loader(kernel, peripherals, deferred_calls, shared_flash.loader);
     #[cfg(not(feature = "app_loader"))]
-    let mux = components::uart_mux(peripherals, deferred_calls);
+    let mux = board_components::console::uart_mux(&peripherals.uart, deferred_calls);
     #[cfg(feature = "security_key")]
     let entropy = security_key::csprng(peripherals, deferred_calls);
     #[cfg(feature = "security_key")]
@@ -167,14 +140,18 @@ pub extern "C" fn main() -> ! {
     let drivers = static_init!(
         Drivers,
         Drivers {
-            console: components::console(kernel, mux),
-            alarm: components::alarm(kernel, &peripherals.timer),
-            led: components::leds(peripherals),
-            button: components::button(kernel, mux),
-            low_level_debug: components::low_level_debug(peripherals),
-            rng: components::rng(kernel, entropy),
-            ipc: components::ipc(kernel),
-            process_info: components::process_info(kernel),
+            console: console(kernel, mux),
+            alarm: alarm(
+                kernel,
+                &peripherals.timer,
+                static_buf!(AlarmDriver<'static, MachineTimer>)
+            ),
+            led: leds(&peripherals.uart),
+            button: button(kernel, mux),
+            low_level_debug: low_level_debug(&peripherals.uart),
+            rng: rng(kernel, entropy),
+            ipc: ipc(kernel),
+            process_info: process_info(kernel),
             test_exit: components::test_exit(kernel, peripherals),
             #[cfg(feature = "security_key")]
             sha: security_key::sha(kernel, deferred_calls),
@@ -203,37 +180,13 @@ pub extern "C" fn main() -> ! {
         [ChipProcessContext<QemuVirt>; PROCESS_SLOTS],
         core::array::from_fn(|_| Default::default())
     );
-    // SAFETY: app flash is mapped for good; it is rewritten only through
-    // the flash driver, never under an image a process is loaded from.
-    let app_flash = unsafe {
-        core::slice::from_raw_parts(
-            memory_map::APP_FLASH_START as *const u8,
-            memory_map::APP_FLASH_END - memory_map::APP_FLASH_START,
-        )
-    };
-    let app_ram = Region::new(
-        memory_map::APP_RAM_START,
-        memory_map::APP_RAM_END - memory_map::APP_RAM_START,
-    );
-    let loading = LoadConfiguration {
-        grant_region_bytes: GRANT_REGION_BYTES,
-    };
-    let summary = load_processes(
+    load_processes(kernel, chip, contexts, &APP_MEMORY, GRANT_REGION_BYTES);
+    process_console(
         kernel,
-        chip.memory_protection(),
-        contexts,
-        app_flash,
-        app_ram,
-        loading,
-        &capability,
+        mux,
+        &peripherals.uart,
+        Some(components::reset_board),
     );
-    kernel.print(format_args!(
-        "[kernel] {} processes loaded, {} skipped; kernel RAM per process: {} bytes\r\n",
-        summary.loaded,
-        summary.skipped,
-        core::mem::size_of::<Process>() + core::mem::size_of::<ChipProcessContext<QemuVirt>>()
-    ));
-    components::process_console(kernel, mux, peripherals);
 
     let kernel_loop = KernelLoop::new(
         kernel,

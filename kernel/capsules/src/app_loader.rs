@@ -9,16 +9,18 @@
 //!                     |  frames (ESC RESET ... ESC cmd)
 //!                     +--> flash HIL (WRITE_PAGE), AppManagement (INSTALL/REPLACE/REMOVE)
 //!  answers: written by polling (never interleaved with other output)
+//!  console output: UartMux --> AppLoader (ESC doubled) --> UART
 //! ```
 //!
 //! Guarantees:
 //! - nothing outside the board's app flash is ever written or erased
 //!   through it (BADADDR), and never flash a loaded process runs from;
-//! - installs add images without erasing: WRITE_PAGE is refused where a
-//!   byte that changes lies in a loaded process's image; ERASE_PAGE only
-//!   confirms that a page is already erased, since one erase block of the
-//!   pflash (256 KiB) would take other apps with it (`docs/loader.md`
-//!   says where this still relies on QEMU's pflash);
+//! - installs add images without erasing: WRITE_PAGE and ERASE_PAGE are
+//!   refused where a byte that changes lies in a loaded process's image;
+//! - flash is only ever programmed where that clears bits: a WRITE_PAGE
+//!   that sets a bit (a header turned into padding, a flag edit) goes
+//!   through the board's flash journal, which rewrites the erase block
+//!   power-cut safely ([`kernel::flash_journal`]), or is refused;
 //! - every app it starts goes through the kernel's loading path
 //!   ([`kernel::app_management`]), so the board's checks (credentials
 //!   included) apply to live installs as they do at boot.
@@ -27,6 +29,8 @@
 //! link beyond writing one answer.
 
 mod answer;
+mod console_link;
+mod flash_writes;
 #[cfg(test)]
 mod tests;
 
@@ -35,8 +39,9 @@ use core::cell::{Cell, RefCell};
 use kernel::app_management::{AppManagement, AppManagementClient, AppOperation, ManagementError};
 use kernel::capability::ProcessManagementCapability;
 use kernel::credential::{CredentialCheckClient, NotStarted};
-use kernel::hil::flash::{Flash, FlashClient};
-use kernel::hil::uart::{Receive, ReceiveClient, Transmit, TransmitClient, Uart};
+use kernel::flash_journal::BlockRewrite;
+use kernel::hil::flash::Flash;
+use kernel::hil::uart::{ReceiveClient, TransmitClient, Uart};
 use kernel::identity::Approval;
 use kernel::process::State;
 use kernel::process_loading::SkipReason;
@@ -49,6 +54,13 @@ use loader_protocol::{
 
 pub use answer::LinkWriter;
 use answer::{extension_answer, write_answer, write_escaped};
+
+/// Resets the device into its serial bootloader (the board provides it:
+/// a request word the bootloader reads at reset, then a reset).
+pub trait BootloaderEntry {
+    /// Ask for the bootloader at the next reset, and reset now.
+    fn reset_into_bootloader(&self) -> !;
+}
 
 /// The INFO answer: upstream's JSON, naming this service.
 const INFO_JSON: &str = r#"{"version":"0.1.0","name":"tock-kernel-loader"}"#;
@@ -74,6 +86,10 @@ pub struct AppLoader<'a> {
     /// (buffer, wanted length, bytes filled).
     console_client: Cell<Option<&'a dyn ReceiveClient>>,
     console_receive: Cell<Option<(&'static mut [u8], usize, usize)>>,
+    /// Who sends console output through the service (the mux), and its
+    /// transmission in progress (sent with ESC doubled).
+    transmit_client: Cell<Option<&'a dyn TransmitClient>>,
+    console_transmit: Cell<Option<console_link::EscapedTransmit>>,
     /// The board's attributes (`board`, `arch`, `appaddr`, `pagesize`),
     /// answered as upstream's bootloader stores them.
     attributes: &'a [(&'a str, &'a str)],
@@ -85,6 +101,17 @@ pub struct AppLoader<'a> {
     replaced: Cell<Option<usize>>,
     /// An install of `replaced` is pending: the host already has its answer.
     restoring: Cell<bool>,
+    /// Flash READ_RANGE and CRC may also read (never write).
+    readable: Option<&'a [u8]>,
+    /// Starting the apps written without INSTALL_APP: the chain address
+    /// after which the next one is looked for, while that goes on.
+    syncing: Cell<Option<usize>>,
+    /// Rewrites a block in place (power-cut safe) for page writes that set
+    /// bits, which programming cannot; `None`: such writes are refused.
+    rewriter: Option<&'a dyn BlockRewrite>,
+    /// Resets into the board's serial bootloader (ENTER_BOOTLOADER);
+    /// `None`: the board has none, the command is answered unsupported.
+    bootloader_entry: Option<&'a dyn BootloaderEntry>,
 }
 
 impl<'a> AppLoader<'a> {
@@ -121,16 +148,39 @@ impl<'a> AppLoader<'a> {
             second_pending: Cell::new(None),
             console_client: Cell::new(None),
             console_receive: Cell::new(None),
+            transmit_client: Cell::new(None),
+            console_transmit: Cell::new(None),
             attributes: &[],
             awaiting_check: Cell::new(None),
             replaced: Cell::new(None),
             restoring: Cell::new(false),
+            rewriter: None,
+            syncing: Cell::new(None),
+            readable: None,
+            bootloader_entry: None,
         }
     }
 
     /// The attributes GET_ATTRIBUTE answers, by slot (key, value).
     pub fn set_attributes(&mut self, attributes: &'a [(&'a str, &'a str)]) {
         self.attributes = attributes;
+    }
+
+    /// The journal that rewrites flash blocks in place (see
+    /// [`kernel::flash_journal`]), for page writes that set bits.
+    pub fn set_block_rewrite(&mut self, rewriter: &'a dyn BlockRewrite) {
+        self.rewriter = Some(rewriter);
+    }
+
+    /// How ENTER_BOOTLOADER resets into the board's bootloader.
+    pub fn set_bootloader_entry(&mut self, entry: &'a dyn BootloaderEntry) {
+        self.bootloader_entry = Some(entry);
+    }
+
+    /// Flash outside app flash that READ_RANGE and CRC_INTERNAL_FLASH may
+    /// read (writes stay inside app flash).
+    pub fn set_readable_flash(&mut self, flash: &'a [u8]) {
+        self.readable = Some(flash);
     }
 
     /// Start listening on the link.
@@ -211,7 +261,26 @@ impl<'a> AppLoader<'a> {
             Request::DisableApp { address } => self.request(AppOperation::Remove {
                 address: address as usize,
             }),
+            Request::EnterBootloader => self.enter_bootloader(),
+            // Upstream tockloader ends every session with EXIT and never
+            // asks for installs: start what it linked into the chain.
+            Request::Exit => self.start_unloaded_apps(self.management.app_flash().start),
             _ => self.answer(Response::Unknown, &[]),
+        }
+    }
+
+    /// Answers first (the answer is written by polling, so it is out
+    /// before the reset), then resets into the bootloader.
+    fn enter_bootloader(&self) {
+        match self.bootloader_entry {
+            Some(entry) => {
+                self.extension(ExtensionStatus::Ok, &[]);
+                entry.reset_into_bootloader()
+            }
+            None => self.extension(
+                ExtensionStatus::Unsupported,
+                b"this board has no bootloader",
+            ),
         }
     }
 
@@ -231,8 +300,19 @@ impl<'a> AppLoader<'a> {
         flash.get(offset..offset.checked_add(length)?)
     }
 
+    /// Flash the host may read: app flash, or the board's wider readable
+    /// region (the bootloader and kernel images: tockloader reads the
+    /// kernel's attributes just below app flash).
+    fn readable_range(&self, address: usize, length: usize) -> Option<&'a [u8]> {
+        let wider = self.readable.and_then(|flash| {
+            let offset = address.checked_sub(flash.as_ptr() as usize)?;
+            flash.get(offset..offset.checked_add(length)?)
+        });
+        wider.or_else(|| self.app_flash_range(address, length))
+    }
+
     fn read_range(&self, address: u32, length: u16) {
-        match self.app_flash_range(address as usize, length as usize) {
+        match self.readable_range(address as usize, length as usize) {
             Some(bytes) => {
                 self.writer
                     .write_bytes(&[loader_protocol::ESCAPE, Response::ReadRange as u8]);
@@ -243,85 +323,12 @@ impl<'a> AppLoader<'a> {
     }
 
     fn crc(&self, address: u32, length: u32) {
-        match self.app_flash_range(address as usize, length as usize) {
+        match self.readable_range(address as usize, length as usize) {
             Some(bytes) => {
                 let crc = loader_protocol::crc32(bytes);
                 self.answer(Response::CrcInternalFlash, &crc.to_le_bytes());
             }
             None => self.answer(Response::BadAddress, &[]),
-        }
-    }
-
-    /// Is `[address, address + length)` in the flash of a loaded process?
-    fn in_loaded_image(&self, address: usize, length: usize) -> bool {
-        let range = kernel::platform::Region::new(address, length);
-        self.kernel.processes().iter().any(|process| {
-            process.is_loaded() && kernel::memory::ranges_overlap(process.layout().flash, range)
-        })
-    }
-
-    fn erase_page(&self, address: usize) {
-        match self.app_flash_range(address, PAGE_SIZE) {
-            Some(bytes) if bytes.iter().all(|&byte| byte == 0xff) => self.answer(Response::Ok, &[]),
-            // Erasing means a whole 256 KiB block: refused, see the module
-            // comment.
-            _ => self.answer(Response::BadAddress, &[]),
-        }
-    }
-
-    fn write_page(&self, address: usize, data: &[u8]) {
-        let Some(current) = self.app_flash_range(address, PAGE_SIZE) else {
-            return self.answer(Response::BadAddress, &[]);
-        };
-        // Only the bytes that change matter: a page may hold the tail of a
-        // running app's image beside the start of a new one.
-        let changed = current.iter().zip(data).position(|(old, new)| old != new);
-        let Some(first) = changed else {
-            return self.answer(Response::Ok, &[]);
-        };
-        let last = PAGE_SIZE
-            - current
-                .iter()
-                .rev()
-                .zip(data.iter().rev())
-                .position(|(old, new)| old != new)
-                .unwrap_or(0);
-        if self.in_loaded_image(address + first, last - first) {
-            return self.answer(Response::BadAddress, &[]);
-        }
-        // Upstream tockloader also writes "pages" at addresses that are
-        // not page-aligned: such a write spans two flash pages, each
-        // written with its other bytes as they are.
-        let first_page = address - address % PAGE_SIZE;
-        let offset = address - first_page;
-        let pages = self.app_flash_range(
-            first_page,
-            if offset == 0 {
-                PAGE_SIZE
-            } else {
-                2 * PAGE_SIZE
-            },
-        );
-        let (Some(current), Some(page)) = (pages, self.page.take()) else {
-            return self.answer(Response::InternalError, &[]);
-        };
-        page[..PAGE_SIZE].copy_from_slice(&current[..PAGE_SIZE]);
-        page[offset..PAGE_SIZE].copy_from_slice(&data[..PAGE_SIZE - offset]);
-        let page_number = (first_page - self.flash_base) / PAGE_SIZE;
-        if offset != 0 {
-            let Some(second) = self.second_page.take() else {
-                self.page.set(Some(page));
-                return self.answer(Response::InternalError, &[]);
-            };
-            second[..PAGE_SIZE].copy_from_slice(&current[PAGE_SIZE..]);
-            second[..offset].copy_from_slice(&data[PAGE_SIZE - offset..]);
-            self.second_page.set(Some(second));
-            self.second_pending.set(Some(page_number + 1));
-        }
-        if let Err((_, page)) = self.flash.write_page(page_number, page) {
-            self.page.set(Some(page));
-            self.second_pending.set(None);
-            self.answer(Response::InternalError, &[]);
         }
     }
 
@@ -388,6 +395,20 @@ impl<'a> AppLoader<'a> {
                 _ => b"the process is not stopped",
             };
             self.extension(ExtensionStatus::Busy, reason);
+        }
+    }
+
+    /// Asks for the install of the first enabled app image at or after
+    /// `from` that nothing runs from; the next follows when it is done.
+    /// Nothing is answered: the host sent EXIT and reads no more.
+    fn start_unloaded_apps(&self, from: usize) {
+        let next = self.management.next_unloaded_app(self.kernel, from);
+        self.syncing.set(next);
+        if let Some(address) = next {
+            let install = AppOperation::Install { address };
+            if self.management.request(install, self.capability).is_err() {
+                self.syncing.set(None);
+            }
         }
     }
 
@@ -467,40 +488,6 @@ impl ReceiveClient for AppLoader<'_> {
     }
 }
 
-impl FlashClient for AppLoader<'_> {
-    fn read_complete(&self, buffer: &'static mut [u8], _result: Result<(), ErrorCode>) {
-        self.page.set(Some(buffer));
-    }
-
-    fn write_complete(&self, buffer: &'static mut [u8], result: Result<(), ErrorCode>) {
-        if let Some(next) = self.second_pending.take() {
-            // The first of two pages: the second follows.
-            self.page.set(Some(buffer));
-            let Some(second) = self.second_page.take().filter(|_| result.is_ok()) else {
-                return self.answer(Response::InternalError, &[]);
-            };
-            if let Err((_, second)) = self.flash.write_page(next, second) {
-                self.second_page.set(Some(second));
-                self.answer(Response::InternalError, &[]);
-            }
-            return;
-        }
-        match self.page.take() {
-            Some(first) => {
-                self.page.set(Some(first));
-                self.second_page.set(Some(buffer));
-            }
-            None => self.page.set(Some(buffer)),
-        }
-        match result {
-            Ok(()) => self.answer(Response::Ok, &[]),
-            Err(_) => self.answer(Response::InternalError, &[]),
-        }
-    }
-
-    fn erase_complete(&self, _result: Result<(), ErrorCode>) {}
-}
-
 impl AppManagementClient for AppLoader<'_> {
     fn operation_done(
         &self,
@@ -509,6 +496,10 @@ impl AppManagementClient for AppLoader<'_> {
     ) {
         if self.restoring.take() {
             return;
+        }
+        if let Some(address) = self.syncing.get() {
+            // A refused image stays as it is; the next one is tried.
+            return self.start_unloaded_apps(address + 1);
         }
         if let Ok(Some(index)) = result {
             let process = &self.kernel.processes()[index];
@@ -541,52 +532,5 @@ impl CredentialCheckClient for AppLoader<'_> {
             .map(Some)
             .map_err(|reason| ManagementError::Refused(SkipReason::NotStarted(reason)));
         self.report(result);
-    }
-}
-
-/// Transmission passes straight through to the UART (the mux is its
-/// client); only reception is filtered.
-impl<'a> Transmit<'a> for AppLoader<'a> {
-    fn set_transmit_client(&self, client: &'a dyn TransmitClient) {
-        self.uart.set_transmit_client(client);
-    }
-
-    fn transmit_buffer(
-        &self,
-        buffer: &'static mut [u8],
-        length: usize,
-    ) -> Result<(), (ErrorCode, &'static mut [u8])> {
-        self.uart.transmit_buffer(buffer, length)
-    }
-
-    fn transmit_abort(&self) -> Result<(), ErrorCode> {
-        self.uart.transmit_abort()
-    }
-}
-
-impl<'a> Receive<'a> for AppLoader<'a> {
-    fn set_receive_client(&self, client: &'a dyn ReceiveClient) {
-        self.console_client.set(Some(client));
-    }
-
-    fn receive_buffer(
-        &self,
-        buffer: &'static mut [u8],
-        length: usize,
-    ) -> Result<(), (ErrorCode, &'static mut [u8])> {
-        if length == 0 || length > buffer.len() {
-            return Err((ErrorCode::Size, buffer));
-        }
-        if let Some(pending) = self.console_receive.take() {
-            self.console_receive.set(Some(pending));
-            return Err((ErrorCode::Busy, buffer));
-        }
-        self.console_receive.set(Some((buffer, length, 0)));
-        Ok(())
-    }
-
-    fn receive_abort(&self) -> Result<(), ErrorCode> {
-        // The mux never aborts the hardware's reception; nor may others.
-        Err(ErrorCode::NoSupport)
     }
 }

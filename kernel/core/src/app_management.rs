@@ -181,6 +181,36 @@ impl AppManagement {
             .position(|process| process.is_loaded() && process.layout().flash.start == address)
     }
 
+    /// The address of the first enabled app image in the chain, at or
+    /// after `from`, that no loaded process runs from (written by a tool
+    /// that does not ask for installs, such as upstream tockloader).
+    pub fn next_unloaded_app(&self, kernel: &Kernel, from: usize) -> Option<usize> {
+        let start = self.app_flash.as_ptr() as usize;
+        let mut offset = 0;
+        loop {
+            let base = parse_base(self.app_flash.get(offset..)?).ok()?;
+            let address = start + offset;
+            let size = base.total_size as usize;
+            let image = self.app_flash.get(offset..offset.checked_add(size)?)?;
+            let loaded = kernel.processes().iter().any(|process| {
+                process.is_loaded()
+                    && crate::memory::ranges_overlap(
+                        process.layout().flash,
+                        Region::new(address, size),
+                    )
+            });
+            let enabled_app =
+                tbf::parse_header(image).is_ok_and(|header| header.is_app() && header.enabled());
+            if address >= from && enabled_app && !loaded {
+                return Some(address);
+            }
+            if size == 0 {
+                return None;
+            }
+            offset += size;
+        }
+    }
+
     /// Perform the pending operation (called by the main loop, between
     /// process runs) and tell the client.
     pub fn perform<U: UserspaceBoundary, M: MemoryProtection>(
@@ -220,9 +250,17 @@ impl AppManagement {
                 self.install(address, kernel, protection, contexts)
             }
             AppOperation::Remove { address } => {
-                let index = self
-                    .process_at(kernel, address)
-                    .ok_or(ManagementError::NotFound(address))?;
+                let Some(index) = self.process_at(kernel, address) else {
+                    // An image nothing runs from (refused by the credential
+                    // checker, disabled): nothing to stop, and the caller
+                    // may free its flash.
+                    return self.image_at(address).and_then(|image| {
+                        match tbf::parse_header(image) {
+                            Ok(header) if header.is_app() => Ok(None),
+                            _ => Err(ManagementError::NotFound(address)),
+                        }
+                    });
+                };
                 kernel.print(format_args!(
                     "[kernel] removing {} at {:#x}\r\n",
                     kernel.processes()[index].name(),

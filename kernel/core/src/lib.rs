@@ -51,6 +51,7 @@ pub mod credential;
 pub mod deferred_call;
 pub mod driver;
 pub mod fault;
+pub mod flash_journal;
 pub mod grant;
 pub mod hil;
 pub mod identity;

@@ -3,7 +3,7 @@
 //!
 //! Upstream command codes: 0x01, 0x03..=0x09, 0x10..=0x23.
 //! Upstream response codes: 0x10..=0x26.
-//! Our extension commands: 0x40..=0x47; our extension response: 0x40.
+//! Our extension commands: 0x40..=0x48; our extension response: 0x40.
 //! (Commands and responses travel in opposite directions, so the two
 //! namespaces never meet on one decoder.)
 
@@ -116,6 +116,10 @@ code_enum! {
         /// Extension: stop, resume or restart the process of the app at
         /// an address: address u32, action u8 ([`ProcessAction`]).
         ControlProcess = 0x47,
+        /// Extension: leave the running kernel for the board's serial
+        /// bootloader (answered, then the device resets into it). A
+        /// bootloader answers it too, with status ok: it is already there.
+        EnterBootloader = 0x48,
     }
 }
 

@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod attribute;
+pub mod bootloader;
 pub mod codes;
 pub mod crc;
 pub mod decoder;
@@ -39,6 +40,9 @@ pub mod extension;
 pub mod request;
 
 pub use attribute::{decode_attribute, encode_attribute, Attribute, AttributeError};
+pub use bootloader::{
+    Bootloader, BootloaderFlash, BootloaderLayout, Erase, FlashFault, Flow, ResponseSink,
+};
 pub use codes::{
     Command, ExtensionStatus, Response, ESCAPE, INFO_RESPONSE_LENGTH, MAX_READ_LENGTH, PAGE_SIZE,
     SYNC,

@@ -70,6 +70,8 @@ pub enum Request<'a> {
     ListApps,
     /// Extension SERVICE_INFO.
     ServiceInfo,
+    /// Extension ENTER_BOOTLOADER.
+    EnterBootloader,
     /// Extension INSTALL_APP: load the image written at `address`.
     InstallApp {
         /// Start of the TBF.
@@ -206,6 +208,7 @@ impl<'a> Request<'a> {
             Command::Exit => Request::Exit,
             Command::ListApps => Request::ListApps,
             Command::ServiceInfo => Request::ServiceInfo,
+            Command::EnterBootloader => Request::EnterBootloader,
             Command::ErasePage => {
                 exact(payload, 4, command)?;
                 Request::ErasePage {
@@ -306,6 +309,7 @@ impl<'a> Request<'a> {
             Request::SetStartAddress { .. } => Command::SetStartAddress,
             Request::ListApps => Command::ListApps,
             Request::ServiceInfo => Command::ServiceInfo,
+            Request::EnterBootloader => Command::EnterBootloader,
             Request::InstallApp { .. } => Command::InstallApp,
             Request::ReplaceApp { .. } => Command::ReplaceApp,
             Request::RemoveApp { .. } => Command::RemoveApp,
@@ -331,7 +335,8 @@ impl<'a> Request<'a> {
             | Request::Id
             | Request::Exit
             | Request::ListApps
-            | Request::ServiceInfo => {}
+            | Request::ServiceInfo
+            | Request::EnterBootloader => {}
             Request::ErasePage { address }
             | Request::SetStartAddress { address }
             | Request::RemoveApp { address }

@@ -223,6 +223,7 @@ proptest! {
             Request::EnableApp { address },
             Request::DisableApp { address },
             Request::ServiceInfo,
+            Request::EnterBootloader,
             Request::ControlProcess { address, action: ProcessAction::Stop },
             Request::ControlProcess { address, action: ProcessAction::Resume },
             Request::ControlProcess { address, action: ProcessAction::Restart },

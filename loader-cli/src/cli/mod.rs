@@ -1,6 +1,7 @@
 //! Command-line arguments (tockloader's verbs and flags) and the shared
 //! set-up: which board, which transport, how to show progress.
 
+mod bootloader;
 mod erase;
 mod flags;
 mod flash;
@@ -114,6 +115,19 @@ pub enum Command {
     Listen,
     /// Processes of a running kernel: list, stop, start, restart.
     Process(process::ProcessArgs),
+    /// Reset a running kernel into the board's serial bootloader.
+    EnterBootloader,
+    /// Leave the serial bootloader: it starts the kernel.
+    ExitBootloader,
+    /// The bootloader's attributes.
+    ListAttributes,
+    /// Set a bootloader attribute (its slot, or the first empty one).
+    SetAttribute {
+        /// Key: 1 to 8 bytes.
+        key: String,
+        /// Value: 1 to 55 bytes.
+        value: String,
+    },
 }
 
 fn parse_number(text: &str) -> Result<u32, String> {
@@ -233,6 +247,10 @@ pub fn run(cli: Cli, invoked_as_tockloader: bool) -> Result<()> {
         Command::Flash(args) => flash::run(&options, args),
         Command::Listen => listen::run(&options),
         Command::Process(args) => process::run(&options, args),
+        Command::EnterBootloader => bootloader::enter(&options),
+        Command::ExitBootloader => bootloader::exit(&options),
+        Command::ListAttributes => bootloader::list_attributes(&options),
+        Command::SetAttribute { key, value } => bootloader::set_attribute(&options, &key, &value),
     }
 }
 

@@ -7,12 +7,20 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use loader_protocol::{
-    crc32, decode_attribute, encode_command, max_encoded_length, ExtensionStatus, Request,
-    Response, ResponseDecoder, ResponseEvent, MAX_COMMAND_PAYLOAD, MAX_READ_LENGTH, PAGE_SIZE,
+    crc32, decode_attribute, encode_attribute, encode_command, max_encoded_length, ExtensionStatus,
+    Request, Response, ResponseDecoder, ResponseEvent, MAX_COMMAND_PAYLOAD, MAX_READ_LENGTH,
+    PAGE_SIZE,
 };
 
 use super::{AttributePair, LiveOperation, Transport};
 use crate::error::{LoaderError, LoaderResult};
+
+/// What a bootloader answers to ENTER_BOOTLOADER (a kernel answers an
+/// empty body, then resets).
+const BOOTLOADER_ANSWER: &[u8] = b"bootloader";
+
+/// PINGs sent before a device counts as not answering.
+const CONNECT_ATTEMPTS: u32 = 2;
 
 /// How long one read may wait for the device.
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -53,6 +61,11 @@ impl SerialLink {
                 .timeout(RESPONSE_TIMEOUT)
                 .open()
                 .map_err(|e| failure(format!("cannot open: {e}")))?;
+            // Bytes a previous client left unread (a pty keeps them) would
+            // be taken for answers to our commands.
+            serial
+                .clear(serialport::ClearBuffer::Input)
+                .map_err(|e| failure(format!("cannot clear its input: {e}")))?;
             writer = serial
                 .try_clone()
                 .ok()
@@ -107,9 +120,101 @@ impl SerialBootloader {
             known_pages: HashMap::new(),
             console: Vec::new(),
         };
-        let pong = bootloader.command(&Request::Ping, Response::Pong, 0)?;
-        debug_assert!(pong.is_empty());
-        Ok(bootloader)
+        // A board's bootloader may swallow the first bytes after a reset
+        // (qemu-rv32-virt's looks for a ping there): ask again before
+        // giving up.
+        let mut attempts = CONNECT_ATTEMPTS;
+        loop {
+            attempts -= 1;
+            match bootloader.command(&Request::Ping, Response::Pong, 0) {
+                Ok(_) => return Ok(bootloader),
+                Err(error) if attempts == 0 => return Err(error),
+                Err(_) => *bootloader.decoder = ResponseDecoder::new(),
+            }
+        }
+    }
+
+    /// Leave a running kernel for the board's serial bootloader: the
+    /// kernel answers ENTER_BOOTLOADER and resets, and the bootloader
+    /// answers PING within `wait`. Returns false when the device already
+    /// was in its bootloader.
+    pub fn enter_bootloader(&mut self, wait: Duration) -> LoaderResult<bool> {
+        let body = self.extension_ok(&Request::EnterBootloader)?;
+        if body == BOOTLOADER_ANSWER {
+            return Ok(false);
+        }
+        self.live = None;
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            // A fresh decoder: the reset may have cut console output.
+            *self.decoder = ResponseDecoder::new();
+            match self.command(&Request::Ping, Response::Pong, 0) {
+                Ok(_) => return Ok(true),
+                Err(error) if std::time::Instant::now() >= deadline => {
+                    return Err(self.link_error(format!(
+                        "the kernel reset but no bootloader answered within {wait:?} ({error}); \
+                         is the bootloader at the reset vector?"
+                    )))
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Tell the bootloader to start the kernel (EXIT; it sends no answer).
+    pub fn exit_bootloader(&mut self) -> LoaderResult<()> {
+        let mut frame = [0u8; 4];
+        let length = encode_command(loader_protocol::Command::Exit, &[], &mut frame)
+            .map_err(|_| self.link_error("frame buffer too small".to_string()))?;
+        self.link
+            .link
+            .write_all(&frame[..length])
+            .and_then(|()| self.link.link.flush())
+            .map_err(|e| self.link_error(format!("write failed: {e}")))?;
+        self.wire_bytes += length as u64;
+        Ok(())
+    }
+
+    /// Set bootloader attribute `key` to `value`, in the slot that holds
+    /// `key`, else the first empty one (as tockloader does). Returns the
+    /// slot. A bootloader refuses (INTERROR) a slot it cannot program
+    /// without erasing its own flash.
+    pub fn set_attribute(&mut self, key: &str, value: &str) -> LoaderResult<u8> {
+        let encoded = encode_attribute(key, value).map_err(|error| LoaderError::Configuration {
+            what: "attribute".to_string(),
+            hint: format!("{error:?}: keys are 1 to 8 bytes, values 1 to 55 bytes"),
+        })?;
+        let mut empty = None;
+        let mut found = None;
+        for index in 0..loader_protocol::attribute::ATTRIBUTE_COUNT as u8 {
+            let slot = self.command(&Request::GetAttribute { index }, Response::GetAttribute, 0)?;
+            match decode_attribute(&slot) {
+                Some(attribute) if attribute.key == key => {
+                    found = Some(index);
+                    break;
+                }
+                None if empty.is_none() => empty = Some(index),
+                _ => {}
+            }
+        }
+        let index = found
+            .or(empty)
+            .ok_or_else(|| self.link_error("all 16 attribute slots are taken".to_string()))?;
+        let request = Request::SetAttribute {
+            index,
+            slot: &encoded,
+        };
+        match self.command(&request, Response::Ok, 0) {
+            Ok(_) => Ok(index),
+            Err(LoaderError::Protocol { answer, .. }) if answer == "InternalError" => {
+                Err(LoaderError::Refused(format!(
+                    "{}: attribute slot {index} cannot be rewritten without erasing the \
+                     bootloader's own flash block; only empty slots can be set",
+                    self.link.name
+                )))
+            }
+            Err(error) => Err(error),
+        }
     }
 
     fn link_error(&self, reason: String) -> LoaderError {
@@ -139,7 +244,12 @@ impl SerialBootloader {
             .map_err(|e| self.link_error(format!("write failed: {e}")))?;
         self.wire_bytes += frame_length as u64;
         self.decoder.expect_read_length(read_length);
-        let (response, payload) = self.receive()?;
+        let (mut response, mut payload) = self.receive()?;
+        // A PONG to a ping that timed out earlier (a device still booting
+        // when it was sent) may arrive first: skip it.
+        while response == Response::Pong && expected != Response::Pong {
+            (response, payload) = self.receive()?;
+        }
         if response != expected {
             return Err(LoaderError::Protocol {
                 device: self.link.name.clone(),

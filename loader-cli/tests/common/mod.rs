@@ -3,6 +3,8 @@
 //! flash files. A missing tool fails the test and says what to run.
 #![allow(dead_code, reason = "each test binary uses a different part")]
 
+pub mod simulated_bootloader;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

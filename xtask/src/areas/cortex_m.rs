@@ -2,6 +2,7 @@
 //! MPU, SVC syscalls, SysTick preemption): integration tests in QEMU
 //! (`cortex_m/scenarios.rs`), the `cortexm.*` benchmarks
 //! (`cortex_m/figures.rs`) and `cargo xtask qemu --board mps2-an386`.
+//! The arch and chip crates are also built (and linted) for ARMv6-M.
 //! Images are made in `cortex_m/image.rs`.
 
 mod figures;
@@ -9,7 +10,7 @@ pub(crate) mod image;
 pub(crate) mod scenarios;
 mod userspace;
 
-use super::targets::THUMBV7EM;
+use super::targets::{THUMBV6M, THUMBV7EM};
 use super::{Area, DeviceCrate};
 use crate::bench::Figures;
 use crate::context::Context;
@@ -30,6 +31,16 @@ pub const AREA: Area = Area {
         DeviceCrate {
             package: image::APPS_PACKAGE,
             targets: &[THUMBV7EM],
+        },
+        // The ARMv6-M path (Thumb-1 switch and handlers, whole-region MPU)
+        // is built and linted here; no QEMU machine runs it with an MPU.
+        DeviceCrate {
+            package: "arch-cortex-m",
+            targets: &[THUMBV7EM, THUMBV6M],
+        },
+        DeviceCrate {
+            package: "chip-mps2",
+            targets: &[THUMBV7EM, THUMBV6M],
         },
     ],
 };

@@ -1,17 +1,21 @@
 //! The kernel area: QEMU integration tests of the kernel and the
-//! qemu-rv32-virt board (`kernel/scenarios.rs`), the `rv32.*` benchmarks
-//! (`kernel/figures.rs`), `cargo xtask qemu` and the demo of `cargo xtask
-//! run`. Images and flash files are made in `kernel/image.rs`.
+//! qemu-rv32-virt board (the scenario list shared with mps2-an386 in
+//! `kernel/scenarios.rs`, this board's side in `kernel/board.rs`), the
+//! `rv32.*` benchmarks (`kernel/figures.rs`), `cargo xtask qemu` and the
+//! demo of `cargo xtask run`. Images and flash files are made in
+//! `kernel/image.rs`.
 
+pub(crate) mod board;
 mod figures;
 pub(crate) mod image;
 pub(crate) mod scenarios;
+mod test_apps;
 
 use super::targets::RISCV32IMAC;
 use super::{Area, DeviceCrate};
 use crate::bench::Figures;
 use crate::context::Context;
-use crate::qemu::create_flash_if_missing;
+use crate::qemu::{create_flash_if_missing, QemuBuilder};
 use crate::BoardRun;
 use anyhow::{ensure, Context as _, Result};
 use std::path::{Path, PathBuf};
@@ -37,7 +41,7 @@ pub const AREA: Area = Area {
 /// Every kernel integration test in QEMU (`kernel:NAME` selects by name).
 pub fn tests(ctx: &Context) -> Result<()> {
     let mut bench = scenarios::Bench::build(ctx, 0)?;
-    scenarios::run_all(&mut bench, ctx.filter.as_deref())
+    scenarios::run_all(&mut bench, board::ONLY_HERE, ctx.filter.as_deref())
 }
 
 /// The `rv32.*` figures (null syscall, context switch, kernel size, ...).
@@ -72,29 +76,44 @@ pub fn qemu_command(ctx: &Context, run: &BoardRun) -> Result<i32> {
         None => ctx.scratch_dir("qemu")?.join("qemu-rv32-virt.pflash"),
     };
     let kernel = image::build_kernel(ctx)?;
-    if create_flash_if_missing(&flash)? {
-        println!("created the erased flash file {}", flash.display());
+    if !flash.exists() {
+        println!("creating the erased flash file {}", flash.display());
     }
-    image::write_kernel(&flash, &kernel)?;
-    if !run.tabs.is_empty() {
-        let mut cursor = image::APP_FLASH_ADDRESS;
-        let mut tbfs = Vec::new();
-        for tab in &run.tabs {
-            let (address, tbf) = tbf_from_tab(ctx, tab, cursor)?;
-            cursor = address + tbf.len() as u64;
-            tbfs.push(tbf);
-        }
-        image::erase_app_flash(&flash)?;
-        image::write_app_chain(&flash, &tbfs)?;
-    }
+    let board = board_with_tabs(ctx, &kernel, &flash, &run.tabs)?;
     println!(
         "booting {} (flash {}); the console is this terminal",
         run.board.name(),
         flash.display()
     );
-    let mut command = scenarios::board(&flash).command()?;
-    let status = command.status().context("starting QEMU")?;
+    let status = board.command()?.status().context("starting QEMU")?;
     status.code().context("QEMU was killed by a signal")
+}
+
+/// Writes `kernel` into the first erase block of the flash file `flash`
+/// (created erased if it does not exist) and, given `tabs`, replaces the
+/// apps with theirs (in order, each at its fixed address); returns QEMU
+/// booting that flash, for a terminal (`cargo xtask qemu`) or a harness
+/// session (the libtock examples).
+pub fn board_with_tabs(
+    ctx: &Context,
+    kernel: &Path,
+    flash: &Path,
+    tabs: &[PathBuf],
+) -> Result<QemuBuilder> {
+    create_flash_if_missing(flash)?;
+    image::write_kernel(flash, kernel)?;
+    if !tabs.is_empty() {
+        let mut cursor = image::APP_FLASH_ADDRESS;
+        let mut tbfs = Vec::new();
+        for tab in tabs {
+            let (address, tbf) = tbf_from_tab(ctx, tab, cursor)?;
+            cursor = address + tbf.len() as u64;
+            tbfs.push(tbf);
+        }
+        image::erase_app_flash(flash)?;
+        image::write_app_chain(flash, &tbfs)?;
+    }
+    Ok(scenarios::board(flash))
 }
 
 /// The TBF inside a TAB (a tar archive) to write next: of those linked
@@ -102,18 +121,7 @@ pub fn qemu_command(ctx: &Context, run: &BoardRun) -> Result<i32> {
 /// at or after `cursor` (libtock-c TABs carry one per address). Returns
 /// its address and bytes.
 fn tbf_from_tab(ctx: &Context, tab: &Path, cursor: u64) -> Result<(u64, Vec<u8>)> {
-    let name = tab
-        .file_stem()
-        .and_then(|stem| stem.to_str())
-        .unwrap_or("app");
-    let directory: PathBuf = ctx.scratch_dir("qemu-tabs")?.join(name);
-    if directory.exists() {
-        std::fs::remove_dir_all(&directory)?;
-    }
-    std::fs::create_dir_all(&directory)?;
-    let mut tar = std::process::Command::new("tar");
-    tar.arg("-xf").arg(tab).arg("-C").arg(&directory);
-    crate::cmd::output(&mut tar).with_context(|| format!("unpacking {}", tab.display()))?;
+    let directory = unpack_tab(ctx, "qemu-tabs", tab)?;
     let mut best: Option<(u64, Vec<u8>)> = None;
     for entry in std::fs::read_dir(&directory)? {
         let path = entry?.path();
@@ -135,4 +143,24 @@ fn tbf_from_tab(ctx: &Context, tab: &Path, cursor: u64) -> Result<(u64, Vec<u8>)
             tab.display()
         )
     })
+}
+
+/// Unpacks the TAB (a tar archive) `tab` into a fresh directory named for
+/// it under the scratch directory `scratch`; returns that directory.
+pub(crate) fn unpack_tab(ctx: &Context, scratch: &str, tab: &Path) -> Result<PathBuf> {
+    let name = tab
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("app");
+    let directory = ctx.scratch_dir(scratch)?.join(name);
+    if directory.exists() {
+        std::fs::remove_dir_all(&directory)
+            .with_context(|| format!("removing {}", directory.display()))?;
+    }
+    std::fs::create_dir_all(&directory)
+        .with_context(|| format!("creating {}", directory.display()))?;
+    let mut tar = std::process::Command::new("tar");
+    tar.arg("-xf").arg(tab).arg("-C").arg(&directory);
+    crate::cmd::output(&mut tar).with_context(|| format!("unpacking {}", tab.display()))?;
+    Ok(directory)
 }

@@ -14,23 +14,23 @@
 //!   QEMU on RV32 and Cortex-M4/M0, output and exit code asserted; an image
 //!   placed in the wrong slot must stop with crt0's wrong-address code; and
 //!   a position-independent (r9) Cortex-M app must run relocated;
-//! - `qemu`: every example booted on qemu-rv32-virt through `cargo xtask
-//!   qemu` (the kernel area's command) with its console output asserted.
+//! - `qemu`: every example booted alone on qemu-rv32-virt, its flash set
+//!   up as `cargo xtask qemu --tab` does (`kernel::board_with_tabs`), its
+//!   console output asserted by the shared runner (`qemu::console`).
 //!
 //! Every step runs even when an earlier one failed; the area fails if any
 //! did, listing each failure. Built files go under the target directory.
 
 mod fake_kernel;
 
+use super::libtock_rs::build_packager;
 use super::Area;
 use crate::cmd;
 use crate::context::Context;
+use crate::qemu::console::{self, ConsoleScript};
 use anyhow::{bail, ensure, Context as _, Result};
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 /// The libtock-c area in the registry.
 pub const AREA: Area = Area {
@@ -103,9 +103,6 @@ const EXAMPLES: &[Example] = &[
         on_fake_kernel: false,
     },
 ];
-
-/// What marks a failed run whatever the example expects.
-const FAILURE_MARKERS: &[&str] = &["FAIL", "panicked", "Panic", "faulted"];
 
 /// The board the examples run on.
 const BOARD: &str = "qemu-rv32-virt";
@@ -184,7 +181,7 @@ pub fn tests(ctx: &Context) -> Result<()> {
         .iter()
         .any(|step| selection.runs(step))
     {
-        match packager(ctx) {
+        match build_packager(ctx) {
             Ok(tbf) => {
                 for example in &selection.examples {
                     let built = build_example(ctx, &tbf, example.name);
@@ -212,17 +209,16 @@ pub fn tests(ctx: &Context) -> Result<()> {
         }
     }
     if selection.runs("qemu") {
-        for (index, (example, tab)) in tabs.iter().enumerate() {
-            // The first boot may build the kernel; later ones reuse it.
-            let first_wait = if index == 0 {
-                Duration::from_secs(300)
-            } else {
-                Duration::from_secs(60)
-            };
-            record(
-                &format!("run {} on {BOARD}", example.name),
-                run_example(ctx, example, tab, first_wait),
-            );
+        match super::kernel::image::build_kernel(ctx) {
+            Ok(kernel) => {
+                for (example, tab) in &tabs {
+                    record(
+                        &format!("run {} on {BOARD}", example.name),
+                        run_example(ctx, &kernel, example, tab),
+                    );
+                }
+            }
+            Err(error) => record(&format!("build the {BOARD} kernel"), Err(error)),
         }
     }
     if failures.is_empty() {
@@ -267,19 +263,9 @@ fn run_host_decoders(ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-/// Builds our packager once and returns the binary's path.
-fn packager(ctx: &Context) -> Result<PathBuf> {
-    let mut command = ctx.cargo("build")?;
-    command.args(["-q", "-p", "tbf-tools", "--bin", "tbf"]);
-    cmd::output(&mut command).context("building the tbf packager")?;
-    let tbf = ctx.target_dir.join("debug").join("tbf");
-    ensure!(tbf.exists(), "{} missing after the build", tbf.display());
-    Ok(tbf)
-}
-
 /// `make WERROR=1` in `apps/c/<name>`, output under the target directory;
 /// returns the TAB after checking it holds every target's TBF.
-fn build_example(ctx: &Context, tbf: &Path, name: &str) -> Result<PathBuf> {
+pub(crate) fn build_example(ctx: &Context, tbf: &Path, name: &str) -> Result<PathBuf> {
     let scratch = scratch(ctx)?;
     let build_dir = scratch.join("apps").join(name);
     let mut make = Command::new("make");
@@ -323,7 +309,9 @@ fn run_fake_kernel_checks(
         for cpu in fake_kernel::Cpu::ALL {
             let result =
                 fake_kernel::run(ctx, kernels, cpu, tab, cpu.image(), true).and_then(|output| {
-                    check_lines(example, &output).with_context(|| format!("console:\n{output}"))
+                    let script = ConsoleScript::steps(example.name, example.expected);
+                    console::check_transcript(&script, &output)
+                        .with_context(|| format!("console:\n{output}"))
                 });
             record(
                 &format!("run {} on the fake kernel ({})", example.name, cpu.name()),
@@ -353,7 +341,7 @@ fn run_pic_app(
     kernels: &fake_kernel::FakeKernels,
     cpu: fake_kernel::Cpu,
 ) -> Result<()> {
-    let tbf = packager(ctx)?;
+    let tbf = build_packager(ctx)?;
     let tab = fake_kernel::build_pic_app(ctx, &tbf, cpu)?;
     let output = fake_kernel::run(ctx, kernels, cpu, &tab, &cpu.pic_image(), true)?;
     ensure!(
@@ -363,142 +351,14 @@ fn run_pic_app(
     Ok(())
 }
 
-/// Checks finished output: no failure marker, each step's line in order.
-fn check_lines(example: &Example, output: &str) -> Result<()> {
-    if let Some(marker) = FAILURE_MARKERS.iter().find(|m| output.contains(**m)) {
-        bail!("{}: the output contains {marker:?}", example.name);
-    }
-    let mut cursor = 0;
-    for alternatives in example.expected {
-        let end = alternatives
-            .iter()
-            .filter_map(|expected| {
-                output[cursor..]
-                    .find(expected)
-                    .map(|at| at + expected.len())
-            })
-            .min()
-            .with_context(|| format!("{}: none of {alternatives:?} appeared", example.name))?;
-        cursor += end;
-    }
-    Ok(())
-}
-
-/// Reads a child's output into a shared buffer on a thread.
-fn capture(mut stream: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    let writer = Arc::clone(&buffer);
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while let Ok(count) = stream.read(&mut chunk) {
-            if count == 0 {
-                break;
-            }
-            match writer.lock() {
-                Ok(mut bytes) => bytes.extend_from_slice(&chunk[..count]),
-                Err(poisoned) => poisoned.into_inner().extend_from_slice(&chunk[..count]),
-            }
-        }
-    });
-    buffer
-}
-
-fn text_of(buffer: &Arc<Mutex<Vec<u8>>>) -> String {
-    let bytes = match buffer.lock() {
-        Ok(bytes) => bytes.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    };
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// Stops the `cargo xtask qemu` child and everything it started (its own
-/// process group, QEMU included).
-fn stop(child: &mut Child) {
-    // The group may be gone already; either way the child is reaped below.
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .stderr(Stdio::null())
-        .status();
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// Boots `tab` alone on a fresh flash file and waits for the example's
-/// expected lines in order.
-fn run_example(ctx: &Context, example: &Example, tab: &Path, first_wait: Duration) -> Result<()> {
-    use std::os::unix::process::CommandExt;
+/// Boots `tab` alone on a fresh flash file with the built `kernel` and
+/// judges its console with the shared example runner.
+fn run_example(ctx: &Context, kernel: &Path, example: &Example, tab: &Path) -> Result<()> {
     let flash = scratch(ctx)?.join(format!("{}.flash", example.name));
     if flash.exists() {
         std::fs::remove_file(&flash).with_context(|| format!("removing {}", flash.display()))?;
     }
-    // Not `current_exe()`: a workspace-wide build earlier in the run may
-    // have relinked (and so deleted) the running binary.
-    let mut command = ctx.xtask_command()?;
-    command
-        .args(["qemu", "--board", BOARD, "--flash"])
-        .arg(&flash)
-        .arg("--tab")
-        .arg(tab)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let line = cmd::describe(&command);
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("starting `{line}`"))?;
-    let stdout = capture(child.stdout.take().context("no stdout pipe")?);
-    let stderr = capture(child.stderr.take().context("no stderr pipe")?);
-    let verdict = wait_for_lines(example, &stdout, &mut child, first_wait);
-    stop(&mut child);
-    verdict.with_context(|| {
-        format!(
-            "`{line}`\n--- console\n{}\n--- stderr\n{}",
-            text_of(&stdout),
-            text_of(&stderr)
-        )
-    })
-}
-
-/// Waits until every expected step has appeared in order (each within the
-/// timeout), failing at once on a failure marker or an early exit.
-fn wait_for_lines(
-    example: &Example,
-    stdout: &Arc<Mutex<Vec<u8>>>,
-    child: &mut Child,
-    first_wait: Duration,
-) -> Result<()> {
-    let mut cursor = 0;
-    let mut timeout = first_wait;
-    for alternatives in example.expected {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let text = text_of(stdout);
-            if let Some(marker) = FAILURE_MARKERS.iter().find(|m| text.contains(**m)) {
-                bail!("{}: the output contains {marker:?}", example.name);
-            }
-            let found = alternatives
-                .iter()
-                .filter_map(|expected| text[cursor..].find(expected).map(|at| at + expected.len()))
-                .min();
-            if let Some(end) = found {
-                cursor += end;
-                timeout = Duration::from_secs(60);
-                break;
-            }
-            if let Some(status) = child.try_wait().context("polling cargo xtask qemu")? {
-                bail!(
-                    "{}: `cargo xtask qemu` ended ({status}) before printing one of {alternatives:?}",
-                    example.name
-                );
-            }
-            ensure!(
-                Instant::now() < deadline,
-                "{}: none of {alternatives:?} appeared within {timeout:?}",
-                example.name
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    Ok(())
+    let board = super::kernel::board_with_tabs(ctx, kernel, &flash, &[tab.to_path_buf()])?;
+    let script = ConsoleScript::steps(example.name, example.expected);
+    console::run_example(&mut board.spawn()?, &script)
 }

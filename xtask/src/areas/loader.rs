@@ -3,10 +3,14 @@
 //! decoders) and `loader-cli` (flash model, placement, transports, the
 //! `loader` binary, and the comparisons against upstream tockloader 1.19).
 
+mod bootloader_bench;
+mod bootloader_tests;
 mod demo;
 mod live;
 mod live_bench;
+mod live_console;
 mod live_tests;
+mod live_tockloader;
 
 use super::Area;
 use crate::bench::Figures;
@@ -15,6 +19,7 @@ use crate::context::Context;
 use crate::tools;
 use anyhow::{ensure, Context as _, Result};
 pub use demo::run_demo;
+pub(crate) use live::wait_for_kernel;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -25,7 +30,13 @@ pub const AREA: Area = Area {
     about: "loader protocol and loader-cli: unit, property, fuzz, power-cut and tockloader-compatibility tests",
     tests,
     bench: Some(bench),
-    device_crates: &[DEVICE_PROTOCOL],
+    device_crates: &[DEVICE_PROTOCOL, DEVICE_BOOTLOADER],
+};
+
+/// qemu-rv32-virt's serial bootloader (linted for its target).
+const DEVICE_BOOTLOADER: super::DeviceCrate = super::DeviceCrate {
+    package: "qemu-rv32-virt-bootloader",
+    targets: &[super::targets::RISCV32IMAC],
 };
 
 /// The protocol crate also builds for the devices that will serve it.
@@ -37,6 +48,9 @@ const DEVICE_PROTOCOL: super::DeviceCrate = super::DeviceCrate {
 /// Fuzz iterations per test run: enough to cover the seeds' neighbourhood
 /// quickly; longer runs are `cargo fuzz run decode` by hand.
 const FUZZ_RUNS: &str = "-runs=300000";
+/// The bootloader engine's fuzz runs (each input also runs the engine
+/// over a 4 KiB flash: about 8 s here).
+const BOOTLOADER_FUZZ_RUNS: &str = "-runs=60000";
 
 /// Every loader test; the filter selects tests by name (`loader:serial`).
 /// Without a filter, the decoder fuzz target also runs briefly.
@@ -53,14 +67,16 @@ pub fn tests(ctx: &Context) -> Result<()> {
     live_device_tests(ctx)
 }
 
-/// The live-device tests against QEMU (`loader:live` runs only the
-/// sequence; a name selects the whole sequence too, since each test starts
-/// from the flash the previous one left).
+/// The live-device tests against QEMU, then the bootloader's
+/// (`loader:live` runs only the sequence; a name selects the whole
+/// sequence too, since each test starts from the flash the previous one
+/// left).
 fn live_device_tests(ctx: &Context) -> Result<()> {
     let selected = match ctx.filter.as_deref() {
         None | Some("live") => true,
         Some(filter) => live_tests::ALL
             .iter()
+            .chain(bootloader_tests::ALL)
             .any(|(name, _)| name.contains(filter)),
     };
     if !selected {
@@ -68,7 +84,7 @@ fn live_device_tests(ctx: &Context) -> Result<()> {
     }
     let bench = live::LiveBench::build(ctx)?;
     let mut failed = Vec::new();
-    for (name, test) in live_tests::ALL {
+    for (name, test) in live_tests::ALL.iter().chain(bootloader_tests::ALL) {
         match test(&bench) {
             Ok(()) => println!("loader: {name} ... ok"),
             Err(error) => {
@@ -93,16 +109,21 @@ fn fuzz(ctx: &Context) -> Result<()> {
         fuzz_path.display()
     );
     let crate_dir = ctx.workspace.join("loader-cli/protocol");
-    let corpus = ctx.scratch_dir("loader-fuzz-corpus")?;
-    let mut command = tools::cargo_fuzz()?;
-    command
-        .current_dir(&crate_dir)
-        .env("CARGO_TARGET_DIR", ctx.target_dir.join("fuzz"))
-        .args(["run", "decode"])
-        .arg(&corpus)
-        .arg(crate_dir.join("fuzz/corpus/decode"))
-        .args(["--", FUZZ_RUNS]);
-    cmd::run(&mut command)
+    // The decoders' seeds are frames: the bootloader engine starts from
+    // them too.
+    for (target, runs) in [("decode", FUZZ_RUNS), ("bootloader", BOOTLOADER_FUZZ_RUNS)] {
+        let corpus = ctx.scratch_dir(&format!("loader-fuzz-corpus-{target}"))?;
+        let mut command = tools::cargo_fuzz()?;
+        command
+            .current_dir(&crate_dir)
+            .env("CARGO_TARGET_DIR", ctx.target_dir.join("fuzz"))
+            .args(["run", target])
+            .arg(&corpus)
+            .arg(crate_dir.join("fuzz/corpus/decode"))
+            .args(["--", runs]);
+        cmd::run(&mut command)?;
+    }
+    Ok(())
 }
 
 pub(crate) const APP_C: &str = "#include <stdint.h>\n\
@@ -223,5 +244,6 @@ pub fn bench(ctx: &Context, figures: &mut Figures) -> Result<()> {
         ours_best.as_secs_f64() / theirs_best.as_secs_f64(),
         "(ours / tockloader, best of 7 each)",
     )?;
-    live_bench::measure(ctx, figures)
+    live_bench::measure(ctx, figures)?;
+    bootloader_bench::measure(ctx, figures)
 }

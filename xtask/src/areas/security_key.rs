@@ -31,6 +31,7 @@
 mod live;
 mod qemu;
 
+use super::libtock_rs::{build_packager, package_arguments, LibtockApp, RISCV};
 use super::{targets, Area, DeviceCrate};
 use crate::cmd;
 use crate::context::Context;
@@ -74,8 +75,6 @@ const U2F: RustApp = RustApp {
     stack: 0x4000,
     heap: 1024,
 };
-/// Must equal `TBF_HEADER_SIZE` in the qemu_rv32_virt layout.
-const PROTECTED_REGION_SIZE: &str = "96";
 
 /// Every test of the area.
 pub fn tests(ctx: &Context) -> Result<()> {
@@ -304,38 +303,21 @@ fn build_u2f_in_slots(ctx: &Context, slots: &[u32]) -> Result<Vec<Vec<u8>>> {
     Ok(tbfs)
 }
 
-fn build_packager(ctx: &Context) -> Result<PathBuf> {
-    let mut cargo = ctx.cargo("build")?;
-    cargo.args(["-q", "-p", "tbf-tools", "--bin", "tbf"]);
-    cmd::output(&mut cargo).context("building the tbf packager")?;
-    let tbf = ctx.target_dir.join("debug").join("tbf");
-    ensure!(tbf.exists(), "{} missing after the build", tbf.display());
-    Ok(tbf)
-}
-
 /// Packages `app` with our packager (elf2tab's flags); returns its TBF.
 fn package(ctx: &Context, packager: &Path, app: &RustApp) -> Result<Vec<u8>> {
     let directory = ctx.scratch_dir("security-key")?.join(app.binary);
     std::fs::create_dir_all(&directory)
         .with_context(|| format!("creating {}", directory.display()))?;
-    let elf = ctx.artifact(targets::RISCV32IMAC, "release", app.binary);
     let tab = directory.join(format!("{}.tab", app.binary));
     let mut pack = Command::new(packager);
-    pack.arg("pack")
-        .args([
-            "--kernel-major",
-            "2",
-            "--kernel-minor",
-            "1",
-            "--deterministic",
-        ])
-        .args(["--protected-region-size", PROTECTED_REGION_SIZE])
-        .args(["-n", app.binary])
-        .args(["--stack", &app.stack.to_string()])
-        .args(["--app-heap", &app.heap.to_string()])
-        .arg("-o")
-        .arg(&tab)
-        .arg(format!("{},riscv32imac", elf.display()));
+    pack.arg("pack");
+    let packaging = LibtockApp {
+        binary: app.binary,
+        package: app.binary,
+        stack: app.stack,
+        heap: app.heap,
+    };
+    package_arguments(ctx, &packaging, RISCV, &tab, &mut pack);
     cmd::output(&mut pack).with_context(|| format!("packaging {}", app.binary))?;
     let mut tar = Command::new("tar");
     tar.arg("-xf").arg(&tab).arg("-C").arg(&directory);

@@ -56,11 +56,22 @@ impl Capture {
     /// Waits until `pattern` occurs at or after `from`; returns the offset
     /// just past it, or `None` on timeout or when the stream ends first.
     pub fn wait_for(&self, from: usize, pattern: &[u8], timeout: Duration) -> Option<usize> {
+        self.wait_until(timeout, |bytes| find(bytes, from, pattern))
+    }
+
+    /// Waits until `check` returns something for the bytes captured so far
+    /// (called again whenever more arrive); `None` on timeout or when the
+    /// stream ends first.
+    pub fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        mut check: impl FnMut(&[u8]) -> Option<T>,
+    ) -> Option<T> {
         let deadline = Instant::now() + timeout;
         let mut state = self.lock();
         loop {
-            if let Some(end) = find(&state.bytes, from, pattern) {
-                return Some(end);
+            if let Some(found) = check(&state.bytes) {
+                return Some(found);
             }
             let now = Instant::now();
             if state.closed || now >= deadline {

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 mod capture;
+pub mod console;
 mod flash;
 mod instructions;
 mod running;

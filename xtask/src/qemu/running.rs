@@ -7,7 +7,7 @@ use anyhow::{bail, Context as _, Result};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin};
+use std::process::{Child, ChildStdin, ExitStatus};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -176,6 +176,24 @@ impl Qemu {
         }
     }
 
+    /// Waits until `check` finds what it looks for in the serial output so
+    /// far (all of it, lossy UTF-8; called again as more arrives). `None`
+    /// on timeout or when the output ends first; unlike [`Qemu::expect`],
+    /// QEMU keeps running either way and the match cursor does not move.
+    pub fn wait_until<T>(
+        &mut self,
+        timeout: Duration,
+        mut check: impl FnMut(&str) -> Option<T>,
+    ) -> Result<Option<T>> {
+        let serial = self.captured_serial()?;
+        Ok(serial.wait_until(timeout, |bytes| check(&String::from_utf8_lossy(bytes))))
+    }
+
+    /// How QEMU ended, if it has.
+    pub fn exit_status(&mut self) -> Result<Option<ExitStatus>> {
+        self.child.try_wait().context("polling QEMU")
+    }
+
     /// Writes `bytes` to the guest's serial port.
     pub fn send(&mut self, bytes: &[u8]) -> Result<()> {
         let Some(input) = self.input.as_mut() else {
@@ -219,8 +237,9 @@ impl Qemu {
         }
     }
 
-    /// Kills QEMU and builds an error with the command line and all output.
-    fn failure(&mut self, what: &str) -> anyhow::Error {
+    /// Kills QEMU and builds an error saying `what`, with the command line
+    /// and all output.
+    pub fn failure(&mut self, what: &str) -> anyhow::Error {
         // Killing an exited process fails harmlessly; the output is what matters.
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -15,7 +15,8 @@
 //! BASEPRI for the kernel (the SVC handler drops it to 0 for a process and
 //! `_arch_return_to_kernel` restores 0x80, `KERNEL_BASEPRI`).
 
-#[cfg(target_arch = "arm")]
+// ARMv6-M's Thumb-1 version is in `asm_v6m.rs`.
+#[cfg(all(target_arch = "arm", not(armv6m)))]
 core::arch::global_asm!(
     r#"
     .syntax unified

@@ -115,6 +115,9 @@ pub trait TrapMemory {
     fn read_halfword(&self, address: u32) -> u16;
     /// The fault status registers (and clear them for the next fault).
     fn take_fault_registers(&self, exception: u32) -> FaultRegisters;
+    /// The halfword at `address` if the process's MPU regions let it
+    /// execute there, else `None` (ARMv6-M fault decoding reads it).
+    fn read_executable_halfword(&self, address: u32) -> Option<u16>;
 }
 
 /// Decodes why the process stopped. Pure logic over [`TrapMemory`]:
@@ -153,6 +156,17 @@ pub fn classify_trap(
                 memory.read_frame(state.psp, &mut state.frame);
                 registers.pc = state.frame[PC];
             }
+            #[cfg(any(armv6m, test))]
+            if let Some(evidence) = registers.armv6m.as_mut() {
+                evidence.frame_readable = readable;
+                evidence.instruction = readable
+                    .then(|| memory.read_executable_halfword(registers.pc))
+                    .flatten();
+                let low = low_registers(state);
+                evidence.address = evidence
+                    .instruction
+                    .and_then(|instruction| crate::fault_v6m::data_address(instruction, &low));
+            }
             state.fault = registers;
             let (cause, address) = registers.cause_and_address();
             ContextSwitchReason::Fault(Fault {
@@ -162,6 +176,25 @@ pub fn classify_trap(
             })
         }
         _ => ContextSwitchReason::Interrupted,
+    }
+}
+
+/// r0-r7, sp and pc as the process had them when the frame was stacked
+/// (r0-r3 from the frame, r4-r7 as the switch saved them; sp above the
+/// frame and its alignment padding).
+#[cfg(any(armv6m, test))]
+fn low_registers(state: &StoredState) -> crate::fault_v6m::LowRegisters {
+    let [r0, r1, r2, r3, ..] = state.frame;
+    let [r4, r5, r6, r7, ..] = state.callee_saved;
+    let padding = if state.frame[XPSR] & XPSR_STACK_PADDING != 0 {
+        4
+    } else {
+        0
+    };
+    crate::fault_v6m::LowRegisters {
+        general: [r0, r1, r2, r3, r4, r5, r6, r7],
+        sp: state.psp.wrapping_add(FRAME_BYTES as u32 + padding),
+        pc: state.frame[PC],
     }
 }
 
@@ -334,10 +367,13 @@ impl UserspaceBoundary for CortexMUserspaceBoundary {
 #[inline(always)]
 unsafe fn switch_to_user(state: &mut StoredState) -> u32 {
     extern "C" {
-        fn _arch_switch_to_user(state: *mut StoredState) -> u32;
+        /// Takes the address of `StoredState`: the assembly touches only
+        /// its first nine words (r4-r11, then psp; `#[repr(C)]`).
+        fn _arch_switch_to_user(registers: *mut u32) -> u32;
     }
-    // SAFETY: the caller's contract; the assembly follows the AAPCS.
-    unsafe { _arch_switch_to_user(state) }
+    // SAFETY: the caller's contract; the assembly follows the AAPCS and
+    // stays inside `callee_saved` and `psp`, the struct's first 36 bytes.
+    unsafe { _arch_switch_to_user((state as *mut StoredState).cast::<u32>()) }
 }
 
 #[cfg(test)]
@@ -348,6 +384,8 @@ mod tests {
     struct FakeMemory {
         frame: [u32; 8],
         svc: u16,
+        /// Behave like an ARMv6-M core (no fault status registers).
+        armv6m: bool,
     }
 
     impl TrapMemory for FakeMemory {
@@ -359,12 +397,25 @@ mod tests {
             self.svc
         }
         fn take_fault_registers(&self, exception: u32) -> FaultRegisters {
+            if self.armv6m {
+                return FaultRegisters {
+                    exception,
+                    armv6m: Some(crate::fault_v6m::Evidence::default()),
+                    ..Default::default()
+                };
+            }
             FaultRegisters {
                 exception,
                 cfsr: 0x82,
                 mmfar: 0x2000_0000,
                 ..Default::default()
             }
+        }
+        fn read_executable_halfword(&self, address: u32) -> Option<u16> {
+            // The process's flash holds `str r1, [r0]` everywhere.
+            (0x0004_0000..0x0005_0000)
+                .contains(&address)
+                .then_some(0x6001)
         }
     }
 
@@ -417,6 +468,7 @@ mod tests {
         let memory = FakeMemory {
             frame: [1, 2, 3, 4, 0, 0, 0x0004_0102, XPSR_THUMB],
             svc: 0xdf02,
+            armv6m: false,
         };
         let reason = classify_trap(&mut state, exception::SVCALL, None, &memory);
         assert_eq!(
@@ -477,6 +529,7 @@ mod tests {
         let memory = FakeMemory {
             frame: [0, 0, 0, 0, 0, 0, 0x0004_0300, XPSR_THUMB],
             svc: 0,
+            armv6m: false,
         };
         let reason = classify_trap(
             &mut state,
@@ -505,5 +558,56 @@ mod tests {
             classify_trap(&mut state, 16 + 8, None, &memory),
             ContextSwitchReason::Interrupted
         );
+        // ARMv6-M's SVC handler reports 0 when an interrupt taken in the
+        // kernel stops the process before it runs.
+        assert_eq!(
+            classify_trap(&mut state, 0, None, &memory),
+            ContextSwitchReason::Interrupted
+        );
+    }
+
+    #[test]
+    fn armv6m_hard_faults_are_decoded_from_the_stack_and_the_instruction() {
+        let accessible = Some((0x2001_0000, 0x2001_1000));
+        let mut memory = FakeMemory {
+            frame: [0, 0, 0, 0, 0, 0, 0x0004_0300, XPSR_THUMB],
+            svc: 0,
+            armv6m: true,
+        };
+        let mut state = StoredState {
+            psp: 0x2001_0f00,
+            ..Default::default()
+        };
+        fn fault(
+            state: &mut StoredState,
+            memory: &FakeMemory,
+            accessible: Option<(usize, usize)>,
+        ) -> Fault {
+            match classify_trap(state, exception::HARD_FAULT, accessible, memory) {
+                ContextSwitchReason::Fault(fault) => fault,
+                other => panic!("not a fault: {other:?}"),
+            }
+        }
+        memory.frame[0] = 0x8000_0000;
+        let store = fault(&mut state, &memory, accessible);
+        assert_eq!(
+            (store.cause, store.address, store.pc),
+            (FaultCause::DataAccess, 0x8000_0000, 0x0004_0300),
+            "str r1, [r0] with r0 = 0x8000_0000"
+        );
+        memory.frame[PC] = 0x0800_0000;
+        let fetch = fault(&mut state, &memory, accessible);
+        assert_eq!(fetch.cause, FaultCause::InstructionAccess);
+        let mut text = String::new();
+        CortexMUserspaceBoundary::new()
+            .print_state(&state, &mut text)
+            .unwrap();
+        assert!(
+            text.contains("instruction access fault (HardFault 3, ARMv6-M"),
+            "{text}"
+        );
+        state.psp = 0x2000_0000;
+        let stacking = fault(&mut state, &memory, accessible);
+        assert_eq!((stacking.cause, stacking.pc), (FaultCause::DataAccess, 0));
     }
 }

@@ -83,11 +83,24 @@ pub struct FaultRegisters {
     pub bfar: u32,
     /// The stacked pc (0 if the frame could not be read).
     pub pc: u32,
+    /// On ARMv6-M, which has none of the status registers above (all
+    /// zero): what the trap path saw instead (see `fault_v6m`). Only in
+    /// ARMv6-M builds and the host tests of both paths, so an ARMv7-M
+    /// process's kernel state does not grow by it.
+    #[cfg(any(armv6m, test))]
+    pub armv6m: Option<crate::fault_v6m::Evidence>,
 }
 
 impl FaultRegisters {
     /// The kernel's cause, and the faulting address if the hardware knew it.
     pub fn cause_and_address(&self) -> (FaultCause, u32) {
+        #[cfg(any(armv6m, test))]
+        if let Some(evidence) = self.armv6m {
+            return (
+                crate::fault_v6m::cause(evidence),
+                evidence.address.unwrap_or(0),
+            );
+        }
         let status = self.cfsr;
         let address = if status & cfsr::MMARVALID != 0 {
             self.mmfar
@@ -171,6 +184,20 @@ fn exception_name(number: u32) -> &'static str {
 impl fmt::Display for FaultRegisters {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (cause, address) = self.cause_and_address();
+        #[cfg(any(armv6m, test))]
+        if let Some(evidence) = self.armv6m {
+            write!(
+                f,
+                "{} (HardFault {}, ARMv6-M: decoded from the instruction at pc) at pc {:#010x}",
+                cause.description(),
+                self.exception,
+                self.pc
+            )?;
+            if evidence.address.is_some() {
+                write!(f, ", faulting address {address:#010x}")?;
+            }
+            return Ok(());
+        }
         write!(
             f,
             "{} ({} {}, {}) at pc {:#010x}",

@@ -4,6 +4,13 @@
 //! SysTick timeslices ([`SysTick`]), the NVIC and fault decoding
 //! (CFSR/MMFAR/BFAR, [`fault`]).
 //!
+//! Built for `thumbv6m-none-eabi` it is the ARMv6-M (Cortex-M0+) port:
+//! the same protocol in Thumb-1 (`asm_v6m.rs`), no BASEPRI, HardFaults
+//! decoded from the stack and the faulting instruction ([`fault_v6m`]),
+//! and [`MpuV6m`], whole power-of-two regions without subregions
+//! ([`mpu_v6m`]); [`ArchitectureMpu`] names the one for the target. The
+//! build script sets `cfg(armv6m)`.
+//!
 //! Guarantees: a process runs unprivileged on its own stack (PSP) and
 //! reaches exactly its flash (read, execute) and its RAM below the break
 //! (read, write, never execute); every other address, MMIO included,
@@ -27,9 +34,13 @@
 #![cfg_attr(not(test), no_std)]
 
 mod asm;
+#[cfg(all(target_arch = "arm", armv6m))]
+mod asm_v6m;
 pub mod context;
 pub mod fault;
+pub mod fault_v6m;
 pub mod mpu;
+pub mod mpu_v6m;
 pub mod nvic;
 pub mod protection;
 pub mod registers;
@@ -37,5 +48,5 @@ pub mod support;
 pub mod systick;
 
 pub use context::{CortexMUserspaceBoundary, StoredState};
-pub use protection::{Mpu, ProcessProtection};
+pub use protection::{ArchitectureMpu, Mpu, MpuV6m, ProcessProtection};
 pub use systick::SysTick;

@@ -38,6 +38,36 @@ pub const SUBREGION_MINIMUM_REGION_SIZE: usize = 256;
 /// Regions a process's flash may use; RAM gets the rest.
 pub const FLASH_REGION_BUDGET: usize = 3;
 
+/// What regions a core's MPU has: the smallest region, and whether
+/// regions of 256 bytes or more have subregions that [`cover`] may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegionRules {
+    /// log2 of the smallest region (and of every covered range's granule).
+    pub minimum_size_log2: u8,
+    /// Whether to trim regions with subregions.
+    pub subregions: bool,
+}
+
+/// ARMv7-M: 32-byte regions, subregions used.
+pub const ARMV7M_RULES: RegionRules = RegionRules {
+    minimum_size_log2: 5,
+    subregions: true,
+};
+
+/// ARMv6-M (Cortex-M0+ with its optional MPU): 256-byte regions at the
+/// least (PMSAv6: RASR.SIZE >= 7), whole regions only.
+pub const ARMV6M_RULES: RegionRules = RegionRules {
+    minimum_size_log2: 8,
+    subregions: false,
+};
+
+impl RegionRules {
+    /// The smallest region in bytes: every covered range is a multiple.
+    pub const fn minimum_region_size(&self) -> usize {
+        1 << self.minimum_size_log2
+    }
+}
+
 /// Why a range cannot be protected as asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MpuError {
@@ -227,10 +257,11 @@ fn best_region_of_size(
     end: u64,
     size_log2: u8,
     permissions: Permissions,
+    subregions: bool,
 ) -> Option<(MpuRegion, u64)> {
     let size = 1u64 << size_log2;
     let base = cursor & !(size - 1);
-    if size < SUBREGION_MINIMUM_REGION_SIZE as u64 {
+    if size < SUBREGION_MINIMUM_REGION_SIZE as u64 || !subregions {
         return (base == cursor && cursor + size <= end).then_some((
             MpuRegion {
                 base: base as u32,
@@ -260,9 +291,22 @@ fn best_region_of_size(
     Some((region, (last - first) * step))
 }
 
-/// Covers `[start, start + size)` exactly with at most `budget` regions.
-/// An empty range needs none. Both ends must be 32-byte aligned.
+/// Covers `[start, start + size)` exactly with at most `budget` ARMv7-M
+/// regions. An empty range needs none. Both ends must be 32-byte aligned.
 pub fn cover(
+    start: u32,
+    size: u32,
+    permissions: Permissions,
+    budget: usize,
+) -> Result<RegionList, MpuError> {
+    cover_with(ARMV7M_RULES, start, size, permissions, budget)
+}
+
+/// [`cover`] for a core's `rules`: both ends must be multiples of its
+/// smallest region. Without subregions the result is the binary
+/// decomposition of the range into aligned powers of two.
+pub fn cover_with(
+    rules: RegionRules,
     start: u32,
     size: u32,
     permissions: Permissions,
@@ -273,17 +317,18 @@ pub fn cover(
     if end > 1 << 32 {
         return Err(MpuError::InvalidRange);
     }
-    if !cursor.is_multiple_of(MINIMUM_REGION_SIZE as u64)
-        || !end.is_multiple_of(MINIMUM_REGION_SIZE as u64)
-    {
+    let granule = rules.minimum_region_size() as u64;
+    if !cursor.is_multiple_of(granule) || !end.is_multiple_of(granule) {
         return Err(MpuError::Misaligned);
     }
     while cursor < end {
         if list.len() == budget.min(REGION_COUNT) {
             return Err(MpuError::OutOfRegions);
         }
-        let (region, covered) = (5..=32)
-            .filter_map(|size_log2| best_region_of_size(cursor, end, size_log2, permissions))
+        let (region, covered) = (rules.minimum_size_log2..=32)
+            .filter_map(|size_log2| {
+                best_region_of_size(cursor, end, size_log2, permissions, rules.subregions)
+            })
             .max_by_key(|(region, covered)| (*covered, core::cmp::Reverse(region.size_log2)))
             .ok_or(MpuError::Misaligned)?;
         list.push(region)?;
@@ -295,7 +340,13 @@ pub fn cover(
 /// Rounds `value` up to a multiple of [`MINIMUM_REGION_SIZE`] (`None` on
 /// overflow).
 pub fn round_up_to_granule(value: usize) -> Option<usize> {
-    Some(value.checked_add(MINIMUM_REGION_SIZE - 1)? & !(MINIMUM_REGION_SIZE - 1))
+    round_up_to(value, MINIMUM_REGION_SIZE)
+}
+
+/// Rounds `value` up to a multiple of `alignment`, a power of two (`None`
+/// on overflow).
+pub fn round_up_to(value: usize, alignment: usize) -> Option<usize> {
+    Some(value.checked_add(alignment - 1)? & !(alignment - 1))
 }
 
 /// Where a process's RAM of at least `minimum_size` bytes goes in

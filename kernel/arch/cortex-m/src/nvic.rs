@@ -9,8 +9,10 @@ use tock_registers::interfaces::{Readable, Writeable};
 #[cfg(target_arch = "arm")]
 use crate::registers::nvic;
 
-/// Interrupt lines the vector table routes to the generic handler.
-pub const INTERRUPT_COUNT: u32 = 64;
+/// Interrupt lines the vector table routes to the generic handler: 32 on
+/// ARMv6-M, whose NVIC has no more (its other register words are
+/// reserved, so they are never read).
+pub const INTERRUPT_COUNT: u32 = if cfg!(armv6m) { 32 } else { 64 };
 
 /// The word index and bit of line `irq`.
 pub const fn word_and_bit(irq: u32) -> (usize, u32) {

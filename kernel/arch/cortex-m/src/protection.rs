@@ -1,7 +1,9 @@
-//! [`MemoryProtection`] on the ARMv7-M MPU: a process may read and execute
-//! its flash and read and write `[ram.start, app_break)`, nothing else.
-//! The kernel runs privileged with PRIVDEFENA set, so the MPU never
-//! limits it.
+//! [`MemoryProtection`] on the ARMv7-M MPU ([`Mpu`], with subregions) and
+//! the ARMv6-M MPU ([`MpuV6m`], whole regions): a process may read and
+//! execute its flash and read and write `[ram.start, app_break)`, nothing
+//! else. The kernel runs privileged with PRIVDEFENA set, so the MPU never
+//! limits it. Both write the same RBAR/RASR pairs; they differ in the
+//! region rules and in where a process's RAM may start.
 //!
 //! ```text
 //!  regions 0..f   flash image, read + execute  (f <= FLASH_REGION_BUDGET)
@@ -10,12 +12,13 @@
 //! ```
 
 use core::cell::Cell;
+use core::marker::PhantomData;
 
 use kernel::platform::{MemoryProtection, MemoryProtectionError, Permissions, Region};
 
 use crate::mpu::{
-    cover, ram_placement, round_up_to_granule, MpuError, MpuRegion, RegionList,
-    FLASH_REGION_BUDGET, MINIMUM_REGION_SIZE, REGION_COUNT,
+    cover_with, round_up_to, MpuError, MpuRegion, RegionList, RegionRules, ARMV6M_RULES,
+    ARMV7M_RULES, FLASH_REGION_BUDGET, REGION_COUNT,
 };
 
 /// MPU_CTRL: enable, with the default map for privileged code.
@@ -65,11 +68,61 @@ impl ProcessProtection {
     }
 }
 
-/// The MPU of an ARMv7-M core with 8 regions.
-#[derive(Default)]
-pub struct Mpu {
+/// What differs between the MPUs of the two architectures.
+pub trait MpuVariant {
+    /// The regions the hardware has.
+    const RULES: RegionRules;
+    /// Granularity of every break: the kernel rounds breaks up to it.
+    const GRANULE: usize;
+    /// Where a process's RAM goes (see `mpu::ram_placement`).
+    fn ram_placement(start: usize, end: usize, minimum_size: usize) -> Option<(usize, usize)>;
+}
+
+/// ARMv7-M: 32-byte granules, subregions.
+pub struct ArmV7m;
+
+impl MpuVariant for ArmV7m {
+    const RULES: RegionRules = ARMV7M_RULES;
+    const GRANULE: usize = ARMV7M_RULES.minimum_region_size();
+    fn ram_placement(start: usize, end: usize, minimum_size: usize) -> Option<(usize, usize)> {
+        crate::mpu::ram_placement(start, end, minimum_size)
+    }
+}
+
+/// ARMv6-M: whole regions of 256 bytes or more, 512-byte breaks.
+pub struct ArmV6m;
+
+impl MpuVariant for ArmV6m {
+    const RULES: RegionRules = ARMV6M_RULES;
+    const GRANULE: usize = crate::mpu_v6m::GRANULE;
+    fn ram_placement(start: usize, end: usize, minimum_size: usize) -> Option<(usize, usize)> {
+        crate::mpu_v6m::ram_placement(start, end, minimum_size)
+    }
+}
+
+/// An 8-region MPU following `V`'s rules.
+pub struct RegionMpu<V: MpuVariant> {
     last_stamp: Cell<u32>,
     in_hardware: Cell<u32>,
+    variant: PhantomData<V>,
+}
+
+/// The MPU of an ARMv7-M core (Cortex-M3/M4/M7) with 8 regions.
+pub type Mpu = RegionMpu<ArmV7m>;
+/// The MPU of an ARMv6-M core (Cortex-M0+) with 8 regions.
+pub type MpuV6m = RegionMpu<ArmV6m>;
+/// The MPU of the architecture this crate is built for ([`Mpu`] on the
+/// host, where the tests exercise both explicitly).
+#[cfg(not(armv6m))]
+pub type ArchitectureMpu = Mpu;
+/// The MPU of the architecture this crate is built for.
+#[cfg(armv6m)]
+pub type ArchitectureMpu = MpuV6m;
+
+impl<V: MpuVariant> Default for RegionMpu<V> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 fn map_error(error: MpuError) -> MemoryProtectionError {
@@ -83,12 +136,13 @@ fn to_u32(value: usize) -> Result<u32, MemoryProtectionError> {
     u32::try_from(value).map_err(|_| MemoryProtectionError::Unrepresentable)
 }
 
-impl Mpu {
+impl<V: MpuVariant> RegionMpu<V> {
     /// The MPU.
     pub const fn new() -> Self {
-        Mpu {
+        RegionMpu {
             last_stamp: Cell::new(0),
             in_hardware: Cell::new(0),
+            variant: PhantomData,
         }
     }
 
@@ -104,11 +158,11 @@ impl Mpu {
     }
 }
 
-impl MemoryProtection for Mpu {
+impl<V: MpuVariant> MemoryProtection for RegionMpu<V> {
     type Config = ProcessProtection;
 
     fn granularity(&self) -> usize {
-        MINIMUM_REGION_SIZE
+        V::GRANULE
     }
 
     fn allocate_ram(
@@ -117,7 +171,7 @@ impl MemoryProtection for Mpu {
         minimum_size: usize,
         _config: &mut ProcessProtection,
     ) -> Result<Region, MemoryProtectionError> {
-        let (start, size) = ram_placement(available.start, available.end(), minimum_size)
+        let (start, size) = V::ram_placement(available.start, available.end(), minimum_size)
             .ok_or(MemoryProtectionError::DoesNotFit)?;
         Ok(Region::new(start, size))
     }
@@ -127,11 +181,15 @@ impl MemoryProtection for Mpu {
         flash: Region,
         config: &mut ProcessProtection,
     ) -> Result<(), MemoryProtectionError> {
-        // The image's ends are rounded out to 32 bytes: at most 28 bytes of
-        // a neighbouring image's header or footer become readable.
-        let start = flash.start & !(MINIMUM_REGION_SIZE - 1);
-        let end = round_up_to_granule(flash.end()).ok_or(MemoryProtectionError::Unrepresentable)?;
-        let flash_regions = cover(
+        // The image's ends are rounded out to the smallest region (32 bytes
+        // on ARMv7-M, 256 on ARMv6-M): a few bytes of a neighbouring
+        // image's header or footer may become readable, never writable.
+        let granule = V::RULES.minimum_region_size();
+        let start = flash.start & !(granule - 1);
+        let end =
+            round_up_to(flash.end(), granule).ok_or(MemoryProtectionError::Unrepresentable)?;
+        let flash_regions = cover_with(
+            V::RULES,
             to_u32(start)?,
             to_u32(end - start)?,
             Permissions::ReadExecute,
@@ -154,15 +212,19 @@ impl MemoryProtection for Mpu {
         if app_break < ram.start || app_break > kernel_break || kernel_break > ram.end() {
             return Err(MemoryProtectionError::DoesNotFit);
         }
-        // Exactly the break: the kernel rounds breaks to the granule first.
-        if !app_break.is_multiple_of(MINIMUM_REGION_SIZE) {
-            return Err(MemoryProtectionError::Unrepresentable);
-        }
+        // The break rounded up to the granule, as the kernel rounds it when
+        // it places grants (`granularity`); `brk` passes it rounded, but the
+        // initial break (RAM start + the 32-byte frame) is not, and needs
+        // it on ARMv6-M's 512-byte granule.
+        let protected_end = round_up_to(app_break, V::GRANULE)
+            .filter(|end| *end <= kernel_break)
+            .ok_or(MemoryProtectionError::DoesNotFit)?;
         let first = usize::from(config.flash_regions);
         let budget = REGION_COUNT - first;
-        let ram_regions = cover(
+        let ram_regions = cover_with(
+            V::RULES,
             to_u32(ram.start)?,
-            to_u32(app_break - ram.start)?,
+            to_u32(protected_end - ram.start)?,
             Permissions::ReadWrite,
             budget,
         )
@@ -241,14 +303,52 @@ mod tests {
             "RAM is XN"
         );
         assert!(config.regions_in_use() <= REGION_COUNT);
+        mpu.update_app_break(ram, 0x2001_1010, 0x2001_2800, &mut config)
+            .unwrap();
+        assert!(
+            config.allows(0x2001_101c, Permissions::ReadWrite),
+            "rounded up to 32 bytes"
+        );
         assert_eq!(
-            mpu.update_app_break(ram, 0x2001_1010, 0x2001_2800, &mut config),
-            Err(MemoryProtectionError::Unrepresentable)
+            mpu.update_app_break(ram, 0x2001_27f0, 0x2001_27f8, &mut config),
+            Err(MemoryProtectionError::DoesNotFit),
+            "rounding would reach the grant region"
         );
         assert_eq!(
             mpu.update_app_break(ram, 0x2001_2900, 0x2001_2800, &mut config),
             Err(MemoryProtectionError::DoesNotFit)
         );
+    }
+
+    #[test]
+    fn armv6m_process_gets_whole_regions_over_exactly_its_memory() {
+        let mpu = MpuV6m::new();
+        let mut config = ProcessProtection::default();
+        assert_eq!(mpu.granularity(), 512);
+        // 6 KiB asked after another process's 0x100 bytes: aligned to 8 KiB.
+        let ram = mpu
+            .allocate_ram(Region::new(0x2000_0100, 0x10_0000), 0x1800, &mut config)
+            .unwrap();
+        assert_eq!(ram, Region::new(0x2000_2000, 0x1800));
+        mpu.set_flash(Region::new(0x0004_0000, 0x1000), &mut config)
+            .unwrap();
+        mpu.update_app_break(ram, 0x2000_2600, 0x2000_3400, &mut config)
+            .unwrap();
+        assert_eq!(config.regions_in_use(), 3, "4 KiB flash, 1 KiB + 512 RAM");
+        assert!(config.allows(0x0004_0ffc, Permissions::ReadExecute));
+        assert!(!config.allows(0x0004_1000, Permissions::ReadOnly));
+        assert!(config.allows(0x2000_25fc, Permissions::ReadWrite));
+        assert!(!config.allows(0x2000_2600, Permissions::ReadOnly));
+        assert!(!config.allows(0x2000_1ffc, Permissions::ReadOnly));
+        for region in config.regions() {
+            assert_eq!(region.enabled_subregions, 0xff, "no subregions");
+            assert!(region.size_log2 >= 8);
+        }
+        // The initial break, RAM start + 32, protects the first 512 bytes.
+        mpu.update_app_break(ram, 0x2000_2020, 0x2000_3400, &mut config)
+            .unwrap();
+        assert!(config.allows(0x2000_21fc, Permissions::ReadWrite));
+        assert!(!config.allows(0x2000_2200, Permissions::ReadOnly));
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! Processor-wide operations: start-up configuration, interrupt masking,
 //! sleep, and the trap path's reads of process memory and fault registers.
+//!
+//! ARMv6-M has no BASEPRI: there the kernel runs with interrupts enabled
+//! and relies on the handlers alone (a device interrupt masks its line and
+//! leaves it pending, SysTick taken in the kernel only returns), which is
+//! what BASEPRI's deferral amounts to on ARMv7-M.
 
 #[cfg(target_arch = "arm")]
 use tock_registers::interfaces::{Readable, Writeable};
@@ -32,6 +37,8 @@ pub const KERNEL_BASEPRI: u32 = INTERRUPT_PRIORITY;
 #[cfg(target_arch = "arm")]
 pub fn initialize() {
     let scb = scb();
+    // ARMv6-M has no MemManage/BusFault/UsageFault: everything is HardFault.
+    #[cfg(not(armv6m))]
     scb.system_handler_control_and_state
         .set(scb.system_handler_control_and_state.get() | SHCSR_FAULT_ENABLES);
     // SHPR2 bits 31:24: SVCall at 0. SHPR3: PendSV (23:16), SysTick (31:24).
@@ -39,14 +46,26 @@ pub fn initialize() {
     scb.system_handler_priority[2].set((INTERRUPT_PRIORITY << 24) | (INTERRUPT_PRIORITY << 16));
     let byte = INTERRUPT_PRIORITY;
     let word = byte | (byte << 8) | (byte << 16) | (byte << 24);
-    for register in crate::registers::nvic().priority.iter() {
+    for register in crate::registers::nvic()
+        .priority
+        .iter()
+        .take(PRIORITY_REGISTERS)
+    {
         register.set(word);
     }
     crate::protection::enable_mpu();
+    #[cfg(not(armv6m))]
     // SAFETY: raising BASEPRI only defers interrupts; the kernel loop
     // services them from their pending bits.
-    unsafe { core::arch::asm!("msr basepri, {0}", "isb", in(reg) KERNEL_BASEPRI) };
+    unsafe {
+        core::arch::asm!("msr basepri, {0}", "isb", in(reg) KERNEL_BASEPRI)
+    };
 }
+
+/// NVIC priority registers: ARMv6-M has 32 interrupts (8 registers), and
+/// writing past them is unpredictable.
+#[cfg(target_arch = "arm")]
+const PRIORITY_REGISTERS: usize = if cfg!(armv6m) { 8 } else { 16 };
 
 /// Runs `operation` with interrupts masked (PRIMASK), restoring the
 /// previous mask after.
@@ -73,7 +92,12 @@ pub fn atomic<R>(operation: impl FnOnce() -> R) -> R {
 /// `wfi` without being taken. BASEPRI is lowered around it because an
 /// interrupt BASEPRI masks would not wake `wfi`.
 pub fn wait_for_interrupt() {
-    #[cfg(target_arch = "arm")]
+    #[cfg(all(target_arch = "arm", armv6m))]
+    // SAFETY: wfi only stalls the core.
+    unsafe {
+        core::arch::asm!("wfi")
+    };
+    #[cfg(all(target_arch = "arm", not(armv6m)))]
     // SAFETY: wfi only stalls the core; BASEPRI is restored before any
     // kernel code runs again.
     unsafe {
@@ -118,6 +142,39 @@ impl TrapMemory for HardwareTrapMemory {
         unsafe { core::ptr::read_volatile(address as *const u16) }
     }
 
+    #[cfg(armv6m)]
+    fn take_fault_registers(&self, exception: u32) -> FaultRegisters {
+        FaultRegisters {
+            exception,
+            armv6m: Some(crate::fault_v6m::Evidence::default()),
+            ..FaultRegisters::default()
+        }
+    }
+
+    fn read_executable_halfword(&self, address: u32) -> Option<u16> {
+        use crate::mpu::{MpuRegion, REGION_COUNT};
+        use kernel::platform::Permissions;
+        let scb = scb();
+        // The MPU still holds the faulting process's regions: read the
+        // halfword only if they let the process execute both of its bytes.
+        let executable = address.is_multiple_of(2)
+            && (0..REGION_COUNT as u32).any(|number| {
+                scb.mpu_region_number.set(number);
+                MpuRegion::from_registers(
+                    scb.mpu_region_base_address.get(),
+                    scb.mpu_region_attribute_and_size.get(),
+                )
+                .is_some_and(|region| {
+                    region.allows(address, Permissions::ReadExecute)
+                        && region.allows(address + 1, Permissions::ReadExecute)
+                })
+            });
+        // SAFETY: the process's own MPU regions map this halfword for
+        // execution, so it is memory (its flash), aligned and readable.
+        executable.then(|| unsafe { core::ptr::read_volatile(address as *const u16) })
+    }
+
+    #[cfg(not(armv6m))]
     fn take_fault_registers(&self, exception: u32) -> FaultRegisters {
         let scb = scb();
         let registers = FaultRegisters {

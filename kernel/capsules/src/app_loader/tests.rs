@@ -10,8 +10,9 @@ use std::vec;
 use std::vec::Vec;
 
 use kernel::app_management::{AppManagement, AppOperation, ManagementError};
+use kernel::flash_journal::{BlockRewrite, JournalError};
 use kernel::hil::flash::{Flash, FlashClient};
-use kernel::hil::uart::{Receive, ReceiveClient};
+use kernel::hil::uart::{Receive, ReceiveClient, Transmit, TransmitClient};
 use kernel::platform::Region;
 use kernel::process_loading::LoadConfiguration;
 use kernel::testing::{low_memory, TestCapability, TestKernel};
@@ -80,6 +81,33 @@ impl Flash<'static> for FakeFlash {
     }
 }
 
+/// Records block rewrites (the journal's job) and succeeds.
+#[derive(Default)]
+struct FakeRewrite(RefCell<Vec<(usize, Vec<u8>)>>);
+
+impl BlockRewrite for FakeRewrite {
+    fn rewrite(&self, offset: usize, data: &[u8]) -> Result<(), JournalError> {
+        self.0.borrow_mut().push((offset, data.to_vec()));
+        Ok(())
+    }
+}
+
+/// Hears the end of console transmissions (as the mux would).
+#[derive(Default)]
+struct TransmitRecorder(RefCell<Vec<usize>>);
+
+impl TransmitClient for TransmitRecorder {
+    fn transmitted_buffer(
+        &self,
+        _: &'static mut [u8],
+        length: usize,
+        result: Result<(), ErrorCode>,
+    ) {
+        assert!(result.is_ok());
+        self.0.borrow_mut().push(length);
+    }
+}
+
 /// Collects the console bytes the service passes on.
 #[derive(Default)]
 struct ConsoleClient(RefCell<Vec<u8>>);
@@ -97,14 +125,20 @@ struct Service {
     loader: &'static AppLoader<'static>,
     management: &'static AppManagement,
     console: &'static ConsoleClient,
+    rewrites: &'static FakeRewrite,
     app_flash: usize,
 }
 
 impl Service {
     fn new() -> Service {
+        Service::with_flash(0xff)
+    }
+
+    /// A service whose app flash holds `fill` everywhere.
+    fn with_flash(fill: u8) -> Service {
         let test_kernel = TestKernel::new(1, 4096);
         let app_flash = low_memory(APP_FLASH_BYTES);
-        app_flash.fill(0xff);
+        app_flash.fill(fill);
         let app_flash: &'static [u8] = app_flash;
         let app_ram = Region::new(0, 0);
         let management: &'static AppManagement = Box::leak(Box::new(AppManagement::new(
@@ -127,6 +161,8 @@ impl Service {
             buffer(2 * PAGE_SIZE),
         );
         loader.set_attributes(&[("board", "fake"), ("arch", "rv32imac")]);
+        let rewrites: &'static FakeRewrite = Box::leak(Box::default());
+        loader.set_block_rewrite(rewrites);
         let loader: &'static AppLoader<'static> = Box::leak(Box::new(loader));
         uart.set_receive_client(loader);
         flash.set_client(loader);
@@ -141,6 +177,7 @@ impl Service {
             loader,
             management,
             console,
+            rewrites,
             app_flash: app_flash.as_ptr() as usize,
         }
     }
@@ -271,4 +308,64 @@ fn an_unaligned_page_write_lands_in_two_pages_and_is_answered_once() {
     assert_eq!(written[0].1[16], 0x11);
     assert_eq!(written[1].1[..16], [0x11; 16]);
     assert_eq!(written[1].1[16], 0xff, "bytes after kept");
+}
+
+#[test]
+fn a_page_write_that_sets_bits_goes_through_the_journal_and_one_that_clears_is_programmed() {
+    let service = Service::with_flash(0x0f);
+    let address = service.app_flash + PAGE_SIZE;
+    let mut payload = Vec::from((address as u32).to_le_bytes());
+    payload.extend_from_slice(&[0x0eu8; PAGE_SIZE]);
+    service.send(Command::WritePage, &payload);
+    service.flash.complete();
+    assert_eq!(
+        service.answer(),
+        [ESCAPE, 0x15],
+        "clearing bits: programmed"
+    );
+    assert!(service.rewrites.0.borrow().is_empty());
+
+    payload[4 + 7] = 0xff;
+    service.send(Command::WritePage, &payload);
+    assert_eq!(service.answer(), [ESCAPE, 0x15], "setting bits: rewritten");
+    let rewrites = service.rewrites.0.borrow();
+    assert_eq!(rewrites.len(), 1);
+    assert_eq!(rewrites[0].0, PAGE_SIZE, "offsets count from the bank base");
+    assert_eq!(rewrites[0].1[7], 0xff);
+    assert_eq!(service.flash.written.borrow().len(), 1, "not programmed");
+}
+
+#[test]
+fn console_output_goes_out_with_each_escape_byte_doubled_and_its_length_reported() {
+    let service = Service::new();
+    service.uart.set_transmit_client(service.loader);
+    let recorder: &'static TransmitRecorder = Box::leak(Box::default());
+    service.loader.set_transmit_client(recorder);
+    let output = buffer(8);
+    output[..4].copy_from_slice(&[b'a', ESCAPE, b'b', ESCAPE]);
+    service.loader.transmit_buffer(output, 4).unwrap();
+    service.uart.drain();
+    assert_eq!(
+        service.uart.sent.borrow().as_slice(),
+        [b'a', ESCAPE, ESCAPE, b'b', ESCAPE, ESCAPE]
+    );
+    assert_eq!(recorder.0.borrow().as_slice(), [4], "the mux's own length");
+}
+
+#[test]
+fn enter_bootloader_on_a_board_without_one_is_answered_unsupported() {
+    let service = Service::new();
+    service.send(Command::EnterBootloader, &[]);
+    let answer = service.answer();
+    assert_eq!(
+        answer.get(..3),
+        Some(
+            &[
+                ESCAPE,
+                loader_protocol::Response::Extension as u8,
+                loader_protocol::ExtensionStatus::Unsupported as u8
+            ][..]
+        ),
+        "{answer:02x?}"
+    );
 }

@@ -26,7 +26,7 @@ pub mod test_driver;
 pub mod timer;
 pub mod uart;
 
-use arch_cortex_m::{CortexMUserspaceBoundary, Mpu, SysTick};
+use arch_cortex_m::{ArchitectureMpu as Mpu, CortexMUserspaceBoundary, SysTick};
 use kernel::platform::Chip;
 
 /// Base addresses on mps2-an386.
@@ -60,7 +60,7 @@ impl Peripherals {
         // SAFETY: the addresses are mps2's, per the caller's guarantee.
         unsafe {
             Peripherals {
-                uart: uart::Uart::new(addresses::UART0),
+                uart: uart::Uart::new(uart::Cmsdk::new(addresses::UART0)),
                 timer: timer::AlarmTimer::new(addresses::TIMER0, addresses::TIMER1),
             }
         }
@@ -82,7 +82,7 @@ impl Mps2 {
         #[cfg(target_arch = "arm")]
         {
             arch_cortex_m::support::initialize();
-            peripherals.uart.initialize();
+            peripherals.uart.registers().initialize();
             peripherals.timer.initialize();
             for irq in [uart::RECEIVE_IRQ, uart::TRANSMIT_IRQ, timer::ALARM_IRQ] {
                 arch_cortex_m::nvic::enable(irq);

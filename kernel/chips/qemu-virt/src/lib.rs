@@ -25,11 +25,13 @@ pub mod clint;
 pub mod emulated;
 pub mod pflash;
 pub mod plic;
+pub mod reset;
 pub mod test_device;
 pub mod test_driver;
 pub mod uart;
 #[cfg(feature = "virtio_console")]
 pub mod virtio_console;
+pub mod virtio_mmio;
 pub mod virtio_rng;
 
 use arch_riscv::csr;
@@ -79,7 +81,7 @@ impl Peripherals {
         // caller's guarantee.
         unsafe {
             Peripherals {
-                uart: uart::Uart::new(addresses::UART0),
+                uart: uart::Uart::new(uart::Ns16550::new(addresses::UART0)),
                 timer: clint::MachineTimer::new(addresses::CLINT),
                 plic: plic::Plic::new(addresses::PLIC),
                 rng: virtio_rng::VirtioRng::new(rng_queue),
@@ -103,7 +105,7 @@ impl QemuVirt {
     /// Initialises the devices and enables their interrupts. A missing
     /// virtio-rng is reported in the result; everything else still works.
     pub fn new(peripherals: &'static Peripherals) -> (Self, Result<(), virtio_rng::VirtioError>) {
-        peripherals.uart.initialize();
+        peripherals.uart.registers().initialize();
         peripherals.plic.enable(uart::UART_IRQ);
         // SAFETY: the virtio-mmio slots exist on virt.
         let rng = unsafe { peripherals.rng.probe() };

@@ -3,28 +3,29 @@
 //!
 //! Reads are plain memory reads. Program and erase put the bank in
 //! command mode, during which it cannot be read or executed from, so the
-//! two routines that issue commands live in `.ramfunc` (copied to RAM at
-//! boot by `_start`) and run with interrupts off (the kernel never takes
-//! interrupts). They are a dozen instructions each and call nothing.
+//! routines that issue commands live in `.ramfunc` (copied to RAM at
+//! boot by `_start`), see [`cfi`], and run with interrupts off (the
+//! kernel never takes interrupts).
 //!
-//! The bank is 4 bytes wide (two 16-bit chips), so commands are 32-bit
-//! writes and programming goes a word at a time. A partial word is
-//! programmed with the other bytes' current contents, which is right both
-//! on real flash (programming can only clear bits) and on QEMU (which
-//! overwrites).
+//! Programming goes through the chips' write buffer (one command per
+//! buffer window rather than one per word: QEMU persists each command to
+//! the backing file, so this is what makes installs fast). A partial word
+//! is programmed with the other bytes' current contents, which is right
+//! both on real flash (programming can only clear bits) and on QEMU.
 
 use core::cell::Cell;
 
 use kernel::deferred_call::{DeferredCall, DeferredCallClient};
+use kernel::flash_journal::{NorError, NorFlash};
 use kernel::hil::flash::{Flash, FlashClient};
 use kernel::ErrorCode;
 
+pub use qemu_virt_pflash_cfi as cfi;
+
 /// The erase block of QEMU virt's pflash.
-pub const BLOCK_SIZE: usize = 256 * 1024;
+pub const BLOCK_SIZE: usize = cfi::BLOCK_SIZE;
 /// The page of the flash HIL (the tock-bootloader protocol's page).
 pub const PAGE_SIZE: usize = 512;
-const STATUS_READY: u32 = 0x80;
-const STATUS_ERROR_MASK: u32 = 0x3a; // erase, program, voltage, lock
 
 /// Why a flash operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,8 +40,8 @@ pub enum FlashError {
 
 /// Bytes programmed per deferred call: a page write is split into steps
 /// so that one kernel-loop step never programs more than this, and
-/// interrupts are served between steps.
-pub const PROGRAM_STEP_BYTES: usize = 64;
+/// interrupts are served between steps. One write-buffer command each.
+pub const PROGRAM_STEP_BYTES: usize = PAGE_SIZE;
 
 /// A finished operation waiting for its deferred callback, or a page
 /// write in progress.
@@ -70,47 +71,9 @@ pub struct Pflash {
     deferred_call: Cell<Option<DeferredCall>>,
     client: Cell<Option<&'static dyn FlashClient>>,
     completion: Cell<Option<Completion>>,
+    /// The write buffer size read from the CFI table; 0 until asked.
+    write_buffer_bytes: Cell<usize>,
 }
-
-#[cfg(target_arch = "riscv32")]
-extern "C" {
-    fn _pflash_program_word(address: usize, value: u32) -> u32;
-    fn _pflash_erase_block(address: usize) -> u32;
-}
-
-#[cfg(target_arch = "riscv32")]
-core::arch::global_asm!(
-    r#"
-    .section .ramfunc, "ax"
-    .globl _pflash_program_word
-    .align 2
-_pflash_program_word:
-    li t0, 0x50
-    sw t0, 0(a0)
-    li t0, 0x40
-    sw t0, 0(a0)
-    sw a1, 0(a0)
-    j _pflash_wait_ready
-
-    .globl _pflash_erase_block
-    .align 2
-_pflash_erase_block:
-    li t0, 0x50
-    sw t0, 0(a0)
-    li t0, 0x20
-    sw t0, 0(a0)
-    li t0, 0xd0
-    sw t0, 0(a0)
-_pflash_wait_ready:
-    lw t1, 0(a0)
-    andi t2, t1, 0x80
-    beqz t2, _pflash_wait_ready
-    li t0, 0xff
-    sw t0, 0(a0)
-    mv a0, t1
-    ret
-"#
-);
 
 /// Checks that `[offset, offset + length)` lies in a bank of `size`.
 pub fn check_range(size: usize, offset: usize, length: usize) -> Result<(), FlashError> {
@@ -122,10 +85,15 @@ pub fn check_range(size: usize, offset: usize, length: usize) -> Result<(), Flas
 
 /// Reads a status register value: ready and no error bit.
 pub fn check_status(status: u32) -> Result<(), FlashError> {
-    if status & STATUS_READY == 0 || status & STATUS_ERROR_MASK != 0 {
-        Err(FlashError::Device(status))
-    } else {
-        Ok(())
+    cfi::check_status(status).map_err(FlashError::from)
+}
+
+impl From<cfi::CfiError> for FlashError {
+    fn from(error: cfi::CfiError) -> Self {
+        match error {
+            cfi::CfiError::Misaligned => FlashError::NotBlockAligned,
+            cfi::CfiError::Device(status) => FlashError::Device(status),
+        }
     }
 }
 
@@ -140,6 +108,7 @@ impl Pflash {
             deferred_call: Cell::new(None),
             client: Cell::new(None),
             completion: Cell::new(None),
+            write_buffer_bytes: Cell::new(0),
         }
     }
 
@@ -185,21 +154,19 @@ impl Pflash {
     }
 
     /// Writes `data` at `offset` (into erased flash, or over bits that only
-    /// go from 1 to 0).
+    /// go from 1 to 0). `data` must be in RAM.
     pub fn program(&self, offset: usize, data: &[u8]) -> Result<(), FlashError> {
         check_range(self.size, offset, data.len())?;
-        let mut position = 0;
-        while position < data.len() {
-            let word_offset = (offset + position) & !3;
-            let mut word = [0u8; 4];
-            self.read(word_offset, &mut word)?;
-            let first = offset + position - word_offset;
-            let count = (4 - first).min(data.len() - position);
-            word[first..first + count].copy_from_slice(&data[position..position + count]);
-            self.program_word(word_offset, u32::from_le_bytes(word))?;
-            position += count;
-        }
-        Ok(())
+        // Word programming (feature `write_buffer` off) needs no buffer.
+        let buffer_bytes = if cfg!(feature = "write_buffer") {
+            self.write_buffer_bytes()
+        } else {
+            cfi::DEFAULT_WRITE_BUFFER_BYTES
+        };
+        // SAFETY: the range is in the bank (checked above), `data` is a
+        // RAM buffer (flash contents are never handed to the HIL as
+        // `&mut`), and nothing else uses the bank while this runs.
+        unsafe { cfi::program(self.base + offset, data, buffer_bytes) }.map_err(FlashError::from)
     }
 
     /// Erases the 256 KiB block starting at `offset` to 0xFF.
@@ -208,26 +175,46 @@ impl Pflash {
             return Err(FlashError::NotBlockAligned);
         }
         check_range(self.size, offset, BLOCK_SIZE)?;
-        #[cfg(target_arch = "riscv32")]
-        {
-            // SAFETY: the routine runs from RAM, touches only this block
-            // and returns the bank to read-array mode before returning.
-            check_status(unsafe { _pflash_erase_block(self.base + offset) })
-        }
-        #[cfg(not(target_arch = "riscv32"))]
-        Err(FlashError::Device(0))
+        // SAFETY: a block start inside the bank (checked above).
+        unsafe { cfi::erase_block(self.base + offset) }.map_err(FlashError::from)
     }
 
-    fn program_word(&self, offset: usize, value: u32) -> Result<(), FlashError> {
-        #[cfg(target_arch = "riscv32")]
-        {
-            // SAFETY: as for `erase_block`; `offset` is word aligned.
-            check_status(unsafe { _pflash_program_word(self.base + offset, value) })
+    /// The chips' write buffer in bytes (asked once, then remembered).
+    pub fn write_buffer_bytes(&self) -> usize {
+        if self.write_buffer_bytes.get() == 0 {
+            // SAFETY: `base` is the bank's start (constructor contract).
+            self.write_buffer_bytes
+                .set(unsafe { cfi::write_buffer_bytes(self.base) });
         }
-        #[cfg(not(target_arch = "riscv32"))]
-        {
-            let _ = (offset, value);
-            Err(FlashError::Device(0))
+        self.write_buffer_bytes.get()
+    }
+}
+
+/// Blocking access for the flash journal (`kernel::flash_journal`), which
+/// rewrites whole erase blocks; `program` sources are its RAM buffer.
+impl NorFlash for Pflash {
+    fn block_size(&self) -> usize {
+        BLOCK_SIZE
+    }
+
+    fn read(&self, offset: usize, buffer: &mut [u8]) -> Result<(), NorError> {
+        Pflash::read(self, offset, buffer).map_err(NorError::from)
+    }
+
+    fn program(&self, offset: usize, data: &[u8]) -> Result<(), NorError> {
+        Pflash::program(self, offset, data).map_err(NorError::from)
+    }
+
+    fn erase_block(&self, offset: usize) -> Result<(), NorError> {
+        Pflash::erase_block(self, offset).map_err(NorError::from)
+    }
+}
+
+impl From<FlashError> for NorError {
+    fn from(error: FlashError) -> Self {
+        match error {
+            FlashError::OutOfRange | FlashError::NotBlockAligned => NorError::OutOfRange,
+            FlashError::Device(status) => NorError::Device(status),
         }
     }
 }

@@ -1,159 +1,24 @@
-//! virtio-rng on a virtio-mmio slot (modern interface, version 2), one
-//! virtqueue of two descriptors, one request in flight.
+//! virtio-rng on a virtio-mmio slot (see [`crate::virtio_mmio`]): one
+//! virtqueue, one request for random bytes in flight.
 //!
 //! QEMU must be given the device and the modern interface:
 //! `-global virtio-mmio.force-legacy=false -device virtio-rng-device`.
-//!
-//! ```text
-//!  queue memory (static, in kernel RAM, device-written by DMA)
-//!  +-------------------+ align 16   descriptor table: 2 x 16 B
-//!  | descriptors       |
-//!  +-------------------+ align 2    available ring: flags, idx, ring[2]
-//!  | available ring    |
-//!  +-------------------+ align 4    used ring: flags, idx, {id, len}[2]
-//!  | used ring         |
-//!  +-------------------+
-//! ```
 
-use core::cell::{Cell, UnsafeCell};
-use core::ptr::{addr_of, addr_of_mut};
-use core::sync::atomic::{fence, Ordering};
+use core::cell::Cell;
 
 use kernel::hil::entropy::{Continue, Entropy32, Entropy32Client};
 use kernel::ErrorCode;
-use tock_registers::interfaces::{Readable, Writeable};
-use tock_registers::register_structs;
-use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 
-/// First virtio-mmio slot on virt; slot `n` is at `+ n * 0x1000`, PLIC
-/// source `1 + n`.
-pub const VIRTIO_MMIO_BASE: usize = 0x1000_1000;
-/// Number of virtio-mmio slots on virt.
-pub const VIRTIO_MMIO_SLOTS: usize = 8;
-const MAGIC: u32 = 0x7472_6976; // "virt"
+use crate::virtio_mmio::{QueueMemory, SetUpError, VirtioMmioDevice, DESCRIPTOR_WRITE};
+
 const DEVICE_ID_ENTROPY: u32 = 4;
-const STATUS_ACKNOWLEDGE: u32 = 1;
-const STATUS_DRIVER: u32 = 2;
-const STATUS_DRIVER_OK: u32 = 4;
-const STATUS_FEATURES_OK: u32 = 8;
-const DESCRIPTOR_WRITE: u16 = 2;
-const QUEUE_SIZE: usize = 2;
+/// Random bytes asked for per request.
 const BUFFER_SIZE: usize = 64;
-
-register_structs! {
-    /// virtio-mmio registers (version 2).
-    pub VirtioMmioRegisters {
-        (0x000 => magic: ReadOnly<u32>),
-        (0x004 => version: ReadOnly<u32>),
-        (0x008 => device_id: ReadOnly<u32>),
-        (0x00c => _vendor_id: ReadOnly<u32>),
-        (0x010 => _device_features: ReadOnly<u32>),
-        (0x014 => device_features_select: WriteOnly<u32>),
-        (0x018 => _reserved0),
-        (0x020 => driver_features: WriteOnly<u32>),
-        (0x024 => driver_features_select: WriteOnly<u32>),
-        (0x028 => _reserved1),
-        (0x030 => queue_select: WriteOnly<u32>),
-        (0x034 => queue_size_max: ReadOnly<u32>),
-        (0x038 => queue_size: WriteOnly<u32>),
-        (0x03c => _reserved2),
-        (0x044 => queue_ready: ReadWrite<u32>),
-        (0x048 => _reserved3),
-        (0x050 => queue_notify: WriteOnly<u32>),
-        (0x054 => _reserved4),
-        (0x060 => interrupt_status: ReadOnly<u32>),
-        (0x064 => interrupt_acknowledge: WriteOnly<u32>),
-        (0x068 => _reserved5),
-        (0x070 => status: ReadWrite<u32>),
-        (0x074 => _reserved6),
-        (0x080 => queue_descriptor_low: WriteOnly<u32>),
-        (0x084 => queue_descriptor_high: WriteOnly<u32>),
-        (0x088 => _reserved7),
-        (0x090 => queue_driver_low: WriteOnly<u32>),
-        (0x094 => queue_driver_high: WriteOnly<u32>),
-        (0x098 => _reserved8),
-        (0x0a0 => queue_device_low: WriteOnly<u32>),
-        (0x0a4 => queue_device_high: WriteOnly<u32>),
-        (0x0a8 => @END),
-    }
-}
-
-#[repr(C, align(16))]
-#[derive(Clone, Copy)]
-struct Descriptor {
-    address: u64,
-    length: u32,
-    flags: u16,
-    next: u16,
-}
-
-#[repr(C, align(2))]
-struct AvailableRing {
-    flags: u16,
-    index: u16,
-    ring: [u16; QUEUE_SIZE],
-}
-
-#[repr(C)]
-#[derive(Clone, Copy)]
-struct UsedElement {
-    id: u32,
-    length: u32,
-}
-
-#[repr(C, align(4))]
-struct UsedRing {
-    flags: u16,
-    index: u16,
-    ring: [UsedElement; QUEUE_SIZE],
-}
-
-/// Memory shared with the device.
-#[repr(C)]
-pub struct QueueMemory {
-    descriptors: [Descriptor; QUEUE_SIZE],
-    available: AvailableRing,
-    used: UsedRing,
-    buffer: [u8; BUFFER_SIZE],
-}
+/// The request queue.
+const REQUEST_QUEUE: usize = 0;
 
 /// The queue memory, owned by one [`VirtioRng`].
-pub struct SharedQueue(UnsafeCell<QueueMemory>);
-
-// SAFETY: the kernel is single-threaded and never interrupted; the only
-// other writer is the device, which writes only what it is handed.
-unsafe impl Sync for SharedQueue {}
-
-impl SharedQueue {
-    /// Zeroed queue memory.
-    pub const fn new() -> Self {
-        SharedQueue(UnsafeCell::new(QueueMemory {
-            descriptors: [Descriptor {
-                address: 0,
-                length: 0,
-                flags: 0,
-                next: 0,
-            }; QUEUE_SIZE],
-            available: AvailableRing {
-                flags: 0,
-                index: 0,
-                ring: [0; QUEUE_SIZE],
-            },
-            used: UsedRing {
-                flags: 0,
-                index: 0,
-                ring: [UsedElement { id: 0, length: 0 }; QUEUE_SIZE],
-            },
-            buffer: [0; BUFFER_SIZE],
-        }))
-    }
-}
-
-impl Default for SharedQueue {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+pub type SharedQueue = QueueMemory<1, BUFFER_SIZE>;
 
 /// Why the device could not be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,10 +32,18 @@ pub enum VirtioError {
     Busy,
 }
 
+impl From<SetUpError> for VirtioError {
+    fn from(error: SetUpError) -> Self {
+        match error {
+            SetUpError::NotFound => VirtioError::NotFound,
+            SetUpError::Refused => VirtioError::Refused,
+        }
+    }
+}
+
 /// The virtio entropy device.
 pub struct VirtioRng {
-    registers: Cell<Option<&'static VirtioMmioRegisters>>,
-    irq: Cell<u32>,
+    device: Cell<Option<VirtioMmioDevice>>,
     queue: &'static SharedQueue,
     last_used: Cell<u16>,
     busy: Cell<bool>,
@@ -183,8 +56,7 @@ impl VirtioRng {
     /// device.
     pub const fn new(queue: &'static SharedQueue) -> Self {
         VirtioRng {
-            registers: Cell::new(None),
-            irq: Cell::new(0),
+            device: Cell::new(None),
             queue,
             last_used: Cell::new(0),
             busy: Cell::new(false),
@@ -195,129 +67,51 @@ impl VirtioRng {
 
     /// The PLIC source of the device found by `probe`.
     pub fn irq(&self) -> Option<u32> {
-        self.registers.get().map(|_| self.irq.get())
+        self.device.get().map(|device| device.irq())
     }
 
     /// Finds a modern virtio-rng among the virtio-mmio slots and sets it up.
     ///
     /// # Safety
-    /// The virtio-mmio slots must be mapped at [`VIRTIO_MMIO_BASE`].
+    /// The virtio-mmio slots must be mapped at
+    /// [`VIRTIO_MMIO_BASE`](crate::virtio_mmio::VIRTIO_MMIO_BASE).
     pub unsafe fn probe(&self) -> Result<(), VirtioError> {
-        for slot in 0..VIRTIO_MMIO_SLOTS {
-            let base = VIRTIO_MMIO_BASE + slot * 0x1000;
-            // SAFETY: the caller guarantees the slots are mapped.
-            let registers = unsafe { &*(base as *const VirtioMmioRegisters) };
-            if registers.magic.get() == MAGIC
-                && registers.version.get() == 2
-                && registers.device_id.get() == DEVICE_ID_ENTROPY
-            {
-                self.set_up(registers)?;
-                self.registers.set(Some(registers));
-                self.irq.set(1 + slot as u32);
-                return Ok(());
-            }
-        }
-        Err(VirtioError::NotFound)
-    }
-
-    fn set_up(&self, registers: &'static VirtioMmioRegisters) -> Result<(), VirtioError> {
-        registers.status.set(0);
-        registers.status.set(STATUS_ACKNOWLEDGE | STATUS_DRIVER);
-        // Only VIRTIO_F_VERSION_1 (feature bit 32).
-        registers.device_features_select.set(1);
-        registers.driver_features_select.set(0);
-        registers.driver_features.set(0);
-        registers.driver_features_select.set(1);
-        registers.driver_features.set(1);
-        registers
-            .status
-            .set(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
-        if registers.status.get() & STATUS_FEATURES_OK == 0 {
-            return Err(VirtioError::Refused);
-        }
-        registers.queue_select.set(0);
-        if (registers.queue_size_max.get() as usize) < QUEUE_SIZE {
-            return Err(VirtioError::Refused);
-        }
-        registers.queue_size.set(QUEUE_SIZE as u32);
-        let memory = self.queue.0.get();
-        // SAFETY: addresses only: no reference into the device-shared
-        // memory is made, and `memory` points at a live static.
-        let (descriptors, available, used) = unsafe {
-            (
-                addr_of!((*memory).descriptors) as usize as u32,
-                addr_of!((*memory).available) as usize as u32,
-                addr_of!((*memory).used) as usize as u32,
-            )
-        };
-        registers.queue_descriptor_low.set(descriptors);
-        registers.queue_descriptor_high.set(0);
-        registers.queue_driver_low.set(available);
-        registers.queue_driver_high.set(0);
-        registers.queue_device_low.set(used);
-        registers.queue_device_high.set(0);
-        registers.queue_ready.set(1);
-        registers
-            .status
-            .set(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+        // SAFETY: the caller guarantees the slots are mapped; the queue
+        // memory is this driver's alone.
+        let device = unsafe { VirtioMmioDevice::probe(DEVICE_ID_ENTROPY, self.queue) }?;
+        self.device.set(Some(device));
         Ok(())
     }
 
     /// Asks the device for a buffer of random bytes; the client hears
     /// about them from the interrupt.
     pub fn request(&self) -> Result<(), VirtioError> {
-        let registers = self.registers.get().ok_or(VirtioError::NotFound)?;
+        let device = self.device.get().ok_or(VirtioError::NotFound)?;
         if self.busy.replace(true) {
             return Err(VirtioError::Busy);
         }
-        let memory = self.queue.0.get();
-        // SAFETY: the device reads the descriptor and ring only after the
-        // notify below; the fence orders these writes before it.
+        // SAFETY: `busy` was clear: no request is in flight.
         unsafe {
-            let descriptor = addr_of_mut!((*memory).descriptors[0]);
-            descriptor.write_volatile(Descriptor {
-                address: addr_of!((*memory).buffer) as usize as u64,
-                length: BUFFER_SIZE as u32,
-                flags: DESCRIPTOR_WRITE,
-                next: 0,
-            });
-            let index = addr_of!((*memory).available.index).read_volatile();
-            addr_of_mut!((*memory).available.ring[usize::from(index) % QUEUE_SIZE])
-                .write_volatile(0);
-            fence(Ordering::SeqCst);
-            addr_of_mut!((*memory).available.index).write_volatile(index.wrapping_add(1));
-        }
-        fence(Ordering::SeqCst);
-        registers.queue_notify.set(0);
+            self.queue
+                .post(REQUEST_QUEUE, BUFFER_SIZE, DESCRIPTOR_WRITE, None)
+        };
+        device.notify(REQUEST_QUEUE);
         Ok(())
     }
 
     /// The device's PLIC interrupt: acknowledge, and hand finished bytes
     /// to the client.
     pub fn handle_interrupt(&self) {
-        let Some(registers) = self.registers.get() else {
+        let Some(device) = self.device.get() else {
             return;
         };
-        registers
-            .interrupt_acknowledge
-            .set(registers.interrupt_status.get());
-        fence(Ordering::SeqCst);
-        let memory = self.queue.0.get();
-        // SAFETY: the device has finished with every element up to the
-        // used index it published (read after the fence above).
-        let used_index = unsafe { addr_of!((*memory).used.index).read_volatile() };
-        while self.last_used.get() != used_index {
-            let slot = usize::from(self.last_used.get()) % QUEUE_SIZE;
-            // SAFETY: as above; the element and the buffer are complete.
-            let length = unsafe { addr_of!((*memory).used.ring[slot].length).read_volatile() };
-            self.last_used.set(self.last_used.get().wrapping_add(1));
+        device.acknowledge_interrupt();
+        let mut bytes = [0u8; BUFFER_SIZE];
+        while let Some(length) = self
+            .queue
+            .take_used(REQUEST_QUEUE, &self.last_used, &mut bytes)
+        {
             self.busy.set(false);
-            let mut bytes = [0u8; BUFFER_SIZE];
-            let length = (length as usize).min(BUFFER_SIZE);
-            for (index, byte) in bytes.iter_mut().enumerate().take(length) {
-                // SAFETY: as above.
-                *byte = unsafe { addr_of!((*memory).buffer[index]).read_volatile() };
-            }
             if self.cancelled.replace(false) {
                 continue;
             }

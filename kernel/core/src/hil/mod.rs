@@ -8,6 +8,7 @@
 //! aliasing.
 
 pub mod aes;
+pub mod byte_uart;
 pub mod digest;
 pub mod entropy;
 pub mod flash;

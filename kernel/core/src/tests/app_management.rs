@@ -259,6 +259,20 @@ fn bad_requests_are_refused_with_the_reason() {
     assert_eq!(device.names(), ["app"]);
 }
 
+#[test]
+fn removing_an_app_image_nothing_runs_from_succeeds_with_nothing_stopped() {
+    // The second image is an app that was never started (as one the
+    // credential checker refused): its removal frees flash only.
+    let images = [image("running", 512, true), image("refused", 512, true)];
+    let mut device = Device::new(2, 8192, &images, 1);
+    let refused = device.address(1);
+    assert_eq!(
+        device.apply(AppOperation::Remove { address: refused }),
+        Ok(None)
+    );
+    assert_eq!(device.names(), ["running"]);
+}
+
 type Outcome = (AppOperation, Result<Option<usize>, ManagementError>);
 
 #[derive(Default)]

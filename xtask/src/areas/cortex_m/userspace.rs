@@ -3,27 +3,18 @@
 //! `mps2_an386.ld`; libtock-c: its `cortex-m4` image at 0x40080 with RAM
 //! at 0x2000_8000), packaged by our `tbf`, booted alone, and its console
 //! lines asserted in order.
-//!
-//! Not here: libtock-rs's `syscall_conformance`, whose entry check
-//! `a3 = initial break = RAM start` holds on RISC-V only; on Cortex-M the
-//! initial break is the RAM start + 32, where the kernel puts the first
-//! exception frame (docs/boards/mps2-an386.md). Its other 20 checks pass.
 
 use super::scenarios::Bench;
 use crate::areas::targets::THUMBV7EM;
+use crate::areas::{libtock_c, libtock_rs};
 use crate::cmd;
-use crate::context::Context;
-use anyhow::{ensure, Context as _, Result};
-use std::path::{Path, PathBuf};
+use crate::qemu::console::{self, ConsoleScript};
+use anyhow::{Context as _, Result};
+use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
-/// How long each expected line may take.
-const LINE_TIMEOUT: Duration = Duration::from_secs(30);
 /// What the kernel prints when a process ends with status 0.
 const EXITED_OK: &str = "exited with status 0";
-/// Text that means an example failed whatever it expects.
-const FAILURE_MARKERS: &[&str] = &["FAIL", "panicked", "faulted", "alert code"];
 
 /// An example: binary (or `apps/c` directory), package name, stack and
 /// heap for the packager (libtock-rs only), and its lines in order.
@@ -56,6 +47,13 @@ const RUST_EXAMPLES: &[Example] = &[
         stack: 0x1000,
         heap: 8192,
         expected: &["runtime_check: data ok", "runtime_check: ok", EXITED_OK],
+    },
+    Example {
+        name: "syscall_conformance",
+        package: "conformance",
+        stack: 0x800,
+        heap: 1024,
+        expected: &["conformance: PASS", "conformance: ok ", EXITED_OK],
     },
 ];
 
@@ -90,54 +88,32 @@ const C_EXAMPLES: &[Example] = &[
 /// The libtock-c image for Cortex-M4 linked for mps2's first slot.
 const C_IMAGE: &str = "cortex-m4.0x00040080.0x20008000.tbf";
 
-fn packager(ctx: &Context) -> Result<PathBuf> {
-    let mut cargo = ctx.cargo("build")?;
-    cargo.args(["-q", "-p", "tbf-tools", "--bin", "tbf"]);
-    cmd::output(&mut cargo).context("building the tbf packager")?;
-    Ok(ctx.target_dir.join("debug").join("tbf"))
-}
-
-/// Boots `tbf` alone and waits for `example`'s lines in order.
+/// Boots `tbf` alone and judges its console with the shared example
+/// runner (the one the libtock areas use on qemu-rv32-virt).
 fn run(bench: &Bench, example: &Example, tbf: Vec<u8>, tag: &str) -> Result<()> {
     let apps = bench.image_of(&format!("{tag}-{}", example.name), &[tbf])?;
-    let mut qemu = bench.spawn(&apps)?;
-    let mut seen = String::new();
-    for line in example.expected {
-        seen += &qemu.expect(line, LINE_TIMEOUT)?;
-    }
-    for marker in FAILURE_MARKERS {
-        ensure!(
-            !seen.contains(marker),
-            "{tag} {}: {marker:?} on the console:\n{seen}",
-            example.name
-        );
-    }
-    Ok(())
+    let script = ConsoleScript::lines(example.name, example.expected);
+    console::run_example(&mut bench.spawn(&apps)?, &script)
 }
 
 /// Every libtock-rs example of [`RUST_EXAMPLES`] on mps2-an386.
 pub fn libtock_rs_examples(bench: &mut Bench) -> Result<()> {
     let ctx = bench.context().clone();
-    let mut cargo = ctx.cargo("build")?;
-    cargo
-        .args(["-p", "libtock-examples", "--bins", "--features", "device"])
-        .args(["--release", "--target", THUMBV7EM])
-        .env("LIBTOCK_LAYOUT", "mps2_an386.ld");
-    cmd::run(&mut cargo).context("building the libtock-rs examples for mps2-an386")?;
-    let tbf = packager(&ctx)?;
+    libtock_rs::build_examples(&ctx, THUMBV7EM, "mps2_an386.ld")
+        .context("building the libtock-rs examples for mps2-an386")?;
+    let tbf = libtock_rs::build_packager(&ctx)?;
     let directory = ctx.scratch_dir("cortex-m-libtock-rs")?;
     for example in RUST_EXAMPLES {
-        let elf = ctx.artifact(THUMBV7EM, "release", example.name);
         let tab = directory.join(format!("{}.tab", example.name));
+        let app = libtock_rs::LibtockApp {
+            binary: example.name,
+            package: example.package,
+            stack: example.stack,
+            heap: example.heap,
+        };
         let mut pack = Command::new(&tbf);
-        pack.args(["pack", "--kernel-major", "2", "--kernel-minor", "1"])
-            .args(["--deterministic", "--protected-region-size", "96"])
-            .args(["-n", example.package])
-            .args(["--stack", &example.stack.to_string()])
-            .args(["--app-heap", &example.heap.to_string()])
-            .arg("-o")
-            .arg(&tab)
-            .arg(format!("{},cortex-m4", elf.display()));
+        pack.arg("pack");
+        libtock_rs::package_arguments(&ctx, &app, (THUMBV7EM, "cortex-m4"), &tab, &mut pack);
         cmd::output(&mut pack).with_context(|| format!("packaging {}", example.name))?;
         let image = extract(&directory, &tab, "cortex-m4.tbf")?;
         run(bench, example, image, "libtock-rs")
@@ -149,28 +125,13 @@ pub fn libtock_rs_examples(bench: &mut Bench) -> Result<()> {
 /// Every libtock-c example of [`C_EXAMPLES`] on mps2-an386.
 pub fn libtock_c_examples(bench: &mut Bench) -> Result<()> {
     let ctx = bench.context().clone();
-    let tbf = packager(&ctx)?;
+    let tbf = libtock_rs::build_packager(&ctx)?;
     let scratch = ctx.scratch_dir("cortex-m-libtock-c")?;
     for example in C_EXAMPLES {
-        let build = scratch.join("apps").join(example.name);
-        let mut make = Command::new("make");
-        make.arg("-C")
-            .arg(ctx.workspace.join("apps/c").join(example.name))
-            .args(["-j2", "WERROR=1", "PACKAGER=tbf"])
-            .arg(format!("TBF={}", tbf.display()))
-            .arg(format!("BUILD_DIR={}", build.display()))
-            .arg(format!(
-                "LIBTOCK_BUILD_DIR={}",
-                scratch.join("library").display()
-            ));
-        cmd::output(&mut make).with_context(|| {
-            format!(
-                "make in apps/c/{} (run `cargo xtask setup` if arm-none-eabi-gcc is missing)",
-                example.name
-            )
-        })?;
-        let tab = build.join(format!("{}.tab", example.name));
-        let image = extract(&build, &tab, C_IMAGE)?;
+        // The libtock-c area's build (every target): shared, so whichever
+        // area runs second finds the apps built.
+        let tab = libtock_c::build_example(&ctx, &tbf, example.name)?;
+        let image = extract(&scratch, &tab, C_IMAGE)?;
         run(bench, example, image, "libtock-c")
             .with_context(|| format!("libtock-c example {}", example.name))?;
     }

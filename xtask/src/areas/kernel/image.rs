@@ -1,7 +1,8 @@
-//! Building the qemu-rv32-virt kernel and the test apps, packaging apps
-//! with elf2tab, and writing flash files: the kernel image at 0x2000_0000
-//! and the apps as a TBF chain from 0x2004_0000 (padding images fill the
-//! gaps, as tockloader writes them).
+//! Building the qemu-rv32-virt kernel, its bootloader and the test apps,
+//! packaging apps with elf2tab, and writing flash files: the bootloader at
+//! 0x2000_0000 (the reset vector), the kernel at 0x2000_8000 and the apps
+//! as a TBF chain from 0x2004_0000 (padding images fill the gaps, as
+//! tockloader writes them).
 
 use crate::areas::targets::RISCV32IMAC;
 use crate::cmd;
@@ -10,9 +11,14 @@ use crate::qemu::{create_erased_flash, write_flash, PFLASH_SIZE, RV32_VIRT_PFLAS
 use crate::tools;
 use anyhow::{bail, ensure, Context as _, Result};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The board crate.
 pub const BOARD_PACKAGE: &str = "board-qemu-rv32-virt";
+/// The bootloader crate (built beside the kernel by [`build_kernel`]).
+pub const BOOTLOADER_PACKAGE: &str = "qemu-rv32-virt-bootloader";
+/// Where the kernel starts in flash: after the bootloader's 32 KiB.
+pub const KERNEL_FLASH_OFFSET: u64 = 0x8000;
 /// The test-app crate.
 pub const APPS_PACKAGE: &str = "kernel-test-apps";
 /// Where the kernel's erase block ends and apps begin (flash offset).
@@ -29,12 +35,23 @@ pub const BOARD_ARGUMENTS: &[&str] = &[
     "virtio-rng-device",
 ];
 
-/// Builds the kernel (release) and returns its ELF.
+/// The bootloader built in this run, for kernels copied away from the
+/// build directory (see [`write_kernel`]).
+static BUILT_BOOTLOADER: OnceLock<PathBuf> = OnceLock::new();
+
+/// Builds the kernel and the bootloader (release, one cargo call) and
+/// returns the kernel's ELF; the bootloader's lies beside it.
 pub fn build_kernel(ctx: &Context) -> Result<PathBuf> {
     let mut cargo = ctx.cargo("build")?;
-    cargo.args(["--release", "-p", BOARD_PACKAGE, "--target", RISCV32IMAC]);
+    cargo.args(["--release", "-p", BOARD_PACKAGE, "-p", BOOTLOADER_PACKAGE]);
+    cargo.args(["--target", RISCV32IMAC]);
     cmd::run(&mut cargo)?;
+    remember_bootloader(ctx);
     Ok(ctx.artifact(RISCV32IMAC, "release", BOARD_PACKAGE))
+}
+
+fn remember_bootloader(ctx: &Context) {
+    let _ = BUILT_BOOTLOADER.set(ctx.artifact(RISCV32IMAC, "release", BOOTLOADER_PACKAGE));
 }
 
 /// Builds the kernel (release) with `--no-default-features` (the feature
@@ -53,7 +70,10 @@ pub fn build_kernel_without_default_features(ctx: &Context) -> Result<PathBuf> {
         .join(format!("{BOARD_PACKAGE}-no-default-features"));
     std::fs::copy(&built, &copy)
         .with_context(|| format!("copying {} to {}", built.display(), copy.display()))?;
-    build_kernel(ctx)?;
+    let kernel = build_kernel(ctx)?;
+    let bootloader = bootloader_beside(&kernel);
+    std::fs::copy(&bootloader, bootloader_beside(&copy))
+        .with_context(|| format!("copying {}", bootloader.display()))?;
     Ok(copy)
 }
 
@@ -65,17 +85,14 @@ pub fn build_apps(ctx: &Context, iterations: u32, settings: &[(&str, String)]) -
     for (name, value) in settings {
         cargo.env(name, value);
     }
+    // The bootloader comes along (cached after the first build): every
+    // flash image needs it, also beside kernels built elsewhere.
     cargo
-        .args([
-            "--release",
-            "-p",
-            APPS_PACKAGE,
-            "--bins",
-            "--target",
-            RISCV32IMAC,
-        ])
+        .args(["--release", "-p", APPS_PACKAGE, "-p", BOOTLOADER_PACKAGE])
+        .args(["--bins", "--target", RISCV32IMAC])
         .env("BENCH_ITERATIONS", iterations.to_string());
     cmd::run(&mut cargo)?;
+    remember_bootloader(ctx);
     let directory = ctx.scratch_dir(&format!("kernel-apps-{iterations}"))?;
     Ok(directory)
 }
@@ -167,21 +184,76 @@ pub fn erase_app_flash(flash: &Path) -> Result<()> {
     write_flash(flash, APP_FLASH_OFFSET, &erased)
 }
 
-/// Writes the kernel image (the ELF's loadable bytes from 0x2000_0000)
-/// into the first erase block of `flash`.
-pub fn write_kernel(flash: &Path, kernel: &Path) -> Result<()> {
-    let image = flash.with_extension("kernel.bin");
-    let mut objcopy = std::process::Command::new(tools::llvm_tool("llvm-objcopy")?);
-    objcopy.args(["-O", "binary"]).arg(kernel).arg(&image);
-    cmd::output(&mut objcopy)?;
-    let kernel_bytes = std::fs::read(&image)?;
+/// The bootloader ELF that [`build_kernel`] leaves beside `kernel`.
+pub fn bootloader_beside(kernel: &Path) -> PathBuf {
+    kernel.with_file_name(BOOTLOADER_PACKAGE)
+}
+
+/// The bootloader for `kernel`: beside it, or the one this run built.
+fn bootloader_for(kernel: &Path) -> Result<PathBuf> {
+    let beside = bootloader_beside(kernel);
+    if beside.is_file() {
+        return Ok(beside);
+    }
+    match BUILT_BOOTLOADER.get() {
+        Some(built) if built.is_file() => Ok(built.clone()),
+        _ => bail!(
+            "no bootloader beside {} and none built in this run: build with \
+             `image::build_kernel` (or `build_apps`), which build it",
+            kernel.display()
+        ),
+    }
+}
+
+/// The loadable bytes of `elf` as a flat image (llvm-objcopy), from its
+/// lowest address; its entry point checked against `entry`.
+fn flat_image(elf: &Path, entry: u64, scratch: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(elf).with_context(|| format!("reading {}", elf.display()))?;
+    // ELF32 little-endian: e_entry is the word at offset 0x18.
+    let found = bytes
+        .get(0x18..0x1c)
+        .map(|word| u32::from_le_bytes([word[0], word[1], word[2], word[3]]));
     ensure!(
-        kernel_bytes.len() as u64 <= APP_FLASH_OFFSET,
-        "the kernel image is {} bytes: more than its 256 KiB erase block",
+        found == Some(entry as u32),
+        "{} starts at {:#x?}, not {entry:#x}: rebuild it (`build_kernel`)",
+        elf.display(),
+        found
+    );
+    let mut objcopy = std::process::Command::new(tools::llvm_tool("llvm-objcopy")?);
+    objcopy.args(["-O", "binary"]).arg(elf).arg(scratch);
+    cmd::output(&mut objcopy)?;
+    std::fs::read(scratch).with_context(|| format!("reading {}", scratch.display()))
+}
+
+/// Writes the first erase block of `flash`: the bootloader (see
+/// [`bootloader_for`]) at 0x2000_0000 and the kernel image at
+/// 0x2000_8000.
+pub fn write_kernel(flash: &Path, kernel: &Path) -> Result<()> {
+    let bootloader = bootloader_for(kernel)?;
+    let boot_bytes = flat_image(
+        &bootloader,
+        RV32_VIRT_PFLASH0_BASE,
+        &flash.with_extension("bootloader.bin"),
+    )?;
+    let kernel_bytes = flat_image(
+        kernel,
+        RV32_VIRT_PFLASH0_BASE + KERNEL_FLASH_OFFSET,
+        &flash.with_extension("kernel.bin"),
+    )?;
+    ensure!(
+        boot_bytes.len() as u64 <= KERNEL_FLASH_OFFSET,
+        "the bootloader image is {} bytes: more than its {KERNEL_FLASH_OFFSET} bytes",
+        boot_bytes.len()
+    );
+    ensure!(
+        kernel_bytes.len() as u64 <= APP_FLASH_OFFSET - KERNEL_FLASH_OFFSET,
+        "the kernel image is {} bytes: more than its 224 KiB in the first erase block",
         kernel_bytes.len()
     );
     let mut block = vec![0xFF; usize::try_from(APP_FLASH_OFFSET)?];
-    block[..kernel_bytes.len()].copy_from_slice(&kernel_bytes);
+    block[..boot_bytes.len()].copy_from_slice(&boot_bytes);
+    let kernel_offset = usize::try_from(KERNEL_FLASH_OFFSET)?;
+    block[kernel_offset..kernel_offset + kernel_bytes.len()].copy_from_slice(&kernel_bytes);
     write_flash(flash, 0, &block)
 }
 

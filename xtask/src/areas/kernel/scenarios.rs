@@ -1,98 +1,99 @@
-//! QEMU integration tests of the kernel on qemu-rv32-virt, each named for
-//! the behaviour it proves. Every test boots the real kernel from a flash
-//! file holding real test apps, waits with a timeout, and asserts on the
-//! serial output and on QEMU's exit code (set by the test driver).
+//! The kernel's QEMU integration scenarios, one list for every emulated
+//! board, each named for the behaviour it proves. A scenario says which
+//! test apps it boots and what the serial output and QEMU's exit code
+//! (set by the test driver) must be; a [`Board`] says how to package and
+//! boot apps there, which addresses and fault names it has, and which
+//! scenarios do not apply to it, each with the reason printed in the run.
+//!
+//! ```text
+//! SCENARIOS (shared) ──┐
+//! board's ONLY_HERE ───┼─ run_all(board) ─ skip board.not_applicable() (print why)
+//!                      └─ each: board.install(apps) → board.spawn() → assert
+//! ```
+//!
+//! qemu-rv32-virt is `kernel/board.rs` (`cargo xtask test kernel`),
+//! mps2-an386 is `cortex_m/scenarios.rs` (`cargo xtask test cortex-m`).
 
-use super::image::{self, BOARD_ARGUMENTS};
-use crate::context::Context;
-use crate::qemu::{Machine, Qemu, QemuBuilder, QemuExit};
+use crate::qemu::{Qemu, QemuExit};
 use anyhow::{bail, ensure, Context as _, Result};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use super::board::{board, spawn, Bench};
+pub use super::test_apps::TestApps;
+
 /// How long any one boot may take before the test fails.
-const TIMEOUT: Duration = Duration::from_secs(60);
-/// Restarts the board allows a faulting process (kernel default).
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+/// Restarts the boards allow a faulting process (kernel default).
 const RESTART_THRESHOLD: usize = 3;
+/// Flash bytes per app slot: kernel-test-apps' build.rs links the n-th
+/// app at the board's app flash address + n × this.
+const TEST_APP_SLOT_BYTES: u64 = 0x1_0000;
 
-/// Built kernel and packaged apps shared by the tests.
-pub struct Bench {
-    ctx: Context,
-    kernel: PathBuf,
-    apps_directory: PathBuf,
-    packaged: HashMap<String, Vec<u8>>,
+/// A memory access the MPU or PMP refuses.
+#[derive(Clone, Copy, Debug)]
+pub enum Access {
+    /// A data read.
+    Load,
+    /// A data write.
+    Store,
+    /// An instruction fetch.
+    Execute,
 }
 
-impl Bench {
-    /// Builds the kernel and the apps (benchmark loops set to `iterations`).
-    pub fn build(ctx: &Context, iterations: u32) -> Result<Bench> {
-        Bench::build_with(ctx, iterations, &[])
-    }
+/// A scenario that does not apply to a board, and why (printed).
+pub type NotApplicable = (&'static str, &'static str);
 
-    /// [`Bench::build`] with more build-time settings for the apps.
-    pub fn build_with(
-        ctx: &Context,
-        iterations: u32,
-        settings: &[(&str, String)],
-    ) -> Result<Bench> {
-        let kernel = image::build_kernel(ctx)?;
-        let apps_directory = image::build_apps(ctx, iterations, settings)?;
-        Ok(Bench {
-            ctx: ctx.clone(),
-            kernel,
-            apps_directory,
-            packaged: HashMap::new(),
-        })
-    }
+/// One scenario that only one board has: its name and body.
+pub type Scenario<B> = (&'static str, fn(&mut B) -> Result<()>);
 
-    /// The kernel ELF.
-    pub fn kernel(&self) -> &Path {
-        &self.kernel
-    }
+/// One scenario of the shared list: its name and body.
+pub type SharedScenario = (&'static str, fn(&mut dyn Board) -> Result<()>);
 
-    /// The TBF of test app `name`.
-    pub fn tbf(&mut self, name: &str) -> Result<Vec<u8>> {
-        if let Some(tbf) = self.packaged.get(name) {
-            return Ok(tbf.clone());
-        }
-        let tbf = image::package_app(&self.ctx, &self.apps_directory, name)?;
-        self.packaged.insert(name.to_string(), tbf.clone());
-        Ok(tbf)
-    }
-
-    /// Where test `test`'s flash file goes.
-    pub fn flash_path(&self, test: &str) -> Result<PathBuf> {
-        Ok(self
-            .ctx
-            .scratch_dir("kernel-tests")?
-            .join(format!("{test}.pflash")))
-    }
-
-    /// A fresh flash file for test `test` with `apps` (slot order).
-    pub fn flash(&mut self, test: &str, apps: &[&str]) -> Result<PathBuf> {
-        let tbfs = apps
-            .iter()
-            .map(|app| self.tbf(app))
-            .collect::<Result<Vec<_>>>()?;
-        let flash = self.flash_path(test)?;
-        image::write_flash_file(&flash, &self.kernel, &tbfs)?;
-        Ok(flash)
-    }
+/// What a scenario needs from the board it runs on.
+pub trait Board {
+    /// The test area's name, printed before each scenario.
+    fn area(&self) -> &'static str;
+    /// The first line the kernel prints.
+    fn banner(&self) -> &'static str;
+    /// Where the first app slot starts.
+    fn app_flash_address(&self) -> u64;
+    /// The TBF of test app `app`.
+    fn tbf(&mut self, app: &str) -> Result<Vec<u8>>;
+    /// Writes `tbfs` (slot order) where the board boots apps from, fresh
+    /// for test `test`; returns that file.
+    fn install(&mut self, test: &str, tbfs: &[Vec<u8>]) -> Result<PathBuf>;
+    /// Boots the file [`Board::install`] wrote, serial captured.
+    fn spawn(&self, image: &Path) -> Result<Qemu>;
+    /// What the kernel calls a refused `access` on this board.
+    fn fault_cause(&self, access: Access) -> &'static str;
+    /// Lines a fault report holds on this board besides the cause.
+    fn fault_report_lines(&self) -> &'static [&'static str];
+    /// Scenarios left out here, each with the reason.
+    fn not_applicable(&self) -> &'static [NotApplicable];
 }
 
-/// QEMU booting `flash` as qemu-rv32-virt.
-pub fn board(flash: &Path) -> QemuBuilder {
-    QemuBuilder::new(Machine::Rv32Virt)
-        .pflash(0, flash)
-        .args(BOARD_ARGUMENTS.iter().copied())
+/// The address of app slot `slot` (0 is the first).
+fn slot_address(board: &dyn Board, slot: u64) -> u64 {
+    board.app_flash_address() + slot * TEST_APP_SLOT_BYTES
 }
 
-fn run(flash: &Path) -> Result<QemuExit> {
-    board(flash).spawn()?.wait(TIMEOUT)
+/// Installs the test apps `apps` (slot order) for test `test`.
+fn install_apps(board: &mut dyn Board, test: &str, apps: &[&str]) -> Result<PathBuf> {
+    let tbfs = apps
+        .iter()
+        .map(|app| board.tbf(app))
+        .collect::<Result<Vec<_>>>()?;
+    board.install(test, &tbfs)
 }
 
-fn expect_exit(exit: &QemuExit, code: i32) -> Result<()> {
+/// Boots `image` and waits for QEMU to exit.
+pub fn run(board: &dyn Board, image: &Path) -> Result<QemuExit> {
+    board.spawn(image)?.wait(TIMEOUT)
+}
+
+/// Fails unless QEMU exited with `code`.
+pub fn expect_exit(exit: &QemuExit, code: i32) -> Result<()> {
     ensure!(
         exit.code == code,
         "QEMU exited with {} instead of {code}; serial output:\n{}",
@@ -102,7 +103,9 @@ fn expect_exit(exit: &QemuExit, code: i32) -> Result<()> {
     Ok(())
 }
 
-fn expect_lines(exit: &QemuExit, lines: &[&str]) -> Result<()> {
+/// Fails unless the output holds every one of `lines` and neither broken
+/// isolation nor a kernel panic.
+pub fn expect_lines(exit: &QemuExit, lines: &[&str]) -> Result<()> {
     for line in lines {
         ensure!(
             exit.output.contains(line),
@@ -127,11 +130,9 @@ fn position(exit: &QemuExit, text: &str) -> Result<usize> {
     })
 }
 
-/// One test: its name and body.
-pub type Test = (&'static str, fn(&mut Bench) -> Result<()>);
-
-/// Every test, in order.
-pub const ALL: &[Test] = &[
+/// Every shared scenario, in order.
+pub const SCENARIOS: &[SharedScenario] = &[
+    ("kernel_boots_and_reports_over_the_uart", kernel_boots),
     (
         "two_processes_interleave_output",
         two_processes_interleave_output,
@@ -140,50 +141,61 @@ pub const ALL: &[Test] = &[
         "busy_loop_cannot_starve_another_process",
         busy_loop_cannot_starve_another_process,
     ),
-    ("reading_kernel_memory_faults_only_the_offender", |bench| {
-        fault_only_the_offender(
-            bench,
-            "fault_kernel_ram",
-            "load access fault at address 0x80000000",
-        )
+    (
+        "registers_survive_syscalls_and_preemption",
+        registers_survive,
+    ),
+    ("reading_kernel_memory_faults_only_the_offender", |board| {
+        fault_only_the_offender(board, "fault_kernel_ram", Access::Load, Some(0x8000_0000))
+    }),
+    // The same app where 0x8000_0000 is no memory at all (mps2).
+    ("reading_outside_memory_faults_only_the_offender", |board| {
+        fault_only_the_offender(board, "fault_kernel_ram", Access::Load, Some(0x8000_0000))
     }),
     (
         "reading_another_process_memory_faults_only_the_offender",
-        |bench| {
+        |board| {
             fault_only_the_offender(
-                bench,
+                board,
                 "fault_other_process",
-                "load access fault at address 0x80010000",
+                Access::Load,
+                Some(0x8001_0000),
             )
         },
     ),
     (
         "reading_the_grant_region_faults_only_the_offender",
-        |bench| fault_only_the_offender(bench, "fault_grant_region", "load access fault"),
+        |board| fault_only_the_offender(board, "fault_grant_region", Access::Load, None),
     ),
-    ("stack_overflow_faults_only_the_offender", |bench| {
-        fault_only_the_offender(bench, "fault_stack_overflow", "store access fault")
+    ("stack_overflow_faults_only_the_offender", |board| {
+        fault_only_the_offender(board, "fault_stack_overflow", Access::Store, None)
     }),
-    ("reading_mmio_faults_only_the_offender", |bench| {
-        fault_only_the_offender(
-            bench,
-            "fault_mmio",
-            "load access fault at address 0x10000005",
-        )
+    ("reading_mmio_faults_only_the_offender", |board| {
+        fault_only_the_offender(board, "fault_mmio", Access::Load, Some(0x1000_0005))
+    }),
+    (
+        "writing_another_process_memory_faults_the_attacker",
+        |board| attack_beside_guardian(board, "attack_write_other", Access::Store),
+    ),
+    ("writing_its_own_flash_faults_the_attacker", |board| {
+        attack_beside_guardian(board, "attack_write_flash", Access::Store)
+    }),
+    ("jumping_into_kernel_memory_faults_the_attacker", |board| {
+        attack_beside_guardian(board, "attack_jump_kernel", Access::Execute)
     }),
     (
         "allow_and_subscribe_with_outside_pointers_fail_with_inval",
-        |bench| single_app_passes(bench, "bad_pointers", "bad_pointers: all checks passed"),
+        |board| single_app_passes(board, "bad_pointers", "bad_pointers: all checks passed"),
     ),
     (
         "garbage_syscalls_and_floods_leave_the_kernel_serving",
-        |bench| {
+        |board| {
             let verdict = "bad_pointers: flood of garbage syscalls survived: PASS";
-            single_app_passes(bench, "bad_pointers", verdict)
+            single_app_passes(board, "bad_pointers", verdict)
         },
     ),
-    ("every_return_variant_reaches_userspace_intact", |bench| {
-        single_app_passes(bench, "return_variants", "return_variants: all intact")
+    ("every_return_variant_reaches_userspace_intact", |board| {
+        single_app_passes(board, "return_variants", "return_variants: all intact")
     }),
     (
         "grant_exhaustion_in_one_process_leaves_another_working",
@@ -209,19 +221,21 @@ pub const ALL: &[Test] = &[
         "serial_escape_sequence_presses_the_button_and_leds_print",
         button_press_and_led,
     ),
-    (
-        "registers_survive_syscalls_and_preemption",
-        registers_survive,
-    ),
-    (
-        "kernel_flash_writes_persist_across_reboots",
-        kernel_flash_writes_persist,
-    ),
 ];
 
-fn two_processes_interleave_output(bench: &mut Bench) -> Result<()> {
-    let flash = bench.flash("interleave", &["hello_a", "hello_b", "finisher"])?;
-    let exit = run(&flash)?;
+fn kernel_boots(board: &mut dyn Board) -> Result<()> {
+    let image = install_apps(board, "boot", &["finisher"])?;
+    let exit = run(board, &image)?;
+    expect_lines(
+        &exit,
+        &[board.banner(), "[kernel] 1 processes loaded, 0 skipped"],
+    )?;
+    expect_exit(&exit, 0)
+}
+
+fn two_processes_interleave_output(board: &mut dyn Board) -> Result<()> {
+    let image = install_apps(board, "interleave", &["hello_a", "hello_b", "finisher"])?;
+    let exit = run(board, &image)?;
     expect_exit(&exit, 0)?;
     let mut lines = Vec::new();
     for app in ["hello_a", "hello_b"] {
@@ -241,9 +255,9 @@ fn two_processes_interleave_output(bench: &mut Bench) -> Result<()> {
     Ok(())
 }
 
-fn busy_loop_cannot_starve_another_process(bench: &mut Bench) -> Result<()> {
-    let flash = bench.flash("preemption", &["spinner", "witness"])?;
-    let exit = run(&flash)?;
+fn busy_loop_cannot_starve_another_process(board: &mut dyn Board) -> Result<()> {
+    let image = install_apps(board, "preemption", &["spinner", "witness"])?;
+    let exit = run(board, &image)?;
     expect_exit(&exit, 0)?;
     expect_lines(
         &exit,
@@ -260,25 +274,73 @@ fn busy_loop_cannot_starve_another_process(bench: &mut Bench) -> Result<()> {
     Ok(())
 }
 
-fn fault_only_the_offender(bench: &mut Bench, offender: &str, cause: &str) -> Result<()> {
-    let flash = bench.flash(offender, &["hello_a", offender, "finisher"])?;
-    let exit = run(&flash)?;
-    expect_exit(&exit, 0)?;
-    let report = format!("[kernel] process {offender} faulted: {cause}");
-    let stopped = format!("[kernel] process {offender} stopped after fault");
-    expect_lines(&exit, &[&report, &stopped, "hello_a: done"])
+fn registers_survive(board: &mut dyn Board) -> Result<()> {
+    let image = install_apps(board, "registers", &["spinner", "register_keeper"])?;
+    let exit = run(board, &image)?;
+    expect_lines(
+        &exit,
+        &[
+            "spinner: spinning",
+            "register_keeper: every register survived",
+        ],
+    )?;
+    expect_exit(&exit, 0)
 }
 
-fn single_app_passes(bench: &mut Bench, app: &str, verdict: &str) -> Result<()> {
-    let flash = bench.flash(app, &[app])?;
-    let exit = run(&flash)?;
+/// What the kernel prints when it faults `app` for `access` (at `address`).
+fn fault_report(board: &dyn Board, app: &str, access: Access, address: Option<u64>) -> String {
+    let cause = board.fault_cause(access);
+    match address {
+        Some(address) => {
+            format!("[kernel] process {app} faulted: {cause} at address {address:#x}")
+        }
+        None => format!("[kernel] process {app} faulted: {cause}"),
+    }
+}
+
+fn fault_only_the_offender(
+    board: &mut dyn Board,
+    offender: &str,
+    access: Access,
+    address: Option<u64>,
+) -> Result<()> {
+    let image = install_apps(board, offender, &["hello_a", offender, "finisher"])?;
+    let exit = run(board, &image)?;
+    expect_exit(&exit, 0)?;
+    let report = fault_report(board, offender, access, address);
+    let stopped = format!("[kernel] process {offender} stopped after fault");
+    let mut lines = vec![report.as_str(), stopped.as_str()];
+    lines.extend_from_slice(board.fault_report_lines());
+    lines.push("hello_a: done");
+    expect_lines(&exit, &lines)
+}
+
+/// Runs `attacker` beside the guardian (which checks its own memory every
+/// round and ends the run with 0 once the attacker is gone, 2 if its
+/// memory changed): the kernel must fault the attacker for `access`.
+fn attack_beside_guardian(board: &mut dyn Board, attacker: &str, access: Access) -> Result<()> {
+    let mut tbfs = vec![board.tbf("guardian")?, board.tbf(attacker)?];
+    // The chain is in slot order.
+    tbfs.sort_by_key(|tbf| super::image::fixed_tbf_address(tbf).unwrap_or(u64::MAX));
+    let image = board.install(&format!("attack-{attacker}"), &tbfs)?;
+    let exit = run(board, &image)?;
+    let report = fault_report(board, attacker, access, None);
+    let stopped = format!("[kernel] process {attacker} stopped after fault");
+    expect_lines(&exit, &[&report, &stopped, "guardian: round 1 intact"])?;
+    expect_exit(&exit, 0)
+}
+
+fn single_app_passes(board: &mut dyn Board, app: &str, verdict: &str) -> Result<()> {
+    let image = install_apps(board, app, &[app])?;
+    let exit = run(board, &image)?;
     expect_lines(&exit, &[verdict])?;
     expect_exit(&exit, 0)
 }
 
-fn grant_exhaustion_leaves_another_working(bench: &mut Bench) -> Result<()> {
-    let flash = bench.flash("grant_exhaustion", &["hello_b", "grant_hog", "finisher"])?;
-    let exit = run(&flash)?;
+fn grant_exhaustion_leaves_another_working(board: &mut dyn Board) -> Result<()> {
+    let apps = ["hello_b", "grant_hog", "finisher"];
+    let image = install_apps(board, "grant_exhaustion", &apps)?;
+    let exit = run(board, &image)?;
     expect_exit(&exit, 0)?;
     expect_lines(
         &exit,
@@ -289,9 +351,9 @@ fn grant_exhaustion_leaves_another_working(bench: &mut Bench) -> Result<()> {
     )
 }
 
-fn faulting_app_is_restarted_then_stopped(bench: &mut Bench) -> Result<()> {
-    let flash = bench.flash("restart", &["fault_kernel_ram", "finisher"])?;
-    let exit = run(&flash)?;
+fn faulting_app_is_restarted_then_stopped(board: &mut dyn Board) -> Result<()> {
+    let image = install_apps(board, "restart", &["fault_kernel_ram", "finisher"])?;
+    let exit = run(board, &image)?;
     expect_exit(&exit, 0)?;
     let starts = exit.output.matches("fault_kernel_ram: start").count();
     let restarts = exit
@@ -310,19 +372,17 @@ fn faulting_app_is_restarted_then_stopped(bench: &mut Bench) -> Result<()> {
     )
 }
 
-fn corrupted_tbf_is_skipped(bench: &mut Bench) -> Result<()> {
-    let mut corrupted = bench.tbf("hello_b")?;
+fn corrupted_tbf_is_skipped(board: &mut dyn Board) -> Result<()> {
+    let mut corrupted = board.tbf("hello_b")?;
     // A byte inside the header's TLVs: the checksum no longer matches.
     corrupted[20] ^= 0x5a;
-    let tbfs = vec![bench.tbf("hello_a")?, corrupted, bench.tbf("finisher")?];
-    let flash = bench.flash_path("corrupted")?;
-    image::write_flash_file(&flash, &bench.kernel, &tbfs)?;
-    let exit = run(&flash)?;
+    let tbfs = vec![board.tbf("hello_a")?, corrupted, board.tbf("finisher")?];
+    let image = board.install("corrupted", &tbfs)?;
+    let exit = run(board, &image)?;
     expect_exit(&exit, 0)?;
-    expect_lines(
-        &exit,
-        &["[kernel] skipping app at 0x20050000", "hello_a: done"],
-    )?;
+    // hello_b is linked for the second slot.
+    let skipped = format!("[kernel] skipping app at {:#x}", slot_address(board, 1));
+    expect_lines(&exit, &[&skipped, "hello_a: done"])?;
     ensure!(
         !exit.output.contains("hello_b: line"),
         "the corrupted app ran:\n{}",
@@ -331,23 +391,21 @@ fn corrupted_tbf_is_skipped(bench: &mut Bench) -> Result<()> {
     Ok(())
 }
 
-fn apps_survive_a_reboot(bench: &mut Bench) -> Result<()> {
-    let flash = bench.flash("reboot", &["hello_a", "finisher"])?;
+fn apps_survive_a_reboot(board: &mut dyn Board) -> Result<()> {
+    let image = install_apps(board, "reboot", &["hello_a", "finisher"])?;
+    let loaded = format!("[kernel] loaded hello_a at {:#x}", slot_address(board, 0));
     for boot in 1..=2 {
-        let exit = run(&flash).with_context(|| format!("boot {boot}"))?;
+        let exit = run(board, &image).with_context(|| format!("boot {boot}"))?;
         expect_exit(&exit, 0)?;
-        expect_lines(
-            &exit,
-            &["[kernel] loaded hello_a at 0x20040000", "hello_a: done"],
-        )
-        .with_context(|| format!("boot {boot} with the same flash file"))?;
+        expect_lines(&exit, &[&loaded, "hello_a: done"])
+            .with_context(|| format!("boot {boot} with the same flash file"))?;
     }
     Ok(())
 }
 
-fn button_press_and_led(bench: &mut Bench) -> Result<()> {
-    let flash = bench.flash("button", &["button_press"])?;
-    let mut qemu = spawn(&flash)?;
+fn button_press_and_led(board: &mut dyn Board) -> Result<()> {
+    let image = install_apps(board, "button", &["button_press"])?;
+    let mut qemu = board.spawn(&image)?;
     qemu.expect("button_press: 1 button(s), waiting for button 0", TIMEOUT)?;
     qemu.send(b"\x1bB0")?;
     let exit = qemu.wait(TIMEOUT)?;
@@ -358,69 +416,24 @@ fn button_press_and_led(bench: &mut Bench) -> Result<()> {
     expect_exit(&exit, 0)
 }
 
-fn registers_survive(bench: &mut Bench) -> Result<()> {
-    let flash = bench.flash("registers", &["spinner", "register_keeper"])?;
-    let exit = run(&flash)?;
-    expect_lines(
-        &exit,
-        &[
-            "spinner: spinning",
-            "register_keeper: every register survived",
-        ],
-    )?;
-    expect_exit(&exit, 0)
-}
-
-fn kernel_flash_writes_persist(bench: &mut Bench) -> Result<()> {
-    let flash = bench.flash("flash_check", &["flash_check"])?;
-    let first = run(&flash)?;
-    expect_lines(
-        &first,
-        &["flash_check: erased, programmed and read back 0x7e57f1a5"],
-    )?;
-    expect_exit(&first, 0)?;
-    // The file itself holds the marker at the start of the last block.
-    let offset = crate::qemu::PFLASH_SIZE - 256 * 1024;
-    let marker = crate::qemu::read_flash(&flash, offset, 4)?;
-    ensure!(
-        marker == 0x7e57_f1a5u32.to_le_bytes(),
-        "the flash file holds {marker:02x?} where the kernel programmed the marker"
-    );
-    let second = run(&flash)?;
-    expect_lines(
-        &second,
-        &["flash_check: marker persisted from the previous boot"],
-    )?;
-    expect_exit(&second, 0)
-}
-
-/// Polls QEMU's output until it holds every one of `texts`.
-fn wait_for_all(qemu: &mut Qemu, texts: &[&str]) -> Result<String> {
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        let output = qemu.output();
-        if texts.iter().all(|text| output.contains(text)) {
-            return Ok(output);
-        }
-        if std::time::Instant::now() >= deadline {
-            bail!("waited {TIMEOUT:?} for {texts:?}; serial output:\n{output}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn process_console_list_shows_each_state(bench: &mut Bench) -> Result<()> {
+fn process_console_list_shows_each_state(board: &mut dyn Board) -> Result<()> {
     let apps = ["hello_a", "spinner", "fault_kernel_ram", "finisher"];
-    let flash = bench.flash("process_console", &apps)?;
-    let mut qemu = spawn(&flash)?;
-    wait_for_all(
-        &mut qemu,
-        &[
-            "hello_a: done",
-            "[kernel] process fault_kernel_ram stopped after fault",
-            "tock$ ",
-        ],
-    )?;
+    let image = install_apps(board, "process_console", &apps)?;
+    let mut qemu = board.spawn(&image)?;
+    // hello_a shows as Terminated once the kernel has reported its exit.
+    let settled = [
+        "hello_a: done",
+        "[kernel] process hello_a exited with status 0",
+        "[kernel] process fault_kernel_ram stopped after fault",
+        "tock$ ",
+    ];
+    let all_there = |output: &str| settled.iter().all(|text| output.contains(text));
+    if qemu
+        .wait_until(TIMEOUT, |output| all_there(output).then_some(()))?
+        .is_none()
+    {
+        return Err(qemu.failure(&format!("waited {TIMEOUT:?} for {settled:?}")));
+    }
     qemu.send(b"list\r")?;
     let header = " PID    ShortID    Name                Quanta  Syscalls  Restarts  Grants  State";
     qemu.expect(header, TIMEOUT)?;
@@ -447,37 +460,121 @@ fn process_console_list_shows_each_state(bench: &mut Bench) -> Result<()> {
     expect_exit(&exit, 0)
 }
 
-/// Runs the tests whose names contain `filter` (all without one).
-pub fn run_all(bench: &mut Bench, filter: Option<&str>) -> Result<()> {
-    let selected: Vec<&Test> = ALL
+/// A scenario's body: from the shared list, or the board's own.
+enum Body<B> {
+    Shared(fn(&mut dyn Board) -> Result<()>),
+    OnlyHere(fn(&mut B) -> Result<()>),
+}
+
+/// Runs the shared scenarios and the board's own (`only_here`) whose
+/// names contain `filter` (all without one). A scenario the board lists
+/// as not applicable is reported with its reason instead of run.
+pub fn run_all<B: Board>(
+    board: &mut B,
+    only_here: &[Scenario<B>],
+    filter: Option<&str>,
+) -> Result<()> {
+    let area = board.area();
+    let every: Vec<(&str, Body<B>)> = SCENARIOS
+        .iter()
+        .map(|(name, body)| (*name, Body::Shared(*body)))
+        .chain(
+            only_here
+                .iter()
+                .map(|(name, body)| (*name, Body::OnlyHere(*body))),
+        )
+        .collect();
+    let selected: Vec<&(&str, Body<B>)> = every
         .iter()
         .filter(|(name, _)| filter.is_none_or(|filter| name.contains(filter)))
         .collect();
     if selected.is_empty() {
-        bail!(
-            "no kernel test matches {filter:?}; tests: {:?}",
-            ALL.iter().map(|t| t.0).collect::<Vec<_>>()
-        );
+        let names: Vec<&str> = every.iter().map(|(name, _)| *name).collect();
+        bail!("no {area} test matches {filter:?}; tests: {names:?}");
     }
     let mut failed = Vec::new();
-    for (name, test) in selected {
-        match test(bench) {
-            Ok(()) => println!("kernel: {name} ... ok"),
+    for (name, body) in selected {
+        if let Some((_, reason)) = board.not_applicable().iter().find(|(n, _)| n == name) {
+            println!("{area}: {name} ... not applicable: {reason}");
+            continue;
+        }
+        let result = match body {
+            Body::Shared(body) => body(board),
+            Body::OnlyHere(body) => body(board),
+        };
+        match result {
+            Ok(()) => println!("{area}: {name} ... ok"),
             Err(error) => {
-                println!("kernel: {name} ... FAILED\n{error:#}");
+                println!("{area}: {name} ... FAILED\n{error:#}");
                 failed.push(*name);
             }
         }
     }
     ensure!(
         failed.is_empty(),
-        "kernel tests failed: {}",
+        "{area} tests failed: {}",
         failed.join(", ")
     );
     Ok(())
 }
 
-/// Boots `flash` and returns the running QEMU (for interactive tests).
-pub fn spawn(flash: &Path) -> Result<Qemu> {
-    board(flash).spawn()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::areas::cortex_m::scenarios as mps2;
+    use crate::areas::kernel::board as rv32;
+
+    /// Every scenario either board knows, with the boards it runs on.
+    fn every_name() -> Vec<&'static str> {
+        SCENARIOS
+            .iter()
+            .map(|s| s.0)
+            .chain(rv32::ONLY_HERE.iter().map(|s| s.0))
+            .chain(mps2::ONLY_HERE.iter().map(|s| s.0))
+            .collect()
+    }
+
+    #[test]
+    fn every_left_out_scenario_exists_and_has_a_reason() {
+        let names = every_name();
+        for (name, reason) in rv32::NOT_APPLICABLE.iter().chain(mps2::NOT_APPLICABLE) {
+            assert!(names.contains(name), "{name} is not a scenario");
+            assert!(reason.len() > 20, "{name}: say why it does not apply");
+        }
+    }
+
+    #[test]
+    fn a_board_only_scenario_is_explained_on_the_other_board() {
+        for (name, _) in rv32::ONLY_HERE {
+            assert!(
+                mps2::NOT_APPLICABLE.iter().any(|(n, _)| n == name),
+                "{name}"
+            );
+        }
+        for (name, _) in mps2::ONLY_HERE {
+            assert!(
+                rv32::NOT_APPLICABLE.iter().any(|(n, _)| n == name),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_shared_scenario_runs_on_at_least_one_board() {
+        for (name, _) in SCENARIOS {
+            let left_out = |list: &[NotApplicable]| list.iter().any(|(n, _)| n == name);
+            assert!(
+                !(left_out(rv32::NOT_APPLICABLE) && left_out(mps2::NOT_APPLICABLE)),
+                "{name} runs nowhere"
+            );
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let names = every_name();
+        for name in &names {
+            assert_eq!(names.iter().filter(|n| *n == name).count(), 1, "{name}");
+        }
+    }
 }

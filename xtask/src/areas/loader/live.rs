@@ -62,6 +62,16 @@ impl LiveBench {
         })
     }
 
+    /// The flash file the tests boot from.
+    pub fn flash(&self) -> &Path {
+        &self.flash
+    }
+
+    /// The directory of the packaged apps (tests may build more there).
+    pub fn scratch(&self) -> &Path {
+        &self.apps
+    }
+
     /// The `loader` binary.
     pub fn loader_path(&self) -> &Path {
         &self.loader
@@ -96,6 +106,7 @@ impl LiveBench {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+        wait_for_kernel(port).with_context(|| format!("QEMU said: {}", qemu.log()))?;
         Ok((qemu, format!("tcp:127.0.0.1:{port}")))
     }
 
@@ -164,6 +175,36 @@ impl LiveBench {
     }
 }
 
+/// The console line that says the kernel has loaded its processes.
+const KERNEL_UP: &[u8] = b"kernel RAM per process";
+
+/// Connects to the serial socket (which starts the guest), reads the
+/// console until the kernel is up, and disconnects: a loader connecting
+/// at once would meet the bootloader's reset window instead.
+pub(crate) fn wait_for_kernel(port: u16) -> Result<()> {
+    let mut link =
+        TcpStream::connect(("127.0.0.1", port)).context("connecting to QEMU's serial")?;
+    link.set_read_timeout(Some(Duration::from_millis(200)))?;
+    let deadline = Instant::now() + BOOT_TIMEOUT;
+    let mut console = Vec::new();
+    let mut buffer = [0u8; 512];
+    while !console.windows(KERNEL_UP.len()).any(|w| w == KERNEL_UP) {
+        ensure!(
+            Instant::now() < deadline,
+            "the kernel did not come up; the console said: {}",
+            String::from_utf8_lossy(&console)
+        );
+        match link.read(&mut buffer) {
+            Ok(0) => bail!("QEMU closed the serial link while booting"),
+            Ok(count) => console.extend_from_slice(&buffer[..count]),
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(error) if error.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(error) => return Err(error).context("reading QEMU's serial"),
+        }
+    }
+    Ok(())
+}
+
 /// Package `elf` (a built test app) as app `name` with upstream elf2tab,
 /// into `directory/label/label.tbf`.
 fn package(ctx: &Context, directory: &Path, elf: &str, name: &str, label: &str) -> Result<()> {
@@ -226,6 +267,42 @@ pub fn cutting_proxy(device: &str, limit: usize) -> Result<(String, mpsc::Receiv
         let _ = host.shutdown(Shutdown::Both);
         let _ = cut.send(());
         Ok(())
+    });
+    Ok((port, heard))
+}
+
+/// A TCP proxy in front of `device` that forwards everything both ways
+/// and tells the returned receiver once a host command frame with code
+/// `command` has been forwarded (the test then kills QEMU: mid-command).
+pub fn command_watching_proxy(device: &str, command: u8) -> Result<(String, mpsc::Receiver<()>)> {
+    const ESCAPE: u8 = 0xfc;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let port = format!("tcp:{}", listener.local_addr()?);
+    let device = device.trim_start_matches("tcp:").to_string();
+    let (seen, heard) = mpsc::channel();
+    std::thread::spawn(move || -> Result<()> {
+        let (mut host, _) = listener.accept()?;
+        let mut target = TcpStream::connect(&device)?;
+        target.set_nodelay(true)?;
+        let mut back = target.try_clone()?;
+        let mut host_back = host.try_clone()?;
+        std::thread::spawn(move || std::io::copy(&mut back, &mut host_back));
+        let mut buffer = [0u8; 512];
+        // After an ESC: the next byte is a doubled ESC or a command code.
+        let mut after_escape = false;
+        loop {
+            let count = host.read(&mut buffer)?;
+            if count == 0 {
+                return Ok(());
+            }
+            target.write_all(&buffer[..count])?;
+            for &byte in &buffer[..count] {
+                if after_escape && byte == command {
+                    let _ = seen.send(());
+                }
+                after_escape = !after_escape && byte == ESCAPE;
+            }
+        }
     });
     Ok((port, heard))
 }

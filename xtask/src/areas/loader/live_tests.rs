@@ -11,6 +11,10 @@ type Test = (&'static str, fn(&LiveBench) -> Result<()>);
 /// Every live test, in order.
 pub const ALL: &[Test] = &[
     (
+        "an_app_printing_0xfc_reaches_loader_listen_as_one_byte",
+        super::live_console::escape_byte_reaches_listen_once,
+    ),
+    (
         "two_apps_installed_live_both_start_and_list_shows_them",
         install_two_apps_live,
     ),
@@ -25,6 +29,14 @@ pub const ALL: &[Test] = &[
     (
         "a_replace_keeps_the_other_running_disable_enable_work_live_and_a_removal_survives_a_reboot",
         replace_and_remove_without_reboot,
+    ),
+    (
+        "a_qemu_kill_mid_remove_leaves_the_app_either_removed_or_intact_and_the_rest_running",
+        kill_mid_remove,
+    ),
+    (
+        "upstream_tockloader_installs_beside_a_running_app_on_the_live_kernel",
+        super::live_tockloader::upstream_tockloader_installs_beside_a_running_app,
     ),
 ];
 
@@ -152,6 +164,63 @@ fn kill_mid_write(bench: &LiveBench) -> Result<()> {
     ensure!(
         booted.iter().all(|line| log.contains(line)),
         "after a kill mid-write the previous apps must boot, and nothing else:\n{log}"
+    );
+    Ok(())
+}
+
+/// How long after the padding header's WRITE_PAGE leaves the host QEMU
+/// is killed.
+const KILL_DELAY: Duration = Duration::from_millis(10);
+
+/// WRITE_PAGE: the uninstall's last command turns the header into
+/// padding, which the device does through its flash journal.
+const WRITE_PAGE: u8 = 0x07;
+
+/// Reinstall hello_b (its header lands on padding: a journal rewrite),
+/// then uninstall it and kill QEMU as its padding header is written.
+/// After a reboot hello_b is either fully there or fully gone, and the
+/// spinner loads either way.
+fn kill_mid_remove(bench: &LiveBench) -> Result<()> {
+    let (qemu, port) = bench.boot_for_loader()?;
+    bench.wait_for_state(&port, "spinner", &["Running"])?;
+    // Its fixed address lies in padding now: tockloader's layout puts it
+    // back there (the native one appends fixed-address apps at the end).
+    let hello_b = bench.tbf("hello_b");
+    bench.loader(&["install", "--tockloader-layout", &hello_b], &port)?;
+    bench.wait_for_state(&port, "hello_b", &["Terminated"])?;
+    let (proxy, seen) = super::live::command_watching_proxy(&port, WRITE_PAGE)?;
+    let uninstall = std::thread::scope(|scope| {
+        let uninstall = scope.spawn(|| bench.loader(&["uninstall", "hello_b"], &proxy));
+        let heard = seen.recv_timeout(Duration::from_secs(20));
+        // The device dies around its rewrite of the header's erase block
+        // (a few milliseconds of flash work on QEMU): before, during or
+        // after it, the chain must be the old or the new one.
+        std::thread::sleep(KILL_DELAY);
+        drop(qemu);
+        ensure!(heard.is_ok(), "the uninstall never wrote a page");
+        Ok(uninstall.join())
+    })?;
+    let log = bench.reboot_log()?;
+    let removed = !log.contains("loaded hello_b");
+    let consistent = log.contains("loaded spinner")
+        && log.contains(if removed {
+            "1 processes loaded, 0 skipped"
+        } else {
+            "2 processes loaded, 0 skipped"
+        });
+    ensure!(
+        consistent,
+        "after a kill mid-remove the chain must be the old or the new one \
+         (the uninstall said {uninstall:?}):\n{log}"
+    );
+    println!(
+        "loader: killed mid-remove: hello_b {} after the reboot{}",
+        if removed { "removed" } else { "intact" },
+        if log.contains("flash journal: finished") {
+            " (the journal finished the rewrite at boot)"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

@@ -43,6 +43,7 @@ impl Device {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+        crate::areas::loader::wait_for_kernel(port)?;
         Ok(Device {
             loader,
             port: format!("tcp:127.0.0.1:{port}"),
@@ -82,8 +83,9 @@ impl Device {
 
 /// A signed app installed live runs; another with one code byte changed,
 /// installed live, is refused by the kernel, the loader prints the
-/// device's reason, the app is never listed once checked, and the next
-/// boot refuses it again with the reason on the console.
+/// device's reason, the app is never listed once checked, the next
+/// boot refuses it again with the reason on the console, and it can then
+/// be uninstalled live.
 pub fn tampered_live_install_is_refused_by_the_device(fixture: &mut Fixture) -> Result<()> {
     let mut build = fixture.cargo("build")?;
     // Debug, as the loader area builds it: one build shared by both.
@@ -126,6 +128,21 @@ pub fn tampered_live_install_is_refused_by_the_device(fixture: &mut Fixture) -> 
         exit.contains("app hello_b at 0x20050000 refused: 1 signature(s) verify with none"),
         "after a reboot the console does not refuse the tampered app (the live install \
          said: {text}):\n{exit}"
+    );
+    uninstall_refused(fixture, &flash)
+}
+
+/// A refused image is in the chain but runs nowhere: uninstalling it live
+/// succeeds (the device frees it) and `list` no longer shows it.
+fn uninstall_refused(fixture: &Fixture, flash: &Path) -> Result<()> {
+    let device = Device::boot(fixture.debug_binary("loader"), flash)?;
+    std::thread::sleep(SETTLE);
+    let (ok, text) = device.loader(&["uninstall", TAMPERED])?;
+    ensure!(ok, "uninstalling the refused app live failed: {text}");
+    let (ok, listed) = device.loader(&["list"])?;
+    ensure!(
+        ok && !listed.contains(TAMPERED) && listed.contains("hello_a"),
+        "after uninstalling the refused app live, `list` says: {listed}"
     );
     Ok(())
 }

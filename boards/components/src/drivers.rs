@@ -1,0 +1,53 @@
+//! The capsules whose set-up is the same on every board: each gets its
+//! grant, is built in a static and hears its hardware's callbacks.
+
+use capsules::alarm::AlarmDriver;
+use capsules::ipc::Ipc;
+use capsules::process_info::ProcessInfo;
+use capsules::rng::Rng;
+use core::mem::MaybeUninit;
+use kernel::hil::entropy::Entropy32;
+use kernel::hil::time::Alarm;
+use kernel::kernel::ProcessManagement;
+use kernel::Kernel;
+use kernel_abi::DriverNumber;
+
+use crate::{static_init, BoardCapability};
+
+/// The alarm driver (0x0) on `timer`, built in `slot` (a
+/// [`static_buf!`](crate::static_buf) of the board: the driver's type
+/// depends on the timer's).
+pub fn alarm<A: Alarm<'static>>(
+    kernel: &'static Kernel,
+    timer: &'static A,
+    slot: &'static mut MaybeUninit<AlarmDriver<'static, A>>,
+) -> &'static AlarmDriver<'static, A> {
+    let grant = kernel.create_grant(DriverNumber::ALARM.0, &BoardCapability);
+    let alarm = slot.write(AlarmDriver::new(timer, grant));
+    timer.set_alarm_client(alarm);
+    alarm
+}
+
+/// The RNG driver (0x40001) on `entropy`.
+pub fn rng(
+    kernel: &'static Kernel,
+    entropy: &'static dyn Entropy32<'static>,
+) -> &'static Rng<'static> {
+    let grant = kernel.create_grant(DriverNumber::RNG.0, &BoardCapability);
+    let rng = static_init!(Rng<'static>, Rng::new(entropy, grant));
+    entropy.set_client(rng);
+    rng
+}
+
+/// IPC (0x10000).
+pub fn ipc(kernel: &'static Kernel) -> &'static Ipc {
+    let grant = kernel.create_grant(DriverNumber::IPC.0, &BoardCapability);
+    static_init!(Ipc, Ipc::new(kernel, grant))
+}
+
+/// Process info (0x10002).
+pub fn process_info(kernel: &'static Kernel) -> &'static ProcessInfo<'static> {
+    let management = ProcessManagement::new(kernel, &BoardCapability);
+    let grant = kernel.create_grant(DriverNumber::PROCESS_INFO.0, &BoardCapability);
+    static_init!(ProcessInfo<'static>, ProcessInfo::new(management, grant))
+}

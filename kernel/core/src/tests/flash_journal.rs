@@ -1,0 +1,247 @@
+//! The journal against a fake NOR flash that refuses to set bits when
+//! programming and loses power after a chosen number of operations
+//! (the cut operation is left half done).
+
+extern crate std;
+
+use super::*;
+use std::cell::{Cell, RefCell};
+use std::vec;
+use std::vec::Vec;
+
+const BLOCK: usize = 4096;
+const BLOCKS: usize = 6;
+/// Blocks 0..4 are the rewritable area, 4 the records, 5 the spare.
+const AREA_END: usize = 4 * BLOCK;
+const RECORDS: usize = 4 * BLOCK;
+const SPARE: usize = 5 * BLOCK;
+
+struct FakeNor {
+    bytes: RefCell<Vec<u8>>,
+    /// Whole operations left before the power goes (the next one is
+    /// left half done); `None`: never.
+    power_left: Cell<Option<usize>>,
+    dead: Cell<bool>,
+    operations: Cell<usize>,
+}
+
+impl FakeNor {
+    fn new(bytes: Vec<u8>) -> Self {
+        FakeNor {
+            bytes: RefCell::new(bytes),
+            power_left: Cell::new(None),
+            dead: Cell::new(false),
+            operations: Cell::new(0),
+        }
+    }
+
+    /// Power on, to be cut after `whole` more operations (`None`: never).
+    fn power(&self, whole: Option<usize>) {
+        self.dead.set(false);
+        self.power_left.set(whole);
+    }
+
+    /// `Ok(true)`: do the whole operation; `Ok(false)`: do half of it and
+    /// then fail; `Err`: the power is already off.
+    fn spend(&self) -> Result<bool, NorError> {
+        if self.dead.get() {
+            return Err(NorError::Device(0xdead));
+        }
+        self.operations.set(self.operations.get() + 1);
+        match self.power_left.get() {
+            None => Ok(true),
+            Some(0) => {
+                self.dead.set(true);
+                Ok(false)
+            }
+            Some(left) => {
+                self.power_left.set(Some(left - 1));
+                Ok(true)
+            }
+        }
+    }
+}
+
+impl NorFlash for FakeNor {
+    fn block_size(&self) -> usize {
+        BLOCK
+    }
+
+    fn read(&self, offset: usize, buffer: &mut [u8]) -> Result<(), NorError> {
+        if self.dead.get() {
+            return Err(NorError::Device(0xdead));
+        }
+        let bytes = self.bytes.borrow();
+        let source = bytes
+            .get(offset..offset + buffer.len())
+            .ok_or(NorError::OutOfRange)?;
+        buffer.copy_from_slice(source);
+        Ok(())
+    }
+
+    fn program(&self, offset: usize, data: &[u8]) -> Result<(), NorError> {
+        let whole = self.spend()?;
+        let mut bytes = self.bytes.borrow_mut();
+        let target = bytes
+            .get_mut(offset..offset + data.len())
+            .ok_or(NorError::OutOfRange)?;
+        for (old, new) in target.iter().zip(data) {
+            assert_eq!(
+                new & !*old,
+                0,
+                "programming would set bits at {offset:#x}: a NOR flash cannot"
+            );
+        }
+        let count = if whole { data.len() } else { data.len() / 2 };
+        for (old, new) in target.iter_mut().zip(data).take(count) {
+            *old &= new;
+        }
+        if whole {
+            Ok(())
+        } else {
+            Err(NorError::Device(0xdead))
+        }
+    }
+
+    fn erase_block(&self, offset: usize) -> Result<(), NorError> {
+        assert_eq!(offset % BLOCK, 0, "erase of a non-block address");
+        let whole = self.spend()?;
+        let mut bytes = self.bytes.borrow_mut();
+        let block = bytes
+            .get_mut(offset..offset + BLOCK)
+            .ok_or(NorError::OutOfRange)?;
+        let count = if whole { BLOCK } else { BLOCK / 3 };
+        block[..count].fill(0xff);
+        if whole {
+            Ok(())
+        } else {
+            Err(NorError::Device(0xdead))
+        }
+    }
+}
+
+fn initial_flash() -> Vec<u8> {
+    let mut bytes = vec![0xffu8; BLOCKS * BLOCK];
+    for (index, byte) in bytes[..AREA_END].iter_mut().enumerate() {
+        *byte = (index * 7 % 251) as u8;
+    }
+    bytes
+}
+
+fn journal(flash: &FakeNor) -> FlashJournal<'_, FakeNor> {
+    FlashJournal::new(flash, 0, AREA_END, RECORDS, SPARE)
+}
+
+#[test]
+fn a_rewrite_sets_bits_without_programming_them_and_keeps_the_rest_of_the_block() {
+    let flash = FakeNor::new(initial_flash());
+    let before = flash.bytes.borrow().clone();
+    let new = [0xffu8; 16];
+    journal(&flash).rewrite(BLOCK + 512, &new).unwrap();
+    let after = flash.bytes.borrow();
+    assert_eq!(&after[BLOCK + 512..BLOCK + 528], &new);
+    assert_eq!(&after[..BLOCK + 512], &before[..BLOCK + 512]);
+    assert_eq!(
+        &after[BLOCK + 528..AREA_END],
+        &before[BLOCK + 528..AREA_END]
+    );
+    assert_eq!(
+        journal(&flash).recover(),
+        Ok(None),
+        "no record stays pending"
+    );
+}
+
+#[test]
+fn a_power_cut_at_any_step_leaves_the_old_or_the_new_block_after_recovery() {
+    let new = [0xffu8, 0x00, 0x5a, 0xff, 0xff, 0xff, 0x12, 0xff];
+    let offset = 2 * BLOCK + 100;
+    let old = initial_flash();
+    let mut expected_new = old.clone();
+    expected_new[offset..offset + new.len()].copy_from_slice(&new);
+    // Count the operations of an uninterrupted rewrite.
+    let reference = FakeNor::new(old.clone());
+    journal(&reference).rewrite(offset, &new).unwrap();
+    let total = reference.operations.get();
+    let mut saw_old = false;
+    let mut saw_new = false;
+    for cut_after in 0..=total {
+        let flash = FakeNor::new(old.clone());
+        flash.power(Some(cut_after));
+        let interrupted = journal(&flash).rewrite(offset, &new);
+        assert_eq!(
+            interrupted.is_ok(),
+            cut_after == total,
+            "cut at {cut_after}"
+        );
+        // Power comes back; the board recovers before loading apps.
+        flash.power(None);
+        journal(&flash).recover().unwrap();
+        let bytes = flash.bytes.borrow();
+        let is_old = bytes[..AREA_END] == old[..AREA_END];
+        let is_new = bytes[..AREA_END] == expected_new[..AREA_END];
+        assert!(is_old || is_new, "cut after {cut_after} operations: a mix");
+        saw_old |= is_old;
+        saw_new |= is_new;
+    }
+    assert!(saw_old && saw_new, "cuts both before and after the commit");
+}
+
+#[test]
+fn a_power_cut_during_recovery_is_recovered_by_the_next_boot() {
+    let offset = BLOCK;
+    let new = [0xffu8; 32];
+    let reference = FakeNor::new(initial_flash());
+    journal(&reference).rewrite(offset, &new).unwrap();
+    let expected = reference.bytes.borrow().clone();
+    // Cut just after the record (a, b.., c), then cut every recovery.
+    let flash = FakeNor::new(initial_flash());
+    let before_erase = 1 + (BLOCK / CHUNK) + 1;
+    flash.power(Some(before_erase));
+    assert!(journal(&flash).rewrite(offset, &new).is_err());
+    for cut in 1..4 {
+        flash.power(Some(cut));
+        assert!(journal(&flash).recover().is_err());
+    }
+    flash.power(None);
+    assert_eq!(journal(&flash).recover(), Ok(Some(offset)));
+    assert_eq!(flash.bytes.borrow()[..AREA_END], expected[..AREA_END]);
+}
+
+#[test]
+fn many_rewrites_reuse_the_records_block_and_never_set_bits_by_programming() {
+    let flash = FakeNor::new(initial_flash());
+    let rewrites = 2 * BLOCK / RECORD_SLOT + 3;
+    for round in 0..rewrites {
+        let value = [round as u8; 4];
+        journal(&flash).rewrite(3 * BLOCK + 8, &value).unwrap();
+        assert_eq!(&flash.bytes.borrow()[3 * BLOCK + 8..3 * BLOCK + 12], &value);
+    }
+}
+
+#[test]
+fn writes_outside_the_area_or_across_blocks_are_refused() {
+    let flash = FakeNor::new(initial_flash());
+    let journal = journal(&flash);
+    assert_eq!(
+        journal.rewrite(RECORDS, &[0]),
+        Err(JournalError::OutsideArea(RECORDS))
+    );
+    assert_eq!(
+        journal.rewrite(BLOCK - 2, &[0; 4]),
+        Err(JournalError::OutsideArea(BLOCK - 2))
+    );
+    assert_eq!(flash.operations.get(), 0, "nothing was touched");
+}
+
+#[test]
+fn a_record_with_a_torn_crc_is_ignored() {
+    let record = encode_record(0x4000, 0x1234_5678);
+    assert_eq!(decode_pending_record(&record), Some((0x4000, 0x1234_5678)));
+    let mut torn = record;
+    torn[13] ^= 0x01;
+    assert_eq!(decode_pending_record(&torn), None);
+    let mut retired = record;
+    retired[16..20].fill(0);
+    assert_eq!(decode_pending_record(&retired), None);
+}
