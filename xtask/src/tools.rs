@@ -5,6 +5,7 @@
 //! installs whatever is missing.
 
 use crate::cmd;
+use crate::context::Context;
 use anyhow::{bail, Context as _, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -255,4 +256,32 @@ pub fn llvm_tool(tool: &str) -> Result<PathBuf> {
         return Ok(PathBuf::from(tool));
     }
     bail!("{tool} not found: run `rustup component add llvm-tools` (or `cargo xtask setup`)")
+}
+
+/// Builds one of our own host binaries and returns its path. Debug is the
+/// profile every test area uses, so one build serves them all; release is
+/// for benchmarks that time the binary.
+pub fn our_binary(ctx: &Context, package: &str, binary: &str, release: bool) -> Result<PathBuf> {
+    let mut cargo = ctx.cargo("build")?;
+    cargo.args(["-q", "-p", package, "--bin", binary]);
+    if release {
+        cargo.arg("--release");
+    }
+    cmd::output(&mut cargo).with_context(|| format!("building `{binary}` ({package})"))?;
+    let profile = if release { "release" } else { "debug" };
+    let path = ctx.target_dir.join(profile).join(binary);
+    if !path.is_file() {
+        bail!("{} is missing after its build", path.display());
+    }
+    Ok(path)
+}
+
+/// Our packager, `tbf` (debug).
+pub fn packager(ctx: &Context) -> Result<PathBuf> {
+    our_binary(ctx, "tbf-tools", "tbf", false)
+}
+
+/// Our loader, `loader` (debug).
+pub fn loader(ctx: &Context) -> Result<PathBuf> {
+    our_binary(ctx, "loader-cli", "loader", false)
 }

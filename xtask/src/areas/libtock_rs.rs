@@ -341,12 +341,7 @@ pub(crate) const RISCV: (&str, &str) = (targets::RISCV32IMAC, "riscv32imac");
 
 /// Builds our packager (`tbf`) and returns the binary's path.
 pub(crate) fn build_packager(ctx: &Context) -> Result<PathBuf> {
-    let mut cargo = ctx.cargo("build")?;
-    cargo.args(["-q", "-p", "tbf-tools", "--bin", "tbf"]);
-    cmd::output(&mut cargo).context("building the tbf packager")?;
-    let tbf = ctx.target_dir.join("debug").join("tbf");
-    ensure!(tbf.exists(), "{} missing after the build", tbf.display());
-    Ok(tbf)
+    crate::tools::packager(ctx)
 }
 
 /// The TBF inside a one-architecture TAB.

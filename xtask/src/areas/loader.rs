@@ -215,10 +215,7 @@ pub fn bench(ctx: &Context, figures: &mut Figures) -> Result<()> {
         "upstream tockloader is missing at {}: run `cargo xtask setup`",
         tockloader.display()
     );
-    let mut build = ctx.cargo("build")?;
-    build.args(["--release", "-p", "loader-cli", "--bin", "loader"]);
-    cmd::output(&mut build)?;
-    let loader = ctx.target_dir.join("release").join("loader");
+    let loader = tools::our_binary(ctx, "loader-cli", "loader", true)?;
     let dir = ctx.scratch_dir("loader-bench")?;
     let tab = build_tab(&dir)?;
     let mut ours_best = Duration::MAX;

@@ -212,12 +212,8 @@ fn flash_file_story(ctx: &Context, kernel_binary: &Path) -> Result<()> {
 fn build_story_tools_and_app(ctx: &Context, directory: &Path) -> Result<(PathBuf, PathBuf)> {
     // The same two builds as the loader and libtock-rs areas make, so a
     // full test run finds them built.
-    let mut loader = ctx.cargo("build")?;
-    loader.args(["-p", "loader-cli", "--bin", "loader"]);
-    cmd::output(&mut loader).context("building the loader")?;
-    let mut packager = ctx.cargo("build")?;
-    packager.args(["-q", "-p", "tbf-tools", "--bin", "tbf"]);
-    cmd::output(&mut packager).context("building the packager")?;
+    crate::tools::loader(ctx)?;
+    let packager_path = crate::tools::packager(ctx)?;
     let mut examples = ctx.cargo("build")?;
     examples
         .args([
@@ -234,7 +230,7 @@ fn build_story_tools_and_app(ctx: &Context, directory: &Path) -> Result<(PathBuf
     let app = directory.join(format!("{STORY_APP}.elf"));
     let built = ctx.artifact(THUMBV7EM, "release", STORY_APP);
     std::fs::copy(&built, &app).with_context(|| format!("copying {}", built.display()))?;
-    Ok((ctx.target_dir.join("debug").join("tbf"), app))
+    Ok((packager_path, app))
 }
 
 /// A loadable segment: where its file bytes go in memory.

@@ -70,14 +70,7 @@ fn build_riscv_app(ctx: &Context, out: &Path, filler: usize) -> Result<()> {
 
 /// Builds `tbf` with `profile` (`debug` or `release`) and returns its path.
 fn build_tbf(ctx: &Context, release: bool) -> Result<PathBuf> {
-    let mut command = ctx.cargo("build")?;
-    command.args(["-p", "tbf-tools", "--bin", "tbf"]);
-    if release {
-        command.arg("--release");
-    }
-    cmd::output(&mut command)?;
-    let profile = if release { "release" } else { "debug" };
-    Ok(ctx.target_dir.join(profile).join("tbf"))
+    crate::tools::our_binary(ctx, "tbf-tools", "tbf", release)
 }
 
 /// The fastest of `runs` runs of `command` (wall time: a ratio of two tools

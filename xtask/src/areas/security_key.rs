@@ -159,11 +159,7 @@ pub fn tests(ctx: &Context) -> Result<()> {
 /// Builds the loader, a key, the signed kernel and the signed apps, then
 /// runs [`live::installed_live`].
 fn live_tests(ctx: &Context, hotp: &[u8], u2f: &[u8], u2f_update: &[u8]) -> Result<()> {
-    let mut cargo = ctx.cargo("build")?;
-    // Debug, as the loader area builds it: one build shared by both.
-    cargo.args(["-q", "-p", "loader-cli", "--bin", "loader"]);
-    cmd::output(&mut cargo).context("building loader-cli")?;
-    let loader = ctx.target_dir.join("debug").join("loader");
+    let loader = crate::tools::loader(ctx)?;
     let packager = build_packager(ctx)?;
     let key = live::board_key(ctx, &packager)?;
     let private = key.with_extension("der");

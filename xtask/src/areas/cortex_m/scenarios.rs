@@ -165,10 +165,7 @@ pub(crate) const NOT_APPLICABLE: &[NotApplicable] = &[
 /// finds and runs what it wrote.
 fn loader_installs_apps_offline(bench: &mut Bench) -> Result<()> {
     let ctx = bench.context().clone();
-    let mut cargo = ctx.cargo("build")?;
-    cargo.args(["-q", "-p", "loader-cli", "--bin", "loader"]);
-    crate::cmd::output(&mut cargo).context("building the loader")?;
-    let loader = ctx.target_dir.join("debug").join("loader");
+    let loader = crate::tools::loader(&ctx)?;
     let directory = ctx.scratch_dir("cortex-m-loader")?;
     let apps = directory.join("apps.bin");
     std::fs::write(&apps, vec![0xFF; LOADER_IMAGE_BYTES])?;

@@ -39,9 +39,7 @@ pub struct LiveBench {
 impl LiveBench {
     /// Builds the loader, the kernel and the test apps.
     pub fn build(ctx: &Context) -> Result<LiveBench> {
-        let mut build = ctx.cargo("build")?;
-        build.args(["-p", "loader-cli", "--bin", "loader"]);
-        cmd::output(&mut build)?;
+        let loader = crate::tools::loader(ctx)?;
         let kernel = image::build_kernel(ctx)?;
         image::build_apps(ctx, 0, &[])?;
         let apps = ctx.scratch_dir("loader-live")?;
@@ -55,7 +53,7 @@ impl LiveBench {
             package(ctx, &apps, elf, name, label)?;
         }
         Ok(LiveBench {
-            loader: ctx.target_dir.join("debug").join("loader"),
+            loader,
             kernel,
             flash: apps.join("live.pflash"),
             apps,

@@ -49,11 +49,7 @@ impl Fixture {
     /// Builds the packager and the test apps and makes the two keys.
     pub fn new(ctx: &Context) -> Result<Fixture> {
         let directory = ctx.scratch_dir("signing")?;
-        let mut cargo = ctx.cargo("build")?;
-        // Debug, as the other areas build it: one build shared by all.
-        cargo.args(["-p", "tbf-tools", "--bin", "tbf"]);
-        cmd::run(&mut cargo)?;
-        let packager = ctx.target_dir.join("debug").join("tbf");
+        let packager = crate::tools::packager(ctx)?;
         kernel_image::build_apps(ctx, 0, &[])?;
         let fixture = Fixture {
             ctx: ctx.clone(),
@@ -71,14 +67,9 @@ impl Fixture {
         Ok(fixture)
     }
 
-    /// `cargo SUBCOMMAND` in the workspace.
-    pub fn cargo(&self, subcommand: &str) -> Result<Command> {
-        self.ctx.cargo(subcommand)
-    }
-
-    /// A host binary built in the debug profile.
-    pub fn debug_binary(&self, name: &str) -> PathBuf {
-        self.ctx.target_dir.join("debug").join(name)
+    /// The build context.
+    pub fn context(&self) -> &Context {
+        &self.ctx
     }
 
     /// Writes `bytes` to scratch file `name`; returns its path.

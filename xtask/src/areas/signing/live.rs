@@ -87,11 +87,7 @@ impl Device {
 /// boot refuses it again with the reason on the console, and it can then
 /// be uninstalled live.
 pub fn tampered_live_install_is_refused_by_the_device(fixture: &mut Fixture) -> Result<()> {
-    let mut build = fixture.cargo("build")?;
-    // Debug, as the loader area builds it: one build shared by both.
-    build.args(["-p", "loader-cli", "--bin", "loader"]);
-    cmd::run(&mut build)?;
-    let loader = fixture.debug_binary("loader");
+    let loader = crate::tools::loader(fixture.context())?;
     let kernel = fixture.kernel(Policy::Signature)?;
     // Slot order: the loader places fixed-address apps after those there.
     let good = fixture.signed(&fixture.package("hello_a", "hello_a", 1)?, Key::Board)?;
@@ -135,7 +131,7 @@ pub fn tampered_live_install_is_refused_by_the_device(fixture: &mut Fixture) -> 
 /// A refused image is in the chain but runs nowhere: uninstalling it live
 /// succeeds (the device frees it) and `list` no longer shows it.
 fn uninstall_refused(fixture: &Fixture, flash: &Path) -> Result<()> {
-    let device = Device::boot(fixture.debug_binary("loader"), flash)?;
+    let device = Device::boot(crate::tools::loader(fixture.context())?, flash)?;
     std::thread::sleep(SETTLE);
     let (ok, text) = device.loader(&["uninstall", TAMPERED])?;
     ensure!(ok, "uninstalling the refused app live failed: {text}");
