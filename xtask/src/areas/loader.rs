@@ -11,6 +11,7 @@ mod live_bench;
 mod live_console;
 mod live_tests;
 mod live_tockloader;
+mod tockloader_pty;
 
 use super::Area;
 use crate::bench::Figures;

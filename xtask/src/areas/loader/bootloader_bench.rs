@@ -10,8 +10,9 @@
 //!   the wire both ways, counted by loader-cli. tockloader's side is not
 //!   counted (a counting proxy would need a second pty pair).
 
-use super::bootloader_tests::{boot_pty_for_tockloader, page_aligned_tab, tockloader};
+use super::bootloader_tests::page_aligned_tab;
 use super::live::LiveBench;
+use super::tockloader_pty::{boot_on_pty, tockloader};
 use crate::bench::Figures;
 use crate::context::Context;
 use anyhow::{Context as _, Result};
@@ -24,7 +25,7 @@ const RUNS: usize = 3;
 /// One install by loader-cli: its time and `install --json` summary.
 fn ours(bench: &LiveBench, scratch: &Path, tab: &str) -> Result<(Duration, serde_json::Value)> {
     bench.fresh_flash()?;
-    let (_qemu, port) = boot_pty_for_tockloader(bench, scratch)?;
+    let (_qemu, port) = boot_on_pty(bench, scratch, true)?;
     let start = Instant::now();
     let output = bench.loader(&["install", "--json", tab], port.path())?;
     let elapsed = start.elapsed();
@@ -36,7 +37,7 @@ fn ours(bench: &LiveBench, scratch: &Path, tab: &str) -> Result<(Duration, serde
 /// One install by upstream tockloader: its time.
 fn theirs(bench: &LiveBench, scratch: &Path, tab: &str) -> Result<Duration> {
     bench.fresh_flash()?;
-    let (_qemu, port) = boot_pty_for_tockloader(bench, scratch)?;
+    let (_qemu, port) = boot_on_pty(bench, scratch, true)?;
     let start = Instant::now();
     tockloader(&port, &["install", tab])?;
     Ok(start.elapsed())

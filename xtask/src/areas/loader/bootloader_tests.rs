@@ -8,6 +8,7 @@
 
 use super::live::LiveBench;
 use super::live_bench::build_app;
+use super::tockloader_pty::{boot_on_pty, tockloader, whole_pages};
 use crate::qemu::{free_tcp_port, Machine, Qemu, QemuBuilder};
 use crate::tools;
 use anyhow::{bail, ensure, Context as _, Result};
@@ -48,28 +49,7 @@ pub const HOLD_BOOTLOADER: [&str; 2] = [
     "-device",
     "loader,addr=0x8000fff0,data=0xb007104d,data-len=4",
 ];
-/// The symlink tockloader reaches the pty through (pyserial's port list
-/// has no /dev/pts entries, but lists /dev/ttyUSB*); one per xtask
-/// process, so that runs side by side do not take each other's port.
-pub fn tockloader_port() -> String {
-    format!("/dev/ttyUSB-qemu-boot-{}", std::process::id())
-}
 
-/// The symlink, removed when dropped.
-pub struct PortLink(String);
-
-impl PortLink {
-    /// The port's path.
-    pub fn path(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Drop for PortLink {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// QEMU on TCP, in bootloader mode when `hold` is set.
@@ -95,35 +75,6 @@ pub fn boot_tcp(bench: &LiveBench, hold: bool) -> Result<(Qemu, String)> {
     Ok((qemu, format!("tcp:127.0.0.1:{port}")))
 }
 
-/// QEMU in bootloader mode on a pty reached through [`tockloader_port`].
-pub fn boot_pty_for_tockloader(bench: &LiveBench, scratch: &Path) -> Result<(Qemu, PortLink)> {
-    let mut qemu = QemuBuilder::new(Machine::Rv32Virt)
-        .pflash(0, bench.flash())
-        .args(crate::areas::kernel::image::BOARD_ARGUMENTS.iter().copied())
-        .args(HOLD_BOOTLOADER)
-        .serial_pty(&scratch.join("bootloader-monitor.sock"))
-        .spawn()?;
-    let pty = qemu
-        .serial_path()
-        .context("QEMU named no pty")?
-        .to_path_buf();
-    let name = tockloader_port();
-    let link = Path::new(&name);
-    if link.symlink_metadata().is_ok() {
-        std::fs::remove_file(link).with_context(|| format!("removing the old {name}"))?;
-    }
-    std::os::unix::fs::symlink(&pty, link).with_context(|| {
-        format!(
-            "cannot create {name} -> {}: tockloader finds ports only by such names; \
-             run the tests as root (or create the link by hand)",
-            pty.display()
-        )
-    })?;
-    let link = PortLink(name);
-    qemu.resume()?;
-    Ok((qemu, link))
-}
-
 /// The live benchmark's 16 KiB app as a TAB whose TBF ends on a 512-byte
 /// page: tockloader 1.19's serial `clear_bytes` crashes (a missing
 /// private method) when an app ends inside a page, so the image is
@@ -137,55 +88,20 @@ pub fn page_aligned_tab(dir: &Path) -> Result<String> {
     let size = std::fs::metadata(&tbf)
         .with_context(|| format!("reading {}", tbf.display()))?
         .len();
-    let mut footer = (512 - size % 512) % 512;
-    if footer == 0 {
-        return Ok(tab.to_string_lossy().into_owned());
-    }
-    if footer < 16 {
-        footer += 512;
-    }
     let elf2tab = tools::elf2tab_path()?;
-    let mut command = Command::new(elf2tab);
-    command
-        .current_dir(dir)
-        .args(["--kernel-major", "2", "--kernel-minor", "1"])
-        .args(["-o", "live.tab", "-n", "live", "--stack", "1024"])
-        .args(["--app-heap", "512", "--kernel-heap", "512"])
-        .arg(format!("--minimum-footer-size={footer}"))
-        .arg(ELF);
-    crate::cmd::output(&mut command)?;
-    let size = std::fs::metadata(&tbf)?.len();
-    ensure!(
-        size % 512 == 0,
-        "the app's TBF is {size} bytes, not whole pages"
-    );
+    whole_pages(size, |footer| {
+        let mut command = Command::new(&elf2tab);
+        command
+            .current_dir(dir)
+            .args(["--kernel-major", "2", "--kernel-minor", "1"])
+            .args(["-o", "live.tab", "-n", "live", "--stack", "1024"])
+            .args(["--app-heap", "512", "--kernel-heap", "512"])
+            .arg(format!("--minimum-footer-size={footer}"))
+            .arg(ELF);
+        crate::cmd::output(&mut command)?;
+        Ok(std::fs::metadata(&tbf)?.len())
+    })?;
     Ok(tab.to_string_lossy().into_owned())
-}
-
-/// Upstream tockloader on `port`; its stdout and stderr.
-pub fn tockloader(port: &PortLink, arguments: &[&str]) -> Result<String> {
-    let program = tools::tockloader_path()?;
-    ensure!(
-        program.is_file(),
-        "upstream tockloader is missing at {}: run `cargo xtask setup`",
-        program.display()
-    );
-    let output = Command::new(&program)
-        .args(arguments)
-        .args(["--port", port.path(), "--no-bootloader-entry"])
-        .output()
-        .with_context(|| format!("running {}", program.display()))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    ensure!(
-        output.status.success() && !text.contains("[ERROR"),
-        "tockloader {arguments:?} failed ({}): {text}",
-        output.status
-    );
-    Ok(text)
 }
 
 fn loader_cli_through_the_bootloader(bench: &LiveBench) -> Result<()> {
@@ -263,7 +179,7 @@ fn upstream_tockloader_over_the_bootloader(bench: &LiveBench) -> Result<()> {
     std::fs::create_dir_all(&scratch)?;
     let tab = page_aligned_tab(&scratch)?;
     bench.fresh_flash()?;
-    let (_qemu, port) = boot_pty_for_tockloader(bench, &scratch)?;
+    let (_qemu, port) = boot_on_pty(bench, &scratch, true)?;
     let info = tockloader(&port, &["info"])?;
     for expected in [
         "board = qemu-rv32-virt",
