@@ -13,8 +13,7 @@ use crate::areas::targets::THUMBV7EM;
 use crate::cmd;
 use crate::context::Context;
 use crate::qemu::{Machine, QemuBuilder};
-use crate::tools;
-use anyhow::{bail, ensure, Context as _, Result};
+use anyhow::{bail, ensure, Result};
 use std::path::{Path, PathBuf};
 
 /// The board crate.
@@ -57,36 +56,7 @@ pub fn build_apps(ctx: &Context, iterations: u32) -> Result<PathBuf> {
 /// Packages test app `name` (built by [`build_apps`]) with upstream
 /// elf2tab and returns its TBF bytes.
 pub fn package_app(ctx: &Context, directory: &Path, name: &str) -> Result<Vec<u8>> {
-    let built = ctx.artifact(THUMBV7EM, "release", name);
-    let elf = directory.join(name);
-    std::fs::copy(&built, &elf)
-        .with_context(|| format!("copying {} (was it built?)", built.display()))?;
-    let elf2tab = tools::elf2tab_path()?;
-    ensure!(
-        elf2tab.is_file(),
-        "elf2tab is missing at {}: run `cargo xtask setup`",
-        elf2tab.display()
-    );
-    let mut command = std::process::Command::new(elf2tab);
-    command
-        .args(["--kernel-major", "2", "--kernel-minor", "1"])
-        .args([
-            "--stack",
-            "2048",
-            "--app-heap",
-            "4096",
-            "--kernel-heap",
-            "1024",
-        ])
-        .arg("-n")
-        .arg(name)
-        .arg("-o")
-        .arg(directory.join(format!("{name}.tab")))
-        .arg(&elf)
-        .current_dir(directory);
-    cmd::output(&mut command)?;
-    let tbf = directory.join(format!("{name}.tbf"));
-    std::fs::read(&tbf).with_context(|| format!("reading {}", tbf.display()))
+    crate::areas::kernel::image::package_app_for(ctx, THUMBV7EM, directory, name)
 }
 
 /// The bytes QEMU places at [`APP_FLASH_ADDRESS`]: `apps` in order, a

@@ -100,7 +100,18 @@ pub fn build_apps(ctx: &Context, iterations: u32, settings: &[(&str, String)]) -
 /// Packages test app `name` (built by [`build_apps`] into the target
 /// directory) with upstream elf2tab and returns its TBF bytes.
 pub fn package_app(ctx: &Context, directory: &Path, name: &str) -> Result<Vec<u8>> {
-    let built = ctx.artifact(RISCV32IMAC, "release", name);
+    package_app_for(ctx, RISCV32IMAC, directory, name)
+}
+
+/// [`package_app`] for the test app built for `target` (every board's
+/// test apps are packaged with the same elf2tab flags).
+pub fn package_app_for(
+    ctx: &Context,
+    target: &str,
+    directory: &Path,
+    name: &str,
+) -> Result<Vec<u8>> {
+    let built = ctx.artifact(target, "release", name);
     let elf = directory.join(name);
     std::fs::copy(&built, &elf)
         .with_context(|| format!("copying {} (was it built?)", built.display()))?;
