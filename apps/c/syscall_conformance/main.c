@@ -8,7 +8,8 @@
 // command, read-write / read-only / userspace-readable allow, memop
 // (success and failure), exit; return variants Success, SuccessU32,
 // SuccessU32U32, Failure and FailureU32U32 as the standard drivers produce
-// them; missing drivers; malloc over the break; the process-info driver
+// them, each leaving the registers its variant does not use as passed;
+// missing drivers; malloc over the break; the process-info driver
 // finding this process by name (or answering ENODEVICE where absent). Restart is not exercised
 // here (it would rerun this app); the variants no standard driver returns
 // are covered by the host test of libtock's decoders.
@@ -74,6 +75,30 @@ static void check_command(void) {
   expect("command-unknown-number",
          ret.type == TOCK_SYSCALL_FAILURE && ret.data[0] == TOCK_STATUSCODE_NOSUPPORT,
          "not Failure NOSUPPORT");
+}
+
+// A return writes only its variant's registers; the others keep what the
+// app passed (upstream's kernel does, and upstream libtock-rs keeps live
+// values there). The command arguments are the sentinels.
+#define SENTINEL_2 0x5e172222
+#define SENTINEL_3 0x5e173333
+
+static void check_untouched_registers(void) {
+  syscall_return_t ret = command(DRIVER_NUM_CONSOLE, 0, SENTINEL_2, SENTINEL_3);
+  expect("success-keeps-r1-r3",
+         ret.type == TOCK_SYSCALL_SUCCESS && ret.data[0] == 0 && ret.data[1] == SENTINEL_2 &&
+         ret.data[2] == SENTINEL_3, "Success changed a register it does not use");
+
+  ret = command(DRIVER_NUM_ALARM, 1, SENTINEL_2, SENTINEL_3);
+  expect("success-u32-keeps-r2-r3",
+         ret.type == TOCK_SYSCALL_SUCCESS_U32 && ret.data[1] == SENTINEL_2 &&
+         ret.data[2] == SENTINEL_3, "SuccessU32 changed a register it does not use");
+
+  ret = command(MISSING_DRIVER, 7, SENTINEL_2, SENTINEL_3);
+  expect("failure-keeps-r2-r3",
+         ret.type == TOCK_SYSCALL_FAILURE && ret.data[0] == TOCK_STATUSCODE_NODEVICE &&
+         ret.data[1] == SENTINEL_2 && ret.data[2] == SENTINEL_3,
+         "Failure changed a register it does not use");
 }
 
 static void check_subscribe(void) {
@@ -196,6 +221,7 @@ static void check_process_info(void) {
 int main(void) {
   printf("conformance: start\n");
   check_command();
+  check_untouched_registers();
   check_subscribe();
   check_allow();
   check_memop();

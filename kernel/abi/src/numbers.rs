@@ -140,6 +140,25 @@ impl ReturnVariant {
     pub const fn is_success(self) -> bool {
         self as u32 >= 128
     }
+
+    /// How many of `a0..a3` (`r0..r3`) a return of this variant writes,
+    /// the variant itself in `a0` included. The kernel leaves the others
+    /// as the process had them: upstream's kernel does, and upstream
+    /// libtock-rs keeps live values there (its wrappers name only the used
+    /// registers as outputs).
+    pub const fn registers_written(self) -> usize {
+        match self {
+            ReturnVariant::Failure | ReturnVariant::SuccessU32 => 2,
+            ReturnVariant::Success => 1,
+            ReturnVariant::FailureU32
+            | ReturnVariant::SuccessU32U32
+            | ReturnVariant::SuccessU64 => 3,
+            ReturnVariant::FailureU32U32
+            | ReturnVariant::FailureU64
+            | ReturnVariant::SuccessU32U32U32
+            | ReturnVariant::SuccessU32U64 => 4,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -164,5 +183,25 @@ mod tests {
         assert!(!ReturnVariant::FailureU64.is_success());
         assert!(ReturnVariant::Success.is_success());
         assert_eq!(ReturnVariant::SuccessU32U64 as u32, 133);
+    }
+
+    #[test]
+    fn each_variant_writes_its_values_and_no_more() {
+        use ReturnVariant as V;
+        let written = |variant: V| variant.registers_written();
+        assert_eq!(written(V::Success), 1);
+        assert_eq!(written(V::Failure), 2);
+        assert_eq!(written(V::SuccessU32), 2);
+        assert_eq!(written(V::FailureU32), 3);
+        assert_eq!(written(V::SuccessU32U32), 3);
+        assert_eq!(written(V::SuccessU64), 3);
+        for variant in [
+            V::FailureU32U32,
+            V::FailureU64,
+            V::SuccessU32U32U32,
+            V::SuccessU32U64,
+        ] {
+            assert_eq!(written(variant), 4);
+        }
     }
 }

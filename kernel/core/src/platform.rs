@@ -24,6 +24,7 @@
 //! - 16:56 UTC: `initialize_process`, `set_syscall_return` and `set_upcall`
 //!   return `Result<(), BoundaryError>` instead of `Result<(), ()>`.
 
+pub use crate::syscall::ReturnRegisters;
 use core::fmt;
 
 /// A half-open address range `[start, start + size)`.
@@ -222,12 +223,14 @@ pub trait UserspaceBoundary {
         start: ProcessStart,
     ) -> Result<(), BoundaryError>;
 
-    /// Write the four return registers of the syscall the process made.
+    /// Write the return registers of the syscall the process made: the
+    /// first `registers.count` of them and no others (see
+    /// [`ReturnRegisters`]: the rest keep what the process had).
     fn set_syscall_return(
         &self,
         state: &mut Self::StoredState,
         memory: AccessibleMemory,
-        values: [u32; 4],
+        registers: ReturnRegisters,
     ) -> Result<(), BoundaryError>;
 
     /// Make the process run `upcall` next; when it returns it continues

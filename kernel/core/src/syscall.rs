@@ -191,41 +191,69 @@ fn high(value: u64) -> u32 {
     (value >> 32) as u32
 }
 
-impl SyscallReturn {
-    /// The four return registers `a0..a3` / `r0..r3`. Unused registers are 0.
+/// The registers a system call's return writes: `values[..count]`, in
+/// `a0..a3` (`r0..r3`). The process keeps what it had in the others.
+///
+/// ```text
+///   Success           a0=128   a1 a2 a3 untouched
+///   SuccessU32(v)     a0=129   a1=v     a2 a3 untouched
+///   Failure(e)        a0=0     a1=e     a2 a3 untouched
+///   YieldWaitFor      a0 a1 a2 = upcall arguments, a3 untouched
+/// ```
+///
+/// TRD104 leaves the unused registers unspecified; upstream's kernel
+/// preserves them and upstream libtock-rs relies on it, so this is part of
+/// the ABI (`ReturnVariant::registers_written` in kernel-abi).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReturnRegisters {
+    /// The values, in register order; those at `count` and beyond are
+    /// not written (and are 0 here).
+    pub values: [u32; 4],
+    /// How many registers, from `a0`, the return writes (1 to 4).
+    pub count: usize,
+}
+
+impl ReturnRegisters {
+    /// The registers of `variant` with `values` after it in `a1..`.
     #[inline(always)] // reason: on the null-syscall path, measured
-    pub fn encode(self) -> [u32; 4] {
+    const fn of(variant: ReturnVariant, rest: [u32; 3]) -> Self {
+        let [a1, a2, a3] = rest;
+        ReturnRegisters {
+            values: [variant as u32, a1, a2, a3],
+            count: variant.registers_written(),
+        }
+    }
+}
+
+impl SyscallReturn {
+    /// The return registers this value writes; see [`ReturnRegisters`].
+    #[inline(always)] // reason: on the null-syscall path, measured
+    pub fn encode(self) -> ReturnRegisters {
         use ReturnVariant as V;
-        let variant = |variant: ReturnVariant| variant as u32;
+        let of = ReturnRegisters::of;
         match self {
-            SyscallReturn::Failure(error) => [variant(V::Failure), error as u32, 0, 0],
-            SyscallReturn::FailureU32(error, value) => {
-                [variant(V::FailureU32), error as u32, value, 0]
-            }
+            SyscallReturn::Failure(error) => of(V::Failure, [error as u32, 0, 0]),
+            SyscallReturn::FailureU32(error, value) => of(V::FailureU32, [error as u32, value, 0]),
             SyscallReturn::FailureU32U32(error, first, second) => {
-                [variant(V::FailureU32U32), error as u32, first, second]
+                of(V::FailureU32U32, [error as u32, first, second])
             }
-            SyscallReturn::FailureU64(error, value) => [
-                variant(V::FailureU64),
-                error as u32,
-                low(value),
-                high(value),
-            ],
-            SyscallReturn::Success => [variant(V::Success), 0, 0, 0],
-            SyscallReturn::SuccessU32(value) => [variant(V::SuccessU32), value, 0, 0],
-            SyscallReturn::SuccessU32U32(first, second) => {
-                [variant(V::SuccessU32U32), first, second, 0]
+            SyscallReturn::FailureU64(error, value) => {
+                of(V::FailureU64, [error as u32, low(value), high(value)])
             }
-            SyscallReturn::SuccessU64(value) => {
-                [variant(V::SuccessU64), low(value), high(value), 0]
-            }
+            SyscallReturn::Success => of(V::Success, [0, 0, 0]),
+            SyscallReturn::SuccessU32(value) => of(V::SuccessU32, [value, 0, 0]),
+            SyscallReturn::SuccessU32U32(first, second) => of(V::SuccessU32U32, [first, second, 0]),
+            SyscallReturn::SuccessU64(value) => of(V::SuccessU64, [low(value), high(value), 0]),
             SyscallReturn::SuccessU32U32U32(first, second, third) => {
-                [variant(V::SuccessU32U32U32), first, second, third]
+                of(V::SuccessU32U32U32, [first, second, third])
             }
             SyscallReturn::SuccessU32U64(first, value) => {
-                [variant(V::SuccessU32U64), first, low(value), high(value)]
+                of(V::SuccessU32U64, [first, low(value), high(value)])
             }
-            SyscallReturn::YieldWaitFor(first, second, third) => [first, second, third, 0],
+            SyscallReturn::YieldWaitFor(first, second, third) => ReturnRegisters {
+                values: [first, second, third, 0],
+                count: 3,
+            },
         }
     }
 }
@@ -374,35 +402,33 @@ mod tests {
         );
     }
 
+    /// Checks the registers a return writes, in order; the rest are the app's.
+    fn writes(value: SyscallReturn, expected: &[u32]) {
+        let registers = value.encode();
+        assert_eq!(&registers.values[..registers.count], expected, "{value:?}");
+    }
+
     #[test]
-    fn encodes_every_return_variant() {
+    fn encodes_every_return_variant_in_its_registers_only() {
         use ErrorCode::*;
-        assert_eq!(SyscallReturn::Failure(NoDevice).encode(), [0, 11, 0, 0]);
-        assert_eq!(SyscallReturn::FailureU32(Busy, 7).encode(), [1, 2, 7, 0]);
-        assert_eq!(
-            SyscallReturn::FailureU32U32(Inval, 0x8000_0000, 16).encode(),
-            [2, 6, 0x8000_0000, 16]
+        use SyscallReturn as R;
+        writes(R::Failure(NoDevice), &[0, 11]);
+        writes(R::FailureU32(Busy, 7), &[1, 2, 7]);
+        writes(
+            R::FailureU32U32(Inval, 0x8000_0000, 16),
+            &[2, 6, 0x8000_0000, 16],
         );
-        assert_eq!(
-            SyscallReturn::FailureU64(Size, 0x1_0000_0002).encode(),
-            [3, 7, 2, 1]
+        writes(R::FailureU64(Size, 0x1_0000_0002), &[3, 7, 2, 1]);
+        writes(R::Success, &[128]);
+        writes(R::SuccessU32(5), &[129, 5]);
+        writes(R::SuccessU32U32(5, 6), &[130, 5, 6]);
+        writes(
+            R::SuccessU64(0xaaaa_bbbb_cccc_dddd),
+            &[131, 0xcccc_dddd, 0xaaaa_bbbb],
         );
-        assert_eq!(SyscallReturn::Success.encode(), [128, 0, 0, 0]);
-        assert_eq!(SyscallReturn::SuccessU32(5).encode(), [129, 5, 0, 0]);
-        assert_eq!(SyscallReturn::SuccessU32U32(5, 6).encode(), [130, 5, 6, 0]);
-        assert_eq!(
-            SyscallReturn::SuccessU64(0xaaaa_bbbb_cccc_dddd).encode(),
-            [131, 0xcccc_dddd, 0xaaaa_bbbb, 0]
-        );
-        assert_eq!(
-            SyscallReturn::SuccessU32U32U32(1, 2, 3).encode(),
-            [132, 1, 2, 3]
-        );
-        assert_eq!(
-            SyscallReturn::SuccessU32U64(9, 0x2_0000_0001).encode(),
-            [133, 9, 1, 2]
-        );
-        assert_eq!(SyscallReturn::YieldWaitFor(4, 5, 6).encode(), [4, 5, 6, 0]);
+        writes(R::SuccessU32U32U32(1, 2, 3), &[132, 1, 2, 3]);
+        writes(R::SuccessU32U64(9, 0x2_0000_0001), &[133, 9, 1, 2]);
+        writes(R::YieldWaitFor(4, 5, 6), &[4, 5, 6]);
     }
 
     #[test]

@@ -69,11 +69,25 @@ void fake_kernel_print_hex(uint32_t value) {
   }
 }
 
+// How many of r0-r3 a return variant writes (kernel-abi's
+// `ReturnVariant::registers_written`); the others keep what the app passed,
+// as upstream's kernel and ours leave them.
+static int registers_written(uint32_t variant) {
+  switch (variant) {
+    case TOCK_SYSCALL_SUCCESS: return 1;
+    case TOCK_SYSCALL_FAILURE:
+    case TOCK_SYSCALL_SUCCESS_U32: return 2;
+    case TOCK_SYSCALL_FAILURE_U32:
+    case TOCK_SYSCALL_SUCCESS_U32_U32:
+    case TOCK_SYSCALL_SUCCESS_U64: return 3;
+    default: return 4;
+  }
+}
+
 static void set_return(struct syscall* call, uint32_t variant, uint32_t r1, uint32_t r2, uint32_t r3) {
-  call->r[0] = variant;
-  call->r[1] = r1;
-  call->r[2] = r2;
-  call->r[3] = r3;
+  uint32_t values[4] = { variant, r1, r2, r3 };
+  int written = registers_written(variant);
+  for (int i = 0; i < written; i++) call->r[i] = values[i];
 }
 
 static void queue(uint32_t driver, uint32_t subscribe, uint32_t a0, uint32_t a1, uint32_t a2) {

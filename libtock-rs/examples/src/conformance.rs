@@ -8,7 +8,9 @@
 //! read-only, read-write and userspace-readable allow, memop; exit ends the
 //! app, and the QEMU test checks its status) and the return variants that
 //! standard drivers produce (Success, SuccessU32, Failure, and
-//! SuccessU32U32 and FailureU32U32 through allow and subscribe). The other
+//! SuccessU32U32 and FailureU32U32 through allow and subscribe), and that
+//! each return leaves the registers its variant does not use as the app
+//! passed them, as upstream's kernel does. The other
 //! five variants no upstream driver returns; the platform's unit tests
 //! cover their decoding. Only upstream drivers (console, alarm) and a driver number
 //! no kernel has are used, so it runs unchanged on upstream Tock.
@@ -62,6 +64,37 @@ fn commands<S: Syscalls, W: Write>(tally: &mut Tally<W>) {
     tally.check(
         "command SuccessU32 (alarm frequency)",
         u32_variant && frequency.get_success_u32() != Some(0),
+    );
+}
+
+/// Values no kernel writes back by chance.
+const SENTINELS: (u32, u32) = (0x5e17_2222, 0x5e17_3333);
+
+/// A return writes only its variant's registers; the others keep what the
+/// app passed (upstream's kernel does, and upstream libtock-rs keeps live
+/// values there). Commands carry the sentinels as their arguments.
+fn untouched_registers<S: Syscalls, W: Write>(tally: &mut Tally<W>) {
+    let (second, third) = SENTINELS;
+    let (variant, r1, r2, r3) = S::command(CONSOLE, 0, second, third).raw();
+    tally.check(
+        "Success keeps r1-r3 (command 0)",
+        (variant, r1, r2, r3) == (ReturnVariant::Success as u32, 0, second, third),
+    );
+    let (variant, _, r2, r3) = S::command(ALARM, 1, second, third).raw();
+    tally.check(
+        "SuccessU32 keeps r2-r3 (alarm frequency)",
+        (variant, r2, r3) == (ReturnVariant::SuccessU32 as u32, second, third),
+    );
+    let (variant, r1, r2, r3) = S::command(MISSING, 7, second, third).raw();
+    tally.check(
+        "Failure keeps r2-r3 (missing driver)",
+        (variant, r1, r2, r3)
+            == (
+                ReturnVariant::Failure as u32,
+                ErrorCode::NoDevice as u32,
+                second,
+                third,
+            ),
     );
 }
 
@@ -210,6 +243,7 @@ pub fn run<S: Syscalls, W: Write>(out: &mut W, entry_registers: Option<&Entry>) 
         entry::<S, W>(&mut tally, registers);
     }
     commands::<S, W>(&mut tally);
+    untouched_registers::<S, W>(&mut tally);
     allows::<S, W>(&mut tally);
     subscribes_and_yields::<S, W>(&mut tally);
     memops::<S, W>(&mut tally);

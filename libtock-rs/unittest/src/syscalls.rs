@@ -31,9 +31,17 @@ fn success_2(r1: usize, r2: usize) -> [Register; 4] {
     ]
 }
 
-fn command_registers(result: CommandReturn) -> [Register; 4] {
+/// The registers after a command answered `result`: those its variant
+/// writes, and what the app passed in the others (as the kernel leaves
+/// them).
+fn command_registers(result: CommandReturn, passed: [Register; 4]) -> [Register; 4] {
     let (r0, r1, r2, r3) = result.raw();
-    [r0.into(), r1.into(), r2.into(), r3.into()]
+    let written = ReturnVariant::try_from(r0).map_or(4, |variant| variant.registers_written());
+    let mut registers = passed;
+    for (index, value) in [r0, r1, r2, r3].into_iter().enumerate().take(written) {
+        registers[index] = value.into();
+    }
+    registers
 }
 
 /// Runs the first deliverable upcall (optionally only of `only`); returns
@@ -198,11 +206,11 @@ fn command(registers: [Register; 4]) -> [Register; 4] {
         argument1,
     });
     if let Some(error) = kernel::take_injected(SyscallMatch::Command { driver, command }) {
-        return command_registers(CommandReturn::failure(error));
+        return command_registers(CommandReturn::failure(error), registers);
     }
     match kernel::driver(driver) {
-        Some(found) => command_registers(found.command(command, argument0, argument1)),
-        None => command_registers(CommandReturn::failure(ErrorCode::NoDevice)),
+        Some(found) => command_registers(found.command(command, argument0, argument1), registers),
+        None => command_registers(CommandReturn::failure(ErrorCode::NoDevice), registers),
     }
 }
 
@@ -349,7 +357,7 @@ unsafe impl RawSyscalls for Syscalls {
                 | SyscallClass::ReadWriteAllow
                 | SyscallClass::UserspaceReadableAllow),
             ) => allow(class, registers),
-            _ => command_registers(CommandReturn::failure(ErrorCode::NoSupport)),
+            _ => command_registers(CommandReturn::failure(ErrorCode::NoSupport), registers),
         }
     }
 }

@@ -34,7 +34,7 @@ use core::fmt;
 
 use kernel::platform::{
     AccessibleMemory, BoundaryError, ContextSwitchReason, Fault, ProcessStart, RawSyscall,
-    UpcallEntry, UserspaceBoundary,
+    ReturnRegisters, UpcallEntry, UserspaceBoundary,
 };
 
 use crate::fault::{exception, FaultRegisters};
@@ -239,18 +239,25 @@ impl UserspaceBoundary for CortexMUserspaceBoundary {
         &self,
         state: &mut StoredState,
         memory: AccessibleMemory,
-        values: [u32; 4],
+        registers: ReturnRegisters,
     ) -> Result<(), BoundaryError> {
         if !frame_fits(state.psp, memory.start, memory.app_break) {
             return Err(BoundaryError::OutsideProcessMemory);
         }
-        // Element by element: a slice copy becomes a `memcpy` call at
-        // opt-level z, on the syscall path.
-        let [r0, r1, r2, r3] = values;
+        // Only the variant's registers: upstream libtock-rs keeps live
+        // values in the others across the svc. Element by element: a slice
+        // copy becomes a `memcpy` call at opt-level z, on the syscall path.
+        let [r0, r1, r2, r3] = registers.values;
         state.frame[R0] = r0;
-        state.frame[R0 + 1] = r1;
-        state.frame[R0 + 2] = r2;
-        state.frame[R0 + 3] = r3;
+        if registers.count > 1 {
+            state.frame[R0 + 1] = r1;
+        }
+        if registers.count > 2 {
+            state.frame[R0 + 2] = r2;
+        }
+        if registers.count > 3 {
+            state.frame[R0 + 3] = r3;
+        }
         state.frame_dirty = true;
         state.accessible = AccessibleRange {
             start: memory.start,
@@ -482,16 +489,25 @@ mod tests {
             start: 0x2001_0000,
             app_break: 0x2001_1000,
         };
+        let success_u32 = kernel::syscall::SyscallReturn::SuccessU32(5).encode();
         boundary
-            .set_syscall_return(&mut state, inside, [128, 5, 0, 0])
+            .set_syscall_return(&mut state, inside, success_u32)
             .unwrap();
-        assert_eq!(&state.frame[..4], &[128, 5, 0, 0]);
+        assert_eq!(
+            &state.frame[..4],
+            &[129, 5, 3, 4],
+            "Success-u32 writes r0 and r1 alone; r2 and r3 keep the process's values"
+        );
         let shrunk = AccessibleMemory {
             start: 0x2001_0000,
             app_break: 0x2001_0f10,
         };
         assert_eq!(
-            boundary.set_syscall_return(&mut state, shrunk, [0; 4]),
+            boundary.set_syscall_return(
+                &mut state,
+                shrunk,
+                kernel::syscall::SyscallReturn::Success.encode()
+            ),
             Err(BoundaryError::OutsideProcessMemory),
             "a frame above the break is never written"
         );

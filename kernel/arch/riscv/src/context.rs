@@ -30,7 +30,7 @@ use core::fmt;
 
 use kernel::platform::{
     AccessibleMemory, BoundaryError, ContextSwitchReason, Fault, FaultCause, ProcessStart,
-    RawSyscall, UpcallEntry, UserspaceBoundary,
+    RawSyscall, ReturnRegisters, UpcallEntry, UserspaceBoundary,
 };
 
 use crate::cause::{Exception, FaultDescription, TrapCause};
@@ -150,13 +150,12 @@ impl UserspaceBoundary for RiscvUserspaceBoundary {
         &self,
         state: &mut StoredState,
         _memory: AccessibleMemory,
-        values: [u32; 4],
+        registers: ReturnRegisters,
     ) -> Result<(), BoundaryError> {
-        let [a0, a1, a2, a3] = values;
-        state.registers[A0] = a0;
-        state.registers[A0 + 1] = a1;
-        state.registers[A0 + 2] = a2;
-        state.registers[A0 + 3] = a3;
+        // Only the variant's registers: upstream libtock-rs keeps live
+        // values in the others across the ecall.
+        let count = registers.count.min(4);
+        state.registers[A0..A0 + count].copy_from_slice(&registers.values[..count]);
         Ok(())
     }
 
@@ -440,9 +439,14 @@ mod tests {
         assert_eq!(state.pc, 0x2004_0500);
         assert_eq!(state.registers[RA], 0x2004_0400);
         assert_eq!(&state.registers[A0..A0 + 4], &[7, 8, 9, 10]);
+        let success = kernel::syscall::SyscallReturn::Success.encode();
         boundary
-            .set_syscall_return(&mut state, memory, [128, 0, 0, 0])
+            .set_syscall_return(&mut state, memory, success)
             .unwrap();
-        assert_eq!(state.registers[A0], 128);
+        assert_eq!(
+            &state.registers[A0..A0 + 4],
+            &[128, 8, 9, 10],
+            "a plain Success writes a0 alone; a1-a3 keep the process's values"
+        );
     }
 }

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use kernel::kernel::ProcessContext;
 use kernel::platform::{
     AccessibleMemory, BoundaryError, ContextSwitchReason, DebugOutput, MemoryProtection,
-    MemoryProtectionError, ProcessStart, Region, UpcallEntry, UserspaceBoundary,
+    MemoryProtectionError, ProcessStart, Region, ReturnRegisters, UpcallEntry, UserspaceBoundary,
 };
 use kernel::process::Process;
 use kernel::process_loading::{load_processes, LoadConfiguration};
@@ -42,7 +42,7 @@ impl UserspaceBoundary for Boundary {
         &self,
         _: &mut usize,
         _: AccessibleMemory,
-        _: [u32; 4],
+        _: ReturnRegisters,
     ) -> Result<(), BoundaryError> {
         Ok(())
     }

@@ -19,8 +19,8 @@ use crate::kernel::{Kernel, ProcessContext};
 use crate::memory::MemoryLayout;
 use crate::platform::{
     AccessibleMemory, BoundaryError, Chip, ContextSwitchReason, DebugOutput, MemoryProtection,
-    MemoryProtectionError, ProcessStart, RawSyscall, Region, SchedulerTimer, UpcallEntry,
-    UserspaceBoundary,
+    MemoryProtectionError, ProcessStart, RawSyscall, Region, ReturnRegisters, SchedulerTimer,
+    UpcallEntry, UserspaceBoundary,
 };
 use crate::process::{Process, ProcessId};
 use crate::syscall::CommandReturn;
@@ -82,11 +82,12 @@ impl UserspaceBoundary for FakeBoundary {
         &self,
         state: &mut FakeState,
         _memory: AccessibleMemory,
-        values: [u32; 4],
+        registers: ReturnRegisters,
     ) -> Result<(), BoundaryError> {
-        self.events
-            .borrow_mut()
-            .push(BoundaryEvent::Returned(state.init_function, values));
+        self.events.borrow_mut().push(BoundaryEvent::Returned(
+            state.init_function,
+            registers.values,
+        ));
         Ok(())
     }
 
