@@ -91,9 +91,12 @@ pub fn qemu_command(ctx: &Context, run: &BoardRun) -> Result<i32> {
 
 /// Writes `kernel` into the first erase block of the flash file `flash`
 /// (created erased if it does not exist) and, given `tabs`, replaces the
-/// apps with theirs (in order, each at its fixed address); returns QEMU
-/// booting that flash, for a terminal (`cargo xtask qemu`) or a harness
-/// session (the libtock examples).
+/// apps with theirs, installed by our loader (`loader install
+/// --flash-file`), so the image chosen from each TAB and where it goes are
+/// exactly what a user's install does: a fixed-address build whose flash
+/// and RAM both fit the board, a position-independent one placed as the
+/// loader places it. Returns QEMU booting that flash, for a terminal
+/// (`cargo xtask qemu`) or a harness session (the libtock examples).
 pub fn board_with_tabs(
     ctx: &Context,
     kernel: &Path,
@@ -103,46 +106,22 @@ pub fn board_with_tabs(
     create_flash_if_missing(flash)?;
     image::write_kernel(flash, kernel)?;
     if !tabs.is_empty() {
-        let mut cursor = image::APP_FLASH_ADDRESS;
-        let mut tbfs = Vec::new();
-        for tab in tabs {
-            let (address, tbf) = tbf_from_tab(ctx, tab, cursor)?;
-            cursor = address + tbf.len() as u64;
-            tbfs.push(tbf);
-        }
         image::erase_app_flash(flash)?;
-        image::write_app_chain(flash, &tbfs)?;
+        let mut install = std::process::Command::new(crate::tools::loader(ctx)?);
+        install
+            .args(["install", "--quiet", "--board", "qemu-rv32-virt", "--flash-file"])
+            .arg(flash)
+            .args(tabs);
+        crate::cmd::run(&mut install).with_context(|| {
+            format!("installing {} into {}", describe(tabs), flash.display())
+        })?;
     }
     Ok(scenarios::board(flash))
 }
 
-/// The TBF inside a TAB (a tar archive) to write next: of those linked
-/// for qemu-rv32-virt's app flash, the one with the lowest fixed address
-/// at or after `cursor` (libtock-c TABs carry one per address). Returns
-/// its address and bytes.
-fn tbf_from_tab(ctx: &Context, tab: &Path, cursor: u64) -> Result<(u64, Vec<u8>)> {
-    let directory = unpack_tab(ctx, "qemu-tabs", tab)?;
-    let mut best: Option<(u64, Vec<u8>)> = None;
-    for entry in std::fs::read_dir(&directory)? {
-        let path = entry?.path();
-        if path.extension().is_none_or(|extension| extension != "tbf") {
-            continue;
-        }
-        let tbf = std::fs::read(&path)?;
-        let Ok(address) = image::fixed_tbf_address(&tbf) else {
-            continue;
-        };
-        if address >= cursor && best.as_ref().is_none_or(|(best, _)| address < *best) {
-            best = Some((address, tbf));
-        }
-    }
-    best.with_context(|| {
-        format!(
-            "{} holds no TBF linked for qemu-rv32-virt's app flash at or after {cursor:#x} \
-             (apps are fixed-address: link each for its own slot, in order)",
-            tab.display()
-        )
-    })
+fn describe(tabs: &[PathBuf]) -> String {
+    let names: Vec<String> = tabs.iter().map(|tab| tab.display().to_string()).collect();
+    names.join(", ")
 }
 
 /// Unpacks the TAB (a tar archive) `tab` into a fresh directory named for
