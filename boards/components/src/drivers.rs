@@ -5,6 +5,7 @@ use capsules::alarm::AlarmDriver;
 use capsules::ipc::Ipc;
 use capsules::process_info::ProcessInfo;
 use capsules::rng::Rng;
+use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
 use core::mem::MaybeUninit;
 use kernel::hil::entropy::Entropy32;
 use kernel::hil::time::Alarm;
@@ -25,6 +26,27 @@ pub fn alarm<A: Alarm<'static>>(
     let grant = kernel.create_grant(DriverNumber::ALARM.0, &BoardCapability);
     let alarm = slot.write(AlarmDriver::new(timer, grant));
     timer.set_alarm_client(alarm);
+    alarm
+}
+
+/// Shares the hardware alarm `timer` among kernel users (the process
+/// alarm driver and the emulated button's click timing), built in `slot`.
+pub fn alarm_mux<A: Alarm<'static>>(
+    timer: &'static A,
+    slot: &'static mut MaybeUninit<MuxAlarm<'static, A>>,
+) -> &'static MuxAlarm<'static, A> {
+    let mux = slot.write(MuxAlarm::new(timer));
+    timer.set_alarm_client(mux);
+    mux
+}
+
+/// One user's alarm on `mux`, built in `slot`.
+pub fn virtual_alarm<A: Alarm<'static>>(
+    mux: &'static MuxAlarm<'static, A>,
+    slot: &'static mut MaybeUninit<VirtualAlarm<'static, A>>,
+) -> &'static VirtualAlarm<'static, A> {
+    let alarm = slot.write(VirtualAlarm::new(mux));
+    alarm.attach();
     alarm
 }
 

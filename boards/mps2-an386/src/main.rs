@@ -12,7 +12,7 @@
 mod io;
 
 use board_components::console::{console, low_level_debug, process_console, uart_mux};
-use board_components::drivers::{alarm, ipc, process_info};
+use board_components::drivers::{alarm, alarm_mux, ipc, process_info, virtual_alarm};
 use board_components::emulated::{button, leds};
 use board_components::{driver_table, load_processes, static_buf, AppMemory, BoardCapability};
 use capsules::alarm::AlarmDriver;
@@ -22,6 +22,7 @@ use capsules::ipc::Ipc;
 use capsules::led::Led;
 use capsules::low_level_debug::LowLevelDebug;
 use capsules::process_info::ProcessInfo;
+use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
 use chip_mps2::test_driver::{TestExitDriver, TEST_EXIT_DRIVER};
 use chip_mps2::timer::AlarmTimer;
 use chip_mps2::{Mps2, Peripherals};
@@ -70,7 +71,7 @@ driver_table! {
     /// System-call drivers by number.
     struct Drivers {
         DriverNumber::CONSOLE => console: Console<'static>,
-        DriverNumber::ALARM => alarm: AlarmDriver<'static, AlarmTimer>,
+        DriverNumber::ALARM => alarm: AlarmDriver<'static, VirtualAlarm<'static, AlarmTimer>>,
         DriverNumber::LED => led: Led<'static>,
         DriverNumber::BUTTON => button: Button<'static>,
         DriverNumber::LOW_LEVEL_DEBUG => low_level_debug: LowLevelDebug<'static>,
@@ -102,17 +103,26 @@ pub extern "C" fn main() -> ! {
     // Capsules.
     let uart = &peripherals.uart;
     let mux = uart_mux(uart, deferred_calls);
+    // The process alarm driver and the emulated button share the timer.
+    let alarms = alarm_mux(
+        &peripherals.timer,
+        static_buf!(MuxAlarm<'static, AlarmTimer>),
+    );
     let drivers = static_init!(
         Drivers,
         Drivers {
             console: console(kernel, mux),
             alarm: alarm(
                 kernel,
-                &peripherals.timer,
-                static_buf!(AlarmDriver<'static, AlarmTimer>)
+                virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, AlarmTimer>)),
+                static_buf!(AlarmDriver<'static, VirtualAlarm<'static, AlarmTimer>>)
             ),
             led: leds(uart),
-            button: button(kernel, mux),
+            button: button(
+                kernel,
+                mux,
+                virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, AlarmTimer>))
+            ),
             low_level_debug: low_level_debug(uart),
             ipc: ipc(kernel),
             process_info: process_info(kernel),

@@ -21,7 +21,7 @@ mod io;
 mod security_key;
 
 use board_components::console::{console, low_level_debug, process_console};
-use board_components::drivers::{alarm, ipc, process_info, rng};
+use board_components::drivers::{alarm, alarm_mux, ipc, process_info, rng, virtual_alarm};
 use board_components::emulated::{button, leds};
 use board_components::{driver_table, load_processes, static_buf, AppMemory};
 use capsules::alarm::AlarmDriver;
@@ -32,6 +32,7 @@ use capsules::led::Led;
 use capsules::low_level_debug::LowLevelDebug;
 use capsules::process_info::ProcessInfo;
 use capsules::rng::Rng;
+use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
 use chip_qemu_virt::clint::MachineTimer;
 use chip_qemu_virt::test_driver::{TestExitDriver, TEST_EXIT_DRIVER};
 use chip_qemu_virt::virtio_rng::SharedQueue;
@@ -72,7 +73,7 @@ driver_table! {
     /// System-call drivers by number.
     struct Drivers {
         DriverNumber::CONSOLE => console: Console<'static>,
-        DriverNumber::ALARM => alarm: AlarmDriver<'static, MachineTimer>,
+        DriverNumber::ALARM => alarm: AlarmDriver<'static, VirtualAlarm<'static, MachineTimer>>,
         DriverNumber::LED => led: Led<'static>,
         DriverNumber::BUTTON => button: Button<'static>,
         DriverNumber::LOW_LEVEL_DEBUG => low_level_debug: LowLevelDebug<'static>,
@@ -137,17 +138,26 @@ pub extern "C" fn main() -> ! {
     let (ctap, keyboard) = security_key::hid(kernel, chip, deferred_calls);
     #[cfg(not(feature = "security_key"))]
     let entropy = &peripherals.rng;
+    // The process alarm driver and the emulated button share the timer.
+    let alarms = alarm_mux(
+        &peripherals.timer,
+        static_buf!(MuxAlarm<'static, MachineTimer>),
+    );
     let drivers = static_init!(
         Drivers,
         Drivers {
             console: console(kernel, mux),
             alarm: alarm(
                 kernel,
-                &peripherals.timer,
-                static_buf!(AlarmDriver<'static, MachineTimer>)
+                virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, MachineTimer>)),
+                static_buf!(AlarmDriver<'static, VirtualAlarm<'static, MachineTimer>>)
             ),
             led: leds(&peripherals.uart),
-            button: button(kernel, mux),
+            button: button(
+                kernel,
+                mux,
+                virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, MachineTimer>))
+            ),
             low_level_debug: low_level_debug(&peripherals.uart),
             rng: rng(kernel, entropy),
             ipc: ipc(kernel),

@@ -6,6 +6,11 @@
 //! devices in turn (fair). Received bytes go to every device with a
 //! receive outstanding, byte by byte. An abort completes from a deferred
 //! call, never from inside `receive_abort`.
+//!
+//! A board may put one [`ReceiveFilter`] in front of the devices: it sees
+//! each received byte first and decides which bytes the devices get. The
+//! emulated button uses it, so that its serial sequences are taken off the
+//! line here, once, and never reach the console or the process console.
 
 use core::cell::Cell;
 
@@ -16,6 +21,14 @@ use kernel::ErrorCode;
 /// Devices one mux can serve.
 pub const MAX_VIRTUAL_UARTS: usize = 4;
 
+/// A reader in front of the devices that may take bytes off the line.
+pub trait ReceiveFilter {
+    /// Sees `byte` before any device does and hands to `pass`, in order,
+    /// the bytes the devices get now: none (it keeps the byte, for now or
+    /// for good), the byte, or bytes it kept earlier followed by this one.
+    fn filter(&self, byte: u8, pass: &mut dyn FnMut(u8));
+}
+
 /// The multiplexer over the hardware UART.
 pub struct UartMux<'a> {
     uart: &'a dyn Uart<'a>,
@@ -24,6 +37,7 @@ pub struct UartMux<'a> {
     transmitting: Cell<Option<usize>>,
     last_transmitter: Cell<usize>,
     receive_byte: Cell<Option<&'static mut [u8]>>,
+    filter: Cell<Option<&'a dyn ReceiveFilter>>,
     deferred_call: DeferredCall,
 }
 
@@ -55,7 +69,24 @@ impl<'a> UartMux<'a> {
             transmitting: Cell::new(None),
             last_transmitter: Cell::new(MAX_VIRTUAL_UARTS - 1),
             receive_byte: Cell::new(Some(receive_byte)),
+            filter: Cell::new(None),
             deferred_call,
+        }
+    }
+
+    /// Puts `filter` in front of the devices and starts receiving: the
+    /// filter hears the line even while no device is reading it.
+    pub fn set_receive_filter(&self, filter: &'a dyn ReceiveFilter) {
+        self.filter.set(Some(filter));
+        self.start_receiving();
+    }
+
+    /// Gives `byte` to every device with a receive outstanding.
+    fn deliver_to_devices(&self, byte: u8) {
+        for index in 0..self.count.get() {
+            if let Some(device) = self.device(index) {
+                device.deliver(byte);
+            }
         }
     }
 
@@ -106,8 +137,9 @@ impl<'a> UartMux<'a> {
     }
 
     fn start_receiving(&self) {
-        let wanted = (0..self.count.get())
-            .any(|index| self.device(index).is_some_and(VirtualUart::is_receiving));
+        let wanted = self.filter.get().is_some()
+            || (0..self.count.get())
+                .any(|index| self.device(index).is_some_and(VirtualUart::is_receiving));
         if !wanted {
             return;
         }
@@ -262,10 +294,9 @@ impl ReceiveClient for UartMux<'_> {
         let byte = buffer[0];
         self.receive_byte.set(Some(buffer));
         if length == 1 {
-            for index in 0..self.count.get() {
-                if let Some(device) = self.device(index) {
-                    device.deliver(byte);
-                }
+            match self.filter.get() {
+                Some(filter) => filter.filter(byte, &mut |passed| self.deliver_to_devices(passed)),
+                None => self.deliver_to_devices(byte),
             }
         }
         self.start_receiving();
@@ -287,5 +318,115 @@ impl DeferredCallClient for UartMux<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::test_support::{buffer, FakeUart};
+    use kernel::deferred_call::DeferredCalls;
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    /// A device that records every byte it receives, one at a time.
+    #[derive(Default)]
+    struct Reader {
+        device: Cell<Option<&'static VirtualUart<'static>>>,
+        received: core::cell::RefCell<Vec<u8>>,
+    }
+
+    impl ReceiveClient for Reader {
+        fn received_buffer(
+            &self,
+            buffer: &'static mut [u8],
+            length: usize,
+            _result: Result<(), ErrorCode>,
+        ) {
+            self.received
+                .borrow_mut()
+                .extend_from_slice(&buffer[..length]);
+            if let Some(device) = self.device.get() {
+                let _ = device.receive_buffer(buffer, 1);
+            }
+        }
+    }
+
+    /// Keeps `#` to itself; keeps `!` until the next byte, then passes
+    /// both (as the button's filter keeps an escape byte).
+    #[derive(Default)]
+    struct KeepHash {
+        holding: Cell<bool>,
+        seen: core::cell::RefCell<Vec<u8>>,
+    }
+
+    impl ReceiveFilter for KeepHash {
+        fn filter(&self, byte: u8, pass: &mut dyn FnMut(u8)) {
+            self.seen.borrow_mut().push(byte);
+            if self.holding.replace(false) {
+                pass(b'!');
+            }
+            match byte {
+                b'#' => {}
+                b'!' => self.holding.set(true),
+                _ => pass(byte),
+            }
+        }
+    }
+
+    fn mux_with_readers(
+        count: usize,
+    ) -> (
+        &'static FakeUart,
+        &'static UartMux<'static>,
+        Vec<&'static Reader>,
+    ) {
+        let uart: &'static FakeUart = Box::leak(Box::default());
+        let calls: &'static DeferredCalls = Box::leak(Box::new(DeferredCalls::new()));
+        let mux: &'static UartMux<'static> =
+            Box::leak(Box::new(UartMux::new(uart, buffer(1), calls.allocate())));
+        uart.set_receive_client(mux);
+        let readers = (0..count)
+            .map(|_| {
+                let device: &'static VirtualUart<'static> =
+                    Box::leak(Box::new(VirtualUart::new(mux)));
+                device.attach();
+                let reader: &'static Reader = Box::leak(Box::default());
+                reader.device.set(Some(device));
+                device.set_receive_client(reader);
+                device.receive_buffer(buffer(1), 1).unwrap();
+                reader
+            })
+            .collect();
+        (uart, mux, readers)
+    }
+
+    #[test]
+    fn without_a_filter_every_device_gets_every_byte() {
+        let (uart, _mux, readers) = mux_with_readers(2);
+        uart.type_bytes(b"a#b");
+        for reader in readers {
+            assert_eq!(*reader.received.borrow(), b"a#b");
+        }
+    }
+
+    #[test]
+    fn bytes_the_filter_keeps_never_reach_a_device_and_the_rest_keep_their_order() {
+        let (uart, mux, readers) = mux_with_readers(2);
+        mux.set_receive_filter(Box::leak(Box::<KeepHash>::default()));
+        uart.type_bytes(b"a#b!c#!#d");
+        for reader in readers {
+            assert_eq!(*reader.received.borrow(), b"ab!c!d");
+        }
+    }
+
+    #[test]
+    fn a_filter_hears_the_line_while_no_device_reads() {
+        let (uart, mux, _readers) = mux_with_readers(0);
+        let filter: &'static KeepHash = Box::leak(Box::default());
+        mux.set_receive_filter(filter);
+        uart.type_bytes(b"xy");
+        assert_eq!(*filter.seen.borrow(), b"xy");
     }
 }

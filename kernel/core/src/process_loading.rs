@@ -10,7 +10,8 @@
 //!   its RAM can be placed;
 //! - its minimum RAM (plus the grant region) fits in what is left.
 //!
-//! The chain ends at erased flash (version 0xFFFF or 0) or at a header too
+//! The chain ends at erased flash (version 0xFFFF or 0, or 0xFF00: the one
+//! 0x00 byte tockloader writes as an end marker) or at a header too
 //! broken to tell where the next image starts.
 
 use tbf::{parse_base, parse_header, ParseError, Tbf};
@@ -126,8 +127,10 @@ pub fn load_processes<U: UserspaceBoundary, M: MemoryProtection>(
         let address = remaining.as_ptr() as usize;
         let base = match parse_base(remaining) {
             Ok(base) => base,
+            // Erased flash, zeroed flash, or tockloader's end marker (one
+            // 0x00 byte over erased flash) ends the chain quietly.
             Err(ParseError::UnsupportedVersion {
-                version: 0 | 0xffff,
+                version: 0 | 0xff00 | 0xffff,
             })
             | Err(ParseError::BaseHeaderTruncated { .. }) => break,
             Err(error) => {

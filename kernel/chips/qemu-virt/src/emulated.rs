@@ -2,17 +2,17 @@
 //! controllable over the serial line:
 //! - an LED prints `[led N] on` / `[led N] off` when its level changes;
 //! - a button is pressed and released by [`EmulatedButton::press`] and
-//!   [`EmulatedButton::release`]; [`SerialButtonController`] does both
-//!   when the serial line carries `ESC 'B' <digit>`. Its interrupt fires
-//!   like a real pin's.
+//!   [`EmulatedButton::release`]; [`SerialButtonController`] does both,
+//!   [`CLICK_HOLD_MILLISECONDS`] apart, when the serial line carries
+//!   `ESC 'B' <digit>`, and keeps the sequence from the console. Its
+//!   interrupt fires like a real pin's.
 
 use core::cell::Cell;
 use core::fmt::Write;
 
 use kernel::hil::gpio::{Input, InterruptClient, InterruptEdge, InterruptPin, Output};
-use kernel::hil::uart::{Receive, ReceiveClient};
+use kernel::hil::time::{Alarm, AlarmClient};
 use kernel::platform::{DebugOutput, DebugWriter};
-use kernel::ErrorCode;
 
 /// An LED that reports every change on a debug output.
 pub struct ConsoleLed {
@@ -137,6 +137,10 @@ impl InterruptPin<'static> for EmulatedButton {
 pub const BUTTON_ESCAPE: u8 = 0x1b;
 /// The byte after the escape: `ESC 'B' <digit>` clicks button `<digit>`.
 pub const BUTTON_COMMAND: u8 = b'B';
+/// How long a click holds its button down, in milliseconds: a person's
+/// click lasts tens of milliseconds, and an app reacting to the press
+/// (printing it, say) must have the time to do so before the release.
+pub const CLICK_HOLD_MILLISECONDS: u32 = 50;
 
 /// Where the serial parser is in a button sequence.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -144,105 +148,269 @@ pub enum SequenceState {
     /// Not in a sequence.
     #[default]
     Idle,
-    /// Saw the escape byte.
+    /// Saw (and kept) the escape byte.
     Escape,
-    /// Saw `ESC 'B'`: the next byte names the button.
+    /// Saw (and kept) `ESC 'B'`: the next byte names the button.
     Command,
 }
 
-/// Feeds one received byte to the parser: the new state and the button
-/// to click, if the sequence just completed. Pure logic.
-pub fn parse_button_byte(state: SequenceState, byte: u8) -> (SequenceState, Option<usize>) {
-    match (state, byte) {
-        (_, BUTTON_ESCAPE) => (SequenceState::Escape, None),
-        (SequenceState::Escape, BUTTON_COMMAND) => (SequenceState::Command, None),
-        (SequenceState::Command, b'0'..=b'9') => {
-            (SequenceState::Idle, Some(usize::from(byte - b'0')))
+impl SequenceState {
+    /// The bytes of a sequence kept back in this state.
+    fn kept(self) -> &'static [u8] {
+        match self {
+            SequenceState::Idle => &[],
+            SequenceState::Escape => &[BUTTON_ESCAPE],
+            SequenceState::Command => &[BUTTON_ESCAPE, BUTTON_COMMAND],
         }
-        _ => (SequenceState::Idle, None),
     }
 }
 
-/// Clicks (presses, then releases) emulated buttons when the serial line
-/// carries `ESC 'B' <digit>`. It listens on its own receiver (a virtual
-/// UART), so the console and process console still see every byte.
+/// What one received byte does to the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParsedByte {
+    /// The parser's next state.
+    pub state: SequenceState,
+    /// The bytes the console gets now (`passed[..passed_length]`): bytes
+    /// kept back by a sequence that did not complete, then this byte
+    /// unless it is kept.
+    pub passed: [u8; 3],
+    /// How many of `passed` count.
+    pub passed_length: usize,
+    /// The button clicked, when a sequence just completed.
+    pub click: Option<usize>,
+}
+
+/// Feeds one received byte to the parser. A complete `ESC 'B' <digit>` is
+/// taken off the line; any other byte, and the bytes of a sequence that
+/// turned out not to be one, go on to the console in their order (so an
+/// arrow key's `ESC '[' 'A'` still reaches it). Pure logic.
+pub fn parse_button_byte(state: SequenceState, byte: u8) -> ParsedByte {
+    let (next, keeps_byte, click) = match (state, byte) {
+        (_, BUTTON_ESCAPE) => (SequenceState::Escape, true, None),
+        (SequenceState::Escape, BUTTON_COMMAND) => (SequenceState::Command, true, None),
+        (SequenceState::Command, b'0'..=b'9') => {
+            (SequenceState::Idle, true, Some(usize::from(byte - b'0')))
+        }
+        _ => (SequenceState::Idle, false, None),
+    };
+    let mut parsed = ParsedByte {
+        state: next,
+        passed: [0; 3],
+        passed_length: 0,
+        click,
+    };
+    // A sequence that goes on keeps its bytes; any other outcome passes
+    // what was kept, unless the sequence completed.
+    let goes_on = (keeps_byte && next != SequenceState::Escape) || click.is_some();
+    let mut pass = |passed: u8| {
+        parsed.passed[parsed.passed_length] = passed;
+        parsed.passed_length += 1;
+    };
+    if !goes_on {
+        state.kept().iter().for_each(|&kept| pass(kept));
+    }
+    if !keeps_byte {
+        pass(byte);
+    }
+    parsed
+}
+
+/// Clicks emulated buttons when the serial line carries `ESC 'B'
+/// <digit>`: presses the button, holds it [`CLICK_HOLD_MILLISECONDS`] on
+/// an alarm, then releases it. The board puts it in front of the UART's
+/// readers ([`SerialButtonController::filter`]), so the sequence is taken
+/// off the line and the console never sees it.
 pub struct SerialButtonController {
     buttons: &'static [EmulatedButton],
-    receiver: Cell<Option<&'static dyn Receive<'static>>>,
-    buffer: Cell<Option<&'static mut [u8]>>,
+    alarm: Cell<Option<&'static dyn Alarm<'static>>>,
     state: Cell<SequenceState>,
+    /// The button a click holds down until the alarm fires.
+    held: Cell<Option<usize>>,
 }
 
 impl SerialButtonController {
-    /// A controller for `buttons`, receiving through `buffer` (1 byte).
-    pub const fn new(buttons: &'static [EmulatedButton], buffer: &'static mut [u8]) -> Self {
+    /// A controller for `buttons`.
+    pub const fn new(buttons: &'static [EmulatedButton]) -> Self {
         SerialButtonController {
             buttons,
-            receiver: Cell::new(None),
-            buffer: Cell::new(Some(buffer)),
+            alarm: Cell::new(None),
             state: Cell::new(SequenceState::Idle),
+            held: Cell::new(None),
         }
     }
 
-    /// Starts listening on `receiver`.
-    pub fn start(&'static self, receiver: &'static dyn Receive<'static>) {
-        receiver.set_receive_client(self);
-        self.receiver.set(Some(receiver));
-        self.listen();
+    /// Times the clicks with `alarm` (the controller becomes its client).
+    pub fn start(&'static self, alarm: &'static dyn Alarm<'static>) {
+        alarm.set_alarm_client(self);
+        self.alarm.set(Some(alarm));
     }
 
-    fn listen(&self) {
-        let (Some(receiver), Some(buffer)) = (self.receiver.get(), self.buffer.take()) else {
+    /// Takes one received byte: hands to `pass`, in order, the bytes the
+    /// console gets now, and clicks a button when a sequence completes.
+    pub fn filter(&self, byte: u8, pass: &mut dyn FnMut(u8)) {
+        let parsed = parse_button_byte(self.state.get(), byte);
+        self.state.set(parsed.state);
+        parsed.passed[..parsed.passed_length]
+            .iter()
+            .for_each(|&passed| pass(passed));
+        if let Some(index) = parsed.click.filter(|&index| index < self.buttons.len()) {
+            self.click(index);
+        }
+    }
+
+    /// Presses button `index` and lets the alarm release it. A click that
+    /// comes while another is held releases that one first, so every
+    /// press has its release.
+    fn click(&self, index: usize) {
+        let Some(alarm) = self.alarm.get() else {
             return;
         };
-        if let Err((_, buffer)) = receiver.receive_buffer(buffer, 1) {
-            self.buffer.set(Some(buffer));
+        self.release_held();
+        self.buttons[index].press();
+        self.held.set(Some(index));
+        let ticks = u64::from(alarm.frequency()) * u64::from(CLICK_HOLD_MILLISECONDS) / 1000;
+        let ticks = u32::try_from(ticks)
+            .unwrap_or(u32::MAX)
+            .max(alarm.minimum_dt());
+        alarm.set_alarm(alarm.now(), ticks);
+    }
+
+    fn release_held(&self) {
+        if let Some(index) = self.held.take() {
+            self.buttons[index].release();
         }
     }
 }
 
-impl ReceiveClient for SerialButtonController {
-    fn received_buffer(
-        &self,
-        buffer: &'static mut [u8],
-        length: usize,
-        _result: Result<(), ErrorCode>,
-    ) {
-        let byte = buffer[0];
-        self.buffer.set(Some(buffer));
-        if length == 1 {
-            let (state, click) = parse_button_byte(self.state.get(), byte);
-            self.state.set(state);
-            if let Some(button) = click.and_then(|index| self.buttons.get(index)) {
-                button.press();
-                button.release();
-            }
-        }
-        self.listen();
+impl AlarmClient for SerialButtonController {
+    fn alarm(&self) {
+        self.release_held();
     }
 }
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    /// Runs `line` through the parser: the bytes the console gets and the
+    /// buttons clicked.
+    fn parse_line(line: &[u8]) -> (Vec<u8>, Vec<usize>) {
+        let (mut state, mut passed, mut clicks) = (SequenceState::Idle, Vec::new(), Vec::new());
+        for &byte in line {
+            let parsed = parse_button_byte(state, byte);
+            state = parsed.state;
+            passed.extend_from_slice(&parsed.passed[..parsed.passed_length]);
+            clicks.extend(parsed.click);
+        }
+        (passed, clicks)
+    }
 
     #[test]
     fn escape_b_digit_clicks_that_button_and_nothing_else_does() {
-        let mut state = SequenceState::Idle;
-        let mut clicked = None;
-        for byte in *b"xB0\x1bB3" {
-            let (next, click) = parse_button_byte(state, byte);
-            state = next;
-            clicked = clicked.or(click);
+        assert_eq!(parse_line(b"xB0\x1bB3"), (b"xB0".to_vec(), std::vec![3]));
+        assert_eq!(parse_line(b"\x1bx"), (b"\x1bx".to_vec(), std::vec![]));
+        assert_eq!(parse_line(b"\x1bBx"), (b"\x1bBx".to_vec(), std::vec![]));
+    }
+
+    #[test]
+    fn the_sequence_never_reaches_the_console_and_other_bytes_keep_their_order() {
+        assert_eq!(
+            parse_line(b"\x1bB0list\r"),
+            (b"list\r".to_vec(), std::vec![0])
+        );
+        // An arrow key and a doubled escape pass through whole.
+        assert_eq!(parse_line(b"\x1b[A"), (b"\x1b[A".to_vec(), std::vec![]));
+        assert_eq!(
+            parse_line(b"\x1b\x1bB1\x1bB\x1bB2"),
+            (b"\x1b\x1bB".to_vec(), std::vec![1, 2])
+        );
+    }
+
+    /// An alarm the test fires by hand.
+    #[derive(Default)]
+    struct ManualAlarm {
+        armed: Cell<Option<(u32, u32)>>,
+        client: Cell<Option<&'static dyn AlarmClient>>,
+    }
+
+    impl ManualAlarm {
+        fn fire(&self) {
+            if self.armed.take().is_some() {
+                self.client.get().expect("a client").alarm();
+            }
         }
-        assert_eq!(clicked, Some(3));
-        assert_eq!(
-            parse_button_byte(SequenceState::Escape, b'x'),
-            (SequenceState::Idle, None)
-        );
-        assert_eq!(
-            parse_button_byte(SequenceState::Command, b'x'),
-            (SequenceState::Idle, None)
-        );
+    }
+
+    impl kernel::hil::time::Time for ManualAlarm {
+        fn frequency(&self) -> u32 {
+            10_000_000
+        }
+        fn now(&self) -> u32 {
+            1000
+        }
+    }
+
+    impl Alarm<'static> for ManualAlarm {
+        fn set_alarm_client(&self, client: &'static dyn AlarmClient) {
+            self.client.set(Some(client));
+        }
+        fn set_alarm(&self, reference: u32, dt: u32) {
+            self.armed.set(Some((reference, dt)));
+        }
+        fn get_alarm(&self) -> u32 {
+            self.armed.get().map_or(0, |(reference, dt)| reference + dt)
+        }
+        fn disarm(&self) -> Result<(), kernel::ErrorCode> {
+            self.armed.set(None);
+            Ok(())
+        }
+        fn is_armed(&self) -> bool {
+            self.armed.get().is_some()
+        }
+        fn minimum_dt(&self) -> u32 {
+            1
+        }
+    }
+
+    /// Records the button's level at each interrupt.
+    struct Levels(&'static EmulatedButton, core::cell::RefCell<Vec<bool>>);
+
+    impl InterruptClient for Levels {
+        fn fired(&self, _identifier: usize) {
+            self.1.borrow_mut().push(self.0.read());
+        }
+    }
+
+    #[test]
+    fn a_click_holds_the_button_until_the_alarm_releases_it() {
+        let buttons: &'static [EmulatedButton] = Box::leak(Box::new([EmulatedButton::new()]));
+        let levels: &'static Levels = Box::leak(Box::new(Levels(&buttons[0], Default::default())));
+        buttons[0].set_client(levels, 0);
+        buttons[0].enable_interrupts(InterruptEdge::EitherEdge);
+        let alarm: &'static ManualAlarm = Box::leak(Box::default());
+        let controller: &'static SerialButtonController =
+            Box::leak(Box::new(SerialButtonController::new(buttons)));
+        controller.start(alarm);
+        let mut console = Vec::new();
+        for &byte in b"a\x1bB0b" {
+            controller.filter(byte, &mut |passed| console.push(passed));
+        }
+        assert_eq!(console, b"ab");
+        assert_eq!(*levels.1.borrow(), [true], "pressed, not yet released");
+        assert_eq!(alarm.armed.get(), Some((1000, 500_000)), "50 ms at 10 MHz");
+        alarm.fire();
+        assert_eq!(*levels.1.borrow(), [true, false]);
+        assert!(!buttons[0].read());
+        // A click during a hold ends that hold first: every press has its
+        // release, and the alarm releases the second.
+        for &byte in b"\x1bB0\x1bB0" {
+            controller.filter(byte, &mut |_| {});
+        }
+        assert_eq!(*levels.1.borrow(), [true, false, true, false, true]);
+        alarm.fire();
+        assert_eq!(*levels.1.borrow(), [true, false, true, false, true, false]);
     }
 }

@@ -327,3 +327,14 @@ fn erased_flash_ends_the_chain_quietly() {
     );
     assert_eq!(board.output(), "");
 }
+
+#[test]
+fn tockloaders_end_marker_ends_the_chain_quietly() {
+    // tockloader's erase-apps writes one 0x00 byte where the chain ends,
+    // over erased flash: the version field reads 0xff00.
+    let mut board = Board::new(2, 16384);
+    board.place(0, &[0x00]);
+    let summary = board.load();
+    assert_eq!(summary.loaded + summary.skipped, 0);
+    assert_eq!(board.output(), "");
+}
