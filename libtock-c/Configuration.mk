@@ -19,9 +19,12 @@ KERNEL_HEAP_SIZE ?= 1024
 KERNEL_MAJOR_VERSION ?= 2
 KERNEL_MINOR_VERSION ?= 0
 
-# Targets: each entry is `arch|flash address|RAM address`. Every app is
-# linked once per entry; all the results go into one TAB, and the installer
-# picks the image whose addresses fit the board (as tockloader does).
+# Targets: each entry is `arch|flash address|RAM address`, or upstream
+# libtock-c's four-field form `arch|output name|flash address|RAM address`
+# (so upstream's board lists, e.g. its Configuration.mk's, work here too).
+# Every app is linked once per entry; all the results go into one TAB, and
+# the installer picks the image whose addresses fit the board (as
+# tockloader does).
 #
 # RISC-V apps are fixed-address (GCC cannot make Tock-style PIC for RISC-V).
 # qemu-rv32-virt keeps apps from 0x20040000 (a chain of TBFs in pflash) and
@@ -43,11 +46,21 @@ ARM_TARGETS ?= \
 
 TOCK_TARGETS ?= $(RV32_TARGETS) $(ARM_TARGETS)
 
-# Helpers to read one field of a target entry.
-target_arch  = $(word 1,$(subst |, ,$(1)))
-target_flash = $(word 2,$(subst |, ,$(1)))
-target_ram   = $(word 3,$(subst |, ,$(1)))
-target_name  = $(call target_arch,$(1)).$(call target_flash,$(1)).$(call target_ram,$(1))
+# Helpers to read one field of a target entry, in either form: the RAM
+# address is the last field; a fourth field means the second is a name.
+target_fields = $(subst |, ,$(1))
+target_named  = $(word 4,$(call target_fields,$(1)))
+target_arch   = $(word 1,$(call target_fields,$(1)))
+target_flash  = $(word $(if $(call target_named,$(1)),3,2),$(call target_fields,$(1)))
+target_ram    = $(lastword $(call target_fields,$(1)))
+target_name   = $(if $(call target_named,$(1)),$(word 2,$(call target_fields,$(1))),$\
+                  $(call target_arch,$(1)).$(call target_flash,$(1)).$(call target_ram,$(1)))
+
+# Upstream's one- and two-field entries (`cortex-m4`) are position
+# independent; that needs a libc built for r9-based PIC (docs/libtock-c.md).
+$(foreach target,$(TOCK_TARGETS),$(if $(filter 3 4,$(words $(call target_fields,$(target)))),,$\
+  $(error TOCK_TARGETS entry "$(target)": use arch|flash|ram or arch|name|flash|ram; $\
+  position-independent entries need an r9-PIC libc, see docs/libtock-c.md)))
 
 TOCK_ARCHS := $(sort $(foreach target,$(TOCK_TARGETS),$(call target_arch,$(target))))
 

@@ -36,6 +36,7 @@ pub mod nrf52840;
 pub mod packager;
 pub mod security_key;
 pub mod signing;
+pub mod upstream;
 
 /// Runs an area's tests. `Ok` means every test passed.
 pub type TestsFn = fn(&Context) -> Result<()>;
@@ -90,6 +91,7 @@ pub const ALL: &[Area] = &[
     fuzz::AREA,
     security_key::AREA,
     signing::AREA,
+    upstream::AREA,
 ];
 
 /// Every device crate declared by any area, with its targets.

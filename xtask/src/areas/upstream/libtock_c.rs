@@ -1,0 +1,156 @@
+//! Upstream libtock-c on our boards (see the area's doc in `upstream.rs`).
+//!
+//! ```text
+//! build::prepare ─ picolibc as newlib, glue ─▶ make each app (upstream's
+//! Makefiles, out of tree) ─▶ TABs ─▶ boots::BOOTS on qemu-rv32-virt, up to
+//! four apps per boot, judged by script::run ─▶ keyboard_hid with the HID
+//! link (keyboard.rs) ─▶ c_hello on mps2-an386 (mps2.rs)
+//! ```
+//!
+//! A sub-filter picks boots: `libtock-c` (or none) runs every boot, a boot's
+//! or an app's name the boots it names; `libtock-rs` is the other half's.
+//! Apps no boot runs are listed with their reason in `boots::NOT_RUN` and
+//! printed on every run.
+
+mod boots;
+mod build;
+mod checks;
+mod keyboard;
+mod mps2;
+mod script;
+
+use crate::areas::kernel;
+use crate::context::Context;
+use anyhow::{bail, Context as _, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Builds and runs upstream libtock-c's apps on the emulated boards.
+pub fn tests(ctx: &Context) -> Result<()> {
+    let filter = ctx.filter.as_deref();
+    if filter == Some("libtock-rs") {
+        return Ok(());
+    }
+    let selected: Vec<&script::Boot> = boots::BOOTS
+        .iter()
+        .filter(|boot| selects(filter, boot))
+        .collect();
+    let run_mps2 = selects_mps2(filter);
+    let run_keyboard = selects_keyboard(filter);
+    if selected.is_empty() && !run_mps2 && !run_keyboard {
+        println!("upstream libtock-c: no boot or app matches {filter:?}");
+        return Ok(());
+    }
+    for (app, reason) in boots::NOT_RUN {
+        println!("upstream libtock-c: {app}: not run: {reason}");
+    }
+    let workshop = build::prepare(ctx)?;
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    let mut tabs = BTreeMap::new();
+    for app in build::APPS {
+        let needed = selected.iter().any(|boot| boot.apps.contains(&app.name))
+            || (run_keyboard && boots::OWN_RUNNER.contains(&app.name));
+        if !needed {
+            continue;
+        }
+        match workshop.build(app) {
+            Ok(tab) => {
+                tabs.insert(app.name, tab);
+            }
+            Err(error) => record(&mut failures, &format!("build {}", app.name), Err(error)),
+        }
+    }
+    println!(
+        "upstream libtock-c: built {} apps in {:.0?}",
+        tabs.len(),
+        started.elapsed()
+    );
+    if !selected.is_empty() || run_keyboard {
+        let kernel = kernel::image::build_kernel(ctx)?;
+        for boot in selected {
+            let result = run_boot(ctx, &kernel, &tabs, boot);
+            record(&mut failures, &format!("boot {}", boot.name), result);
+        }
+        if let Some(tab) = tabs.get("keyboard_hid").filter(|_| run_keyboard) {
+            let result = keyboard::run(ctx, &kernel, tab);
+            record(&mut failures, "keyboard_hid over the HID link", result);
+        }
+    }
+    if run_mps2 {
+        let result = mps2::c_hello(ctx, &workshop);
+        record(&mut failures, "c_hello on mps2-an386", result);
+    }
+    if !failures.is_empty() {
+        bail!(
+            "{} upstream libtock-c check(s) failed:\n- {}",
+            failures.len(),
+            failures.join("\n- ")
+        );
+    }
+    Ok(())
+}
+
+/// Whether `filter` selects `boot`: no filter or `libtock-c` selects all,
+/// otherwise the boot's name or one of its apps.
+fn selects(filter: Option<&str>, boot: &script::Boot) -> bool {
+    match filter {
+        None | Some("libtock-c") => true,
+        Some(name) => boot.name == name || boot.apps.contains(&name),
+    }
+}
+
+/// Whether `filter` selects keyboard_hid's own run.
+fn selects_keyboard(filter: Option<&str>) -> bool {
+    matches!(filter, None | Some("libtock-c" | "keyboard_hid"))
+}
+
+/// Whether `filter` selects the mps2-an386 check (c_hello alone).
+fn selects_mps2(filter: Option<&str>) -> bool {
+    matches!(filter, None | Some("libtock-c" | "c_hello" | "mps2-an386"))
+}
+
+fn record(failures: &mut Vec<String>, what: &str, result: Result<()>) {
+    match result {
+        Ok(()) => println!("upstream libtock-c: {what} ... ok"),
+        Err(error) => {
+            println!("upstream libtock-c: {what} ... FAILED\n{error:#}");
+            failures.push(format!("{what}: {error:#}"));
+        }
+    }
+}
+
+/// Writes the boot's apps (slot order) into a fresh flash file with the
+/// kernel, boots qemu-rv32-virt and judges its console.
+fn run_boot(
+    ctx: &Context,
+    kernel: &Path,
+    tabs: &BTreeMap<&str, PathBuf>,
+    boot: &script::Boot,
+) -> Result<()> {
+    let apps = boot
+        .apps
+        .iter()
+        .map(|app| {
+            tabs.get(app)
+                .cloned()
+                .with_context(|| format!("{app} did not build"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let flash = ctx
+        .scratch_dir("upstream-libtock-c")?
+        .join(format!("{}.pflash", boot.name));
+    if flash.exists() {
+        std::fs::remove_file(&flash).with_context(|| format!("removing {}", flash.display()))?;
+    }
+    let started = Instant::now();
+    let mut qemu = kernel::board_with_tabs(ctx, kernel, &flash, &apps)?.spawn()?;
+    let result = script::run(&mut qemu, boot);
+    println!(
+        "upstream libtock-c: boot {} ran {:.1?}",
+        boot.name,
+        started.elapsed()
+    );
+    result
+}

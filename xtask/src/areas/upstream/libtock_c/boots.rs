@@ -1,0 +1,458 @@
+//! The boots of upstream libtock-c apps on qemu-rv32-virt and what each
+//! must print (read from each app's source: what it prints and what counts
+//! as passing there). Up to four apps share a boot (the board runs four
+//! processes) when they do not interfere: apps reading the console or
+//! driving the same LED get boots of their own.
+
+use super::checks::{
+    alarm_on_time, first_alarm_fired, first_slot_stack_pointer, flash_overrun_faults_at_the_end,
+    memory_overrun_faults_at_the_end, random_bytes, second_alarm_fired, second_slot_stack_pointer,
+};
+use super::script::{Boot, Lane, Step, FAILURE_MARKERS};
+
+/// The emulated button 0, clicked over the serial line.
+const PRESS_BUTTON_0: &[u8] = b"\x1bB0";
+
+const LED_0_BLINKS: &[Step] = &[
+    Step::Text(&["[led 0] on"]),
+    Step::Text(&["[led 0] off"]),
+    Step::Text(&["[led 0] on"]),
+];
+
+/// Every boot, in order.
+pub const BOOTS: &[Boot] = &[
+    Boot {
+        name: "hello_and_malloc",
+        apps: &["c_hello", "cxx_hello", "malloc_test01", "malloc_test02"],
+        lanes: &[
+            ("c_hello", &[Step::Text(&["Hello World!\r\n"])]),
+            (
+                "cxx_hello",
+                &[
+                    Step::Text(&["D2 says hello\n"]),
+                    Step::Text(&["D1 says hello\n"]),
+                    Step::Text(&["D2 says hello\n"]),
+                ],
+            ),
+            ("malloc_test01", &[Step::Text(&["malloc01: success\n"])]),
+            ("malloc_test02", &[Step::Text(&["malloc02: success\n"])]),
+            (
+                "exits",
+                &[
+                    Step::Text(&["process c_hello exited with status 0"]),
+                    Step::Text(&["process malloc_test01 exited with status 0"]),
+                    Step::Text(&["process malloc_test02 exited with status 0"]),
+                ],
+            ),
+        ],
+        failure_markers: FAILURE_MARKERS,
+        any_exit_status: false,
+    },
+    Boot {
+        name: "stack_restart_yield",
+        apps: &["stack_size_test01", "stack_size_test02", "restart", "yield"],
+        lanes: &[
+            (
+                "stack_size_test01",
+                &[
+                    Step::Text(&["Stack Test App\n"]),
+                    Step::Line("inside slot 0's 900-byte stack", first_slot_stack_pointer),
+                ],
+            ),
+            (
+                "stack_size_test02",
+                &[
+                    Step::Text(&["Stack Test App\n"]),
+                    Step::Line("inside slot 1's 9001-byte stack", second_slot_stack_pointer),
+                ],
+            ),
+            (
+                "restart",
+                &[
+                    Step::Text(&["Testing restart. x=1 (should be 1), z=0 (should be 0)\n"]),
+                    Step::Text(&["Restarting.\n"]),
+                    Step::Text(&["Testing restart. x=1 (should be 1), z=0 (should be 0)\n"]),
+                ],
+            ),
+            (
+                "yield",
+                &[
+                    Step::Text(&["spinning\n"]),
+                    Step::Text(&["waiting\n"]),
+                    Step::Text(&["spinning\n"]),
+                    Step::Text(&["waiting\n"]),
+                ],
+            ),
+        ],
+        failure_markers: &[
+            "FAIL", "ERROR", "faulted", "panicked", "Panic", "x=2", "z=1",
+        ],
+        any_exit_status: false,
+    },
+    Boot {
+        name: "faults_beside_a_spinner",
+        apps: &["whileone", "exit", "fault", "crash_dummy"],
+        lanes: &[
+            (
+                "exit",
+                &[
+                    Step::Text(&["Testing exit.\n"]),
+                    Step::Text(&["Exiting.\n"]),
+                    Step::Text(&["[kernel] process exit exited with status 0"]),
+                ],
+            ),
+            (
+                "fault",
+                &[
+                    Step::Text(&["Testing fault behavior by faulting.\n"]),
+                    Step::Text(&[
+                        "[kernel] process fault faulted: store access fault at address 0xffffff00",
+                    ]),
+                ],
+            ),
+            (
+                "crash_dummy",
+                &[
+                    // Subscribed long before: exit has waited a second.
+                    Step::Text(&["Exiting.\n"]),
+                    Step::Type(PRESS_BUTTON_0),
+                    Step::Text(&[
+                        "[kernel] process crash_dummy faulted: load access fault at address 0x0",
+                    ]),
+                ],
+            ),
+        ],
+        failure_markers: &[
+            "SHOULD NOT BE PRINTED",
+            "process whileone faulted",
+            "process exit faulted",
+            "panicked",
+            "Panic",
+        ],
+        any_exit_status: false,
+    },
+    Boot {
+        name: "alarms_rng_yield_for",
+        apps: &[
+            "alarm_in_overflow",
+            "multi_alarm_simple_test",
+            "yield_for_with_timeout_test",
+            "rng",
+        ],
+        lanes: &[
+            (
+                "alarm_in_overflow",
+                &[
+                    Step::Text(&["Alarm Fired!\n"]),
+                    Step::Line("with a difference of at most 10 ms", alarm_on_time),
+                ],
+            ),
+            (
+                "multi_alarm_simple_test 1",
+                &[
+                    Step::Line("`1 now expiration`", first_alarm_fired),
+                    Step::Line("`1 now expiration`", first_alarm_fired),
+                    Step::Line("`1 now expiration`", first_alarm_fired),
+                ],
+            ),
+            (
+                "multi_alarm_simple_test 2",
+                &[
+                    Step::Line("`2 now expiration`", second_alarm_fired),
+                    Step::Line("`2 now expiration`", second_alarm_fired),
+                ],
+            ),
+            ("yield_for_with_timeout_test", LED_0_BLINKS),
+            (
+                "rng",
+                &[
+                    Step::Text(&["[TEST] RNG\n"]),
+                    Step::Line("of 256 random bytes", random_bytes),
+                    Step::Line("of 256 random bytes", random_bytes),
+                ],
+            ),
+        ],
+        failure_markers: FAILURE_MARKERS,
+        any_exit_status: false,
+    },
+    Boot {
+        name: "blink_hmac_callback_remove",
+        apps: &[
+            "blink",
+            "multi_alarm_simple_overflow_test",
+            "hmac",
+            "callback_remove_test01",
+        ],
+        lanes: &[
+            (
+                "blink",
+                &[
+                    Step::Text(&["[led 0] on"]),
+                    Step::Text(&["[led 0] off"]),
+                    Step::Text(&["[led 1] on"]),
+                    Step::Text(&["[led 0] on"]),
+                    Step::Text(&["[led 0] off"]),
+                    Step::Text(&["[led 1] off"]),
+                ],
+            ),
+            (
+                "multi_alarm_simple_overflow_test",
+                &[Step::Line("`2 now expiration`", second_alarm_fired)],
+            ),
+            (
+                "hmac",
+                &[
+                    Step::Text(&["[TEST] HMAC"]),
+                    Step::Text(&["[HMAC] Matched!\n"]),
+                ],
+            ),
+            (
+                "callback_remove_test01",
+                &[Step::Text(&[
+                    "[SUCCESS] The callback was successfully canceled\n",
+                ])],
+            ),
+        ],
+        failure_markers: &[
+            "FAIL", "ERROR", "Error!", "Hmm", "faulted", "panicked", "Panic",
+        ],
+        any_exit_status: false,
+    },
+    Boot {
+        name: "multi_alarm_leds_aes_kv_check",
+        apps: &["multi_alarm_test", "aes", "kv_check"],
+        lanes: &[
+            (
+                "multi_alarm_test",
+                &[
+                    Step::Text(&["[led 0] on"]),
+                    Step::Text(&["[led 0] off"]),
+                    Step::Text(&["[led 1] on"]),
+                    Step::Text(&["[led 1] off"]),
+                    Step::Text(&["[led 0] on"]),
+                ],
+            ),
+            (
+                // The CTR half; our AES driver answers NOSUPPORT to CCM, so
+                // the CCM half that follows fails (docs/compatibility.md).
+                "aes",
+                &[
+                    Step::Text(&["[TEST] AES CTR Example Test"]),
+                    Step::Text(&["Encrypted text: '"]),
+                    Step::Text(&[
+                        "Original text: 'A language empowering everyone to build reliable and \
+                         efficient software.'",
+                    ]),
+                ],
+            ),
+            (
+                "kv_check",
+                &[
+                    Step::Text(&["Key-Value support is enabled.\n"]),
+                    Step::Text(&["[kernel] process kv_check exited with status 0"]),
+                ],
+            ),
+        ],
+        failure_markers: &[
+            "Comparison failure",
+            "Crypto failure",
+            "faulted",
+            "panicked",
+            "Panic",
+        ],
+        any_exit_status: true,
+    },
+    Boot {
+        name: "buttons",
+        apps: &["buttons", "c_hello"],
+        lanes: &[(
+            "buttons",
+            &[
+                // c_hello runs after buttons has subscribed (slot order).
+                Step::Text(&["Hello World!"]),
+                Step::Type(PRESS_BUTTON_0),
+                Step::Text(&["[led 0] on"]),
+                Step::Type(PRESS_BUTTON_0),
+                Step::Text(&["[led 0] off"]),
+            ],
+        )],
+        failure_markers: FAILURE_MARKERS,
+        any_exit_status: false,
+    },
+    console_boot(
+        "console",
+        &[(
+            "console",
+            &[
+                Step::Text(&["processes loaded"]),
+                Step::Type(b"ab"),
+                Step::Text(&["Got character: 'a'\n"]),
+                Step::Text(&["Got character: 'b'\n"]),
+            ],
+        )],
+    ),
+    console_boot(
+        "console_recv_short",
+        &[(
+            "console_recv_short",
+            &[
+                Step::Text(&["processes loaded"]),
+                Step::Type(b"hello world"),
+                Step::Text(&["console_recv_short: hello world\n"]),
+                Step::Text(&["process console_recv_short exited with status 0"]),
+            ],
+        )],
+    ),
+    console_boot(
+        "console_recv_long",
+        &[(
+            "console_recv_long",
+            &[
+                Step::Text(&["processes loaded"]),
+                Step::Type(LONG_INPUT),
+                Step::Text(&[LONG_OUTPUT]),
+                Step::Text(&["process console_recv_long exited with status 0"]),
+            ],
+        )],
+    ),
+    console_boot(
+        "console_timeout",
+        &[(
+            "console_timeout",
+            &[
+                Step::Text(&["processes loaded"]),
+                Step::Type(b"abc"),
+                Step::Text(&["Userspace call to read console returned: abc\n"]),
+                Step::Text(&["process console_timeout exited with status 0"]),
+            ],
+        )],
+    ),
+    Boot {
+        name: "mpu_walk_region",
+        apps: &["mpu_walk_region"],
+        lanes: &[(
+            "mpu_walk_region",
+            &[
+                Step::Text(&["[TEST] MPU Walk Regions\n"]),
+                Step::Text(&["Walking flash\n"]),
+                Step::Text(&["Walking memory\n"]),
+                // The whole memory walk survived: the next round starts.
+                Step::Text(&["Walking flash\n"]),
+                // Held while the app polls before its next memory walk.
+                Step::Repeat(PRESS_BUTTON_0, "Walking memory\n  ! Will overrun"),
+                Step::Transcript(
+                    "with the overrun's fault exactly at the end of the memory region",
+                    memory_overrun_faults_at_the_end,
+                ),
+                // Held on while it restarts and polls before walking flash.
+                Step::Repeat(PRESS_BUTTON_0, "Walking flash\n  ! Will overrun"),
+                Step::Transcript(
+                    "with the overrun's fault exactly at the end of the flash region",
+                    flash_overrun_faults_at_the_end,
+                ),
+            ],
+        )],
+        failure_markers: &["FAIL", "panicked", "Panic"],
+        any_exit_status: false,
+    },
+];
+
+/// 61 characters: console_recv_long reads exactly that many.
+const LONG_INPUT: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY";
+const LONG_OUTPUT: &str =
+    "console_recv_long: 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY\n";
+
+/// A boot of one app that reads the console (so nothing else competes for
+/// the typed bytes); it types once the kernel has loaded the app.
+const fn console_boot(name: &'static str, lanes: &'static [Lane]) -> Boot {
+    let apps: &'static [&'static str] = match lanes {
+        [(app, _)] => std::slice::from_ref(app),
+        _ => &[],
+    };
+    Boot {
+        name,
+        apps,
+        lanes,
+        failure_markers: &["Error", "faulted", "panicked", "Panic"],
+        any_exit_status: false,
+    }
+}
+
+/// Apps with a runner of their own: keyboard_hid (`keyboard.rs`) needs the
+/// HID link's host end besides the console.
+pub const OWN_RUNNER: &[&str] = &["keyboard_hid"];
+
+/// Why upstream's IPC apps cannot run here: an upstream IPC service reads
+/// its client's buffer in place, at the address the notify upcall passes.
+const IPC_SHARED_MEMORY: &str = "upstream IPC services read the client's shared buffer \
+     in place (upstream's kernel maps it into the service's MPU/PMP regions at notify); our \
+     IPC capsule copies between allowed buffers instead and never widens protection, so the \
+     service faults reading the client's memory (rot13_service at 0x80020840, \
+     unit_test_supervisor at 0x80022200)";
+
+/// Upstream apps that no boot runs, each with the exact reason.
+pub const NOT_RUN: &[(&str, &str)] = &[
+    ("rot13_service", IPC_SHARED_MEMORY),
+    ("rot13_client", IPC_SHARED_MEMORY),
+    ("unit_test_supervisor", IPC_SHARED_MEMORY),
+    (
+        "kv_unit_tests",
+        "its results go through the unit_test_supervisor IPC service, which cannot run \
+         (upstream IPC shared memory, see rot13_service)",
+    ),
+    (
+        "sha",
+        "upstream's current SHA interface (tock capsules/extra/src/sha.rs: command 1 set \
+         algorithm, 2 hash, 3 verify; read-only allow 0 data, 1 compare; read-write allow 0 \
+         digest) differs from our SHA driver's (kernel/capsules/src/digest_driver.rs: command \
+         0 select, 1 run, 2 update, 3 finish, 4 verify; read-only 1 data, 2 compare; \
+         read-write 2 digest): upstream's set-algorithm is our run, and the app prints \
+         \"Unable to compute SHA.\"",
+    ),
+    (
+        "multi_alarm_dont_ignore_previous_overflow",
+        "prints nothing until the 32-bit alarm counter has wrapped: 2^32 ticks of the \
+         CLINT's 10 MHz clock is 430 s after boot, too long for CI",
+    ),
+    (
+        "app_state",
+        "needs the app-state driver (0x50000, flash-backed app state); qemu-rv32-virt has \
+         no such capsule",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use super::super::build::{APPS, SLOTS};
+
+    #[test]
+    fn every_boot_names_built_apps_and_fits_the_board() {
+        for boot in BOOTS {
+            assert!(
+                !boot.apps.is_empty() && boot.apps.len() <= SLOTS,
+                "{}",
+                boot.name
+            );
+            for app in boot.apps {
+                assert!(APPS.iter().any(|built| built.name == *app), "{app}");
+            }
+        }
+    }
+
+    #[test]
+    fn console_recv_long_gets_the_61_characters_it_reads() {
+        assert_eq!(LONG_INPUT.len(), 61);
+        assert!(LONG_OUTPUT.contains(std::str::from_utf8(LONG_INPUT).unwrap_or("-")));
+    }
+
+    #[test]
+    fn every_built_app_runs_or_says_why_not() {
+        for app in APPS {
+            let runs = BOOTS.iter().any(|boot| boot.apps.contains(&app.name))
+                || OWN_RUNNER.contains(&app.name);
+            let explained = NOT_RUN.iter().any(|(name, _)| *name == app.name);
+            assert!(runs != explained, "{}", app.name);
+        }
+    }
+}
