@@ -49,6 +49,18 @@ pub struct Board {
     pub size_constraint: SizeConstraint,
     /// Whether each app must start at a multiple of its size.
     pub align_to_size: bool,
+    /// Flash after the app region that apps must never reach (a journal,
+    /// a key-value store); `None` when apps may use flash to its end.
+    pub reserved_after_apps: Option<ReservedFlash>,
+}
+
+/// Flash the board keeps for itself after app flash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReservedFlash {
+    /// Its first byte: where app flash ends.
+    pub start: u32,
+    /// What it holds, for messages.
+    pub holds: &'static str,
 }
 
 const MIB: u32 = 1 << 20;
@@ -70,6 +82,7 @@ impl Board {
             order: AppOrder::AsGiven,
             size_constraint: SizeConstraint::None,
             align_to_size: false,
+            reserved_after_apps: None,
         }
     }
 
@@ -85,13 +98,25 @@ impl Board {
             order: AppOrder::SizeDescending,
             size_constraint: SizeConstraint::PowersOfTwo,
             align_to_size: true,
+            reserved_after_apps: None,
         }
     }
 
     /// A board from the known table.
     pub fn known(name: &str) -> Option<Board> {
         let board = match name {
-            QEMU_RV32_VIRT => Board::risc_v(name, 0x2000_0000, 32 * MIB, 0x2004_0000),
+            // App RAM from boards/qemu-rv32-virt/src/memory_map.rs: a
+            // fixed-address build whose RAM lies below it cannot run.
+            QEMU_RV32_VIRT => Board {
+                app_ram_address: Some(0x8001_0000),
+                // The flash journal's records and spare blocks, then the
+                // key-value store (boards/qemu-rv32-virt's memory map).
+                reserved_after_apps: Some(ReservedFlash {
+                    start: 0x21EC_0000,
+                    holds: "the flash journal and the key-value store",
+                }),
+                ..Board::risc_v(name, 0x2000_0000, 32 * MIB, 0x2004_0000)
+            },
             "hifive1b" => Board::risc_v(name, 0x2000_0000, 32 * MIB, 0x2004_0000),
             "qemu_rv32_virt" => Board {
                 app_ram_address: Some(0x8030_0000),
@@ -136,6 +161,7 @@ impl Board {
             order: AppOrder::AsGiven,
             size_constraint: SizeConstraint::None,
             align_to_size: false,
+            reserved_after_apps: None,
         }
     }
 
@@ -166,6 +192,53 @@ impl Board {
     /// One past the last flash byte.
     pub fn flash_end(&self) -> u64 {
         u64::from(self.flash_address) + u64::from(self.flash_size)
+    }
+
+    /// One past the last byte apps may use: the start of the board's
+    /// reserved flash, or the end of flash.
+    pub fn app_flash_end(&self) -> u64 {
+        let reserved = self.reserved_after_apps.as_ref();
+        reserved.map_or(self.flash_end(), |reserved| {
+            u64::from(reserved.start).min(self.flash_end())
+        })
+    }
+
+    /// What lies at and after `address` when it is past app flash, for
+    /// messages: the board's reserved flash, or the end of flash.
+    pub fn beyond_app_flash(&self) -> String {
+        match &self.reserved_after_apps {
+            Some(reserved) => format!(
+                "{} ({:#x}..{:#x})",
+                reserved.holds,
+                reserved.start,
+                self.flash_end()
+            ),
+            None => format!("the end of flash ({:#x})", self.flash_end()),
+        }
+    }
+
+    /// Refuse a write of `length` bytes at `address` that is not inside
+    /// app flash, naming what it would have overwritten.
+    pub fn check_app_write(&self, address: u32, length: usize) -> LoaderResult<()> {
+        let end = u64::from(address) + length as u64;
+        if address >= self.app_address && end <= self.app_flash_end() {
+            return Ok(());
+        }
+        let overwritten = if address < self.app_address {
+            format!(
+                "the kernel and what precedes app flash (below {:#x})",
+                self.app_address
+            )
+        } else {
+            self.beyond_app_flash()
+        };
+        Err(LoaderError::OutsideAppFlash {
+            address,
+            length,
+            start: self.app_address,
+            end: self.app_flash_end(),
+            overwritten,
+        })
     }
 }
 

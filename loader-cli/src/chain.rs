@@ -131,6 +131,20 @@ pub(crate) mod tests {
 
     /// A minimal app image with a SHA-256 credential.
     pub(crate) fn app_image(name: &str, binary_length: usize) -> Vec<u8> {
+        let mut image = unsigned_app_image(name, binary_length, 40);
+        image.truncate(image.len() - 40);
+        let footer = FooterCredential::sha256(&image);
+        image.extend_from_slice(&footer.to_bytes().unwrap());
+        image
+    }
+
+    /// A minimal app image with no credential, `footer_room` bytes of
+    /// reserved footer space after the binary.
+    pub(crate) fn unsigned_app_image(
+        name: &str,
+        binary_length: usize,
+        footer_room: u32,
+    ) -> Vec<u8> {
         let mut header = HeaderBuilder::new()
             .enabled(true)
             .tlv(HeaderTlv::Program(ProgramTlv::default()))
@@ -139,11 +153,10 @@ pub(crate) mod tests {
         let header_size = u32::from(header.header_size().unwrap());
         let binary_end = header_size + binary_length as u32;
         header.program_mut().unwrap().binary_end_offset = binary_end;
-        header.total_size = binary_end + 40;
+        header.total_size = binary_end + footer_room;
         let mut image = header.to_bytes().unwrap();
         image.extend(std::iter::repeat_n(0xA5, binary_length));
-        let footer = FooterCredential::sha256(&image);
-        image.extend_from_slice(&footer.to_bytes().unwrap());
+        image.resize(image.len() + footer_room as usize, 0);
         image
     }
 

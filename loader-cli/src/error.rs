@@ -38,7 +38,7 @@ pub enum LoaderError {
         reason: String,
     },
     /// The serial port or socket failed.
-    #[error("{device}: {reason}; check the port name, that nothing else holds it, and that the board is in its bootloader (or pass --no-bootloader-entry)")]
+    #[error("{device}: {reason}; check the port name, that nothing else holds it, and that the board is powered and runs its kernel (with the loader service) or its bootloader")]
     Link {
         /// The port.
         device: String,
@@ -100,6 +100,33 @@ pub enum LoaderError {
     NoSpace {
         /// Details.
         reason: String,
+    },
+    /// Every build of a fixed-address app is linked outside the board's
+    /// app flash.
+    #[error("app `{name}` is linked for flash at {linked}, outside this board's app flash {start:#x}..{end:#x}; rebuild it for this board (its linker script's flash origin)")]
+    LinkedOutsideAppFlash {
+        /// The app.
+        name: String,
+        /// The addresses its builds are linked for.
+        linked: String,
+        /// App flash start.
+        start: u32,
+        /// App flash end.
+        end: u64,
+    },
+    /// A write the board's app flash does not hold.
+    #[error("refused to write {length} bytes at {address:#x}: app flash is {start:#x}..{end:#x}, and the write would overwrite {overwritten}; nothing was written. Uninstall apps to make room or check --board and --app-address")]
+    OutsideAppFlash {
+        /// Where.
+        address: u32,
+        /// How many bytes.
+        length: usize,
+        /// App flash start.
+        start: u32,
+        /// App flash end.
+        end: u64,
+        /// What lies there.
+        overwritten: String,
     },
     /// A board setting is missing.
     #[error("unknown {what}: {hint}")]

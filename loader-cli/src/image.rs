@@ -50,7 +50,7 @@ impl NewApp {
     }
 }
 
-fn candidate(bytes: Vec<u8>) -> Result<Candidate, tbf::ParseError> {
+pub(crate) fn candidate(bytes: Vec<u8>) -> Result<Candidate, tbf::ParseError> {
     let tbf = tbf::parse(&bytes)?;
     let fixed = tbf.fixed_addresses();
     let signed = has_credentials(&tbf);
@@ -74,6 +74,25 @@ pub fn has_credentials(tbf: &tbf::Tbf<'_>) -> bool {
             tbf::CredentialsFormat::Reserved | tbf::CredentialsFormat::CleartextId
         ),
         _ => false,
+    })
+}
+
+/// Why an image's digest credential does not match its contents (it was
+/// altered after it was signed), if it does not. Signatures need the
+/// board's keys and are left to the board.
+pub fn digest_mismatch(bytes: &[u8]) -> Option<String> {
+    let tbf = tbf::parse(bytes).ok()?;
+    let region = tbf::integrity_region(bytes).ok()?;
+    tbf.footers().find_map(|footer| {
+        let Ok(tbf::Footer::Credentials(credential)) = footer else {
+            return None;
+        };
+        (credential.check(region, None) == tbf::CredentialCheck::Failed).then(|| {
+            format!(
+                "its {:?} credential does not match its contents (altered after signing); rebuild and sign it again",
+                credential.format
+            )
+        })
     })
 }
 

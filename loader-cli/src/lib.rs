@@ -11,11 +11,15 @@
 //! - With tockloader's placement, the same sequence of commands leaves the
 //!   same flash bytes as tockloader 1.19 (`placement`).
 //! - Installs are ordered so a cut at any write leaves every app installed
-//!   before intact (`operations` says exactly when).
+//!   before intact (`operations` says exactly when, and the one exception:
+//!   a fixed-address app replaced in its own slot).
+//! - Operations are checked before anything is written or stopped: a
+//!   refused one leaves the device as it was (app states are
+//!   `loader_protocol::AppState`, shared with the kernel).
 //! - Bad input is a typed [`LoaderError`] naming the device or file, the
 //!   address and what to do next; never a panic.
 //!
-//! It must never: write outside the board's flash, or change the header of
+//! It must never: write outside the board's app flash, or change the header of
 //! an app whose credentials cover that header without being told to.
 
 #![forbid(unsafe_code)]

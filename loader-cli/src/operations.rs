@@ -1,8 +1,13 @@
 //! The verbs: install, uninstall, enable/disable, erase-apps, on any
 //! transport, with power-cut safety designed in.
 //!
-//! Every change is first planned as a list of writes, then applied in an
+//! Every change is checked first (credentials over a header, the board's
+//! app flash bounds, digests that do not match), so a refused operation
+//! writes nothing; then it is planned as a list of writes, applied in an
 //! order that keeps the chain valid after any prefix of them:
+//! 0. a padding header over space about to be reused as a whole (a run of
+//!    padding images, or the own slot of a fixed-address app replaced in
+//!    place: see `fixed_slots`);
 //! 1. image bodies (everything after the first 16 bytes) and padding fill:
 //!    these land in space no valid header points into yet;
 //! 2. the end-of-chain mark after the new last image;
@@ -13,14 +18,17 @@
 //!
 //! With the append placement (the native default) installed images are
 //! never rewritten before step 4, so a cut at any write leaves every app
-//! that was installed before intact. With tockloader's placement an app
+//! that was installed before intact; the one exception, a fixed-address
+//! build linked only for its old version's slot, is documented in
+//! `fixed_slots`. On a running kernel the new images start once linked,
+//! and one the kernel refuses becomes padding again (`live`). With tockloader's placement an app
 //! that tockloader would move is rewritten in place; that is not cut-safe,
 //! and the loader says so before it starts.
 
 use crate::board::{Board, SizeConstraint};
 use crate::chain::{read_chain, Chain, InstalledApp};
 use crate::error::{LoaderError, LoaderResult};
-use crate::image::{adjust_for_address, padding_header, set_flag, set_total_size, NewApp};
+use crate::image::{adjust_for_address, padding_header, set_total_size, NewApp};
 use crate::placement::{layout, Build, Layout, Placeable, Slot};
 use crate::progress::{Progress, ProgressEvent};
 use crate::transport::{LiveOperation, Transport};
@@ -81,7 +89,7 @@ impl Loader<'_> {
         read_chain(
             self.transport,
             self.board.app_address,
-            self.board.flash_end(),
+            self.board.app_flash_end(),
         )
     }
 
@@ -98,6 +106,18 @@ impl Loader<'_> {
     ) -> LoaderResult<()> {
         if apps.is_empty() {
             return Err(LoaderError::NothingToDo("no apps to install".to_string()));
+        }
+        for app in apps {
+            let candidates = app.candidates.iter();
+            if let Some(reason) = candidates
+                .filter_map(|c| crate::image::digest_mismatch(&c.bytes))
+                .next()
+            {
+                return Err(LoaderError::Input {
+                    path: app.source.clone(),
+                    reason: format!("app `{}`: {reason}; nothing was written", app.name),
+                });
+            }
         }
         let apps: Vec<NewApp> = apps.iter().map(|app| self.constrain_size(app)).collect();
         let chain = self.chain()?;
@@ -141,27 +161,52 @@ impl Loader<'_> {
                 }
                 self.relayout(&entries)
             }
-            Placement::Append => {
-                let (mut writes, rest) = self.fill_holes(&chain, &new_apps);
-                let entries: Vec<Entry> = rest.iter().map(|new| Entry::New(new)).collect();
-                let end = if entries.is_empty() {
-                    None
-                } else {
-                    let (more, end) = self.plan(&entries, chain.end)?;
-                    writes.extend(more);
-                    Some(end)
-                };
-                for old in &replaced {
-                    writes.push(Write {
-                        address: old.address,
-                        bytes: padding_header(old.total_size),
-                        phase: 4,
-                        app: Some(old.name.clone()),
-                    });
-                }
-                self.apply(writes, end, "install")
+            Placement::Append => self.install_appending(&chain, &new_apps, &replaced),
+        }
+    }
+
+    /// The append placement: position-independent apps into freed space
+    /// or after the chain, fixed-address ones where `place_fixed` finds
+    /// them a slot; replaced apps become padding once their successors
+    /// are linked (or, taken over in their own slot, are stopped first).
+    fn install_appending(
+        &mut self,
+        chain: &Chain,
+        new_apps: &[&NewApp],
+        replaced: &[InstalledApp],
+    ) -> LoaderResult<()> {
+        let (fixed, position_independent): (Vec<&NewApp>, Vec<&NewApp>) =
+            new_apps.iter().partition(|app| app.is_fixed());
+        let (mut writes, rest) = self.fill_holes(chain, &position_independent);
+        let entries: Vec<Entry> = rest.iter().map(|new| Entry::New(new)).collect();
+        let mut end = None;
+        if !entries.is_empty() {
+            let (more, appended_end) = self.plan(&entries, chain.end)?;
+            writes.extend(more);
+            end = Some(appended_end);
+        }
+        let fixed_plan = self.place_fixed(chain, &fixed, replaced, end.unwrap_or(chain.end))?;
+        writes.extend(fixed_plan.writes);
+        end = fixed_plan.end.or(end);
+        let in_place = |old: &InstalledApp| fixed_plan.in_place.iter().any(|o| o == old);
+        for old in replaced.iter().filter(|old| !in_place(old)) {
+            writes.push(Write {
+                address: old.address,
+                bytes: padding_header(old.total_size),
+                phase: 4,
+                app: Some(old.name.clone()),
+            });
+        }
+        if self.transport.is_live() {
+            for old in &fixed_plan.in_place {
+                // Its slot is about to be written: the kernel refuses
+                // writes into a running image. Nothing running answers OK.
+                self.note(format!("stopping {} to replace it in place", old.name));
+                self.transport
+                    .live_operation(LiveOperation::Remove(old.address))?;
             }
         }
+        self.apply(writes, end, "install")
     }
 
     /// Put position-independent apps into padding images (holes left by
@@ -331,8 +376,9 @@ impl Loader<'_> {
 
     /// Apply writes in the cut-safe order, then mark the chain's end.
     fn apply(&mut self, mut writes: Vec<Write>, end: Option<u32>, task: &str) -> LoaderResult<()> {
-        let end = end.filter(|end| u64::from(*end) + 8 <= self.board.flash_end());
-        // Phase 1 ascending; headers (3) descending; replaced apps (4) last.
+        let end = end.filter(|end| u64::from(*end) + 8 <= self.board.app_flash_end());
+        // Slots taken over in place (0) first; phase 1 ascending; headers
+        // (3) descending; replaced apps (4) last.
         writes.sort_by_key(|w| {
             let descending = if w.phase == 3 {
                 u32::MAX - w.address
@@ -341,6 +387,11 @@ impl Loader<'_> {
             };
             (w.phase, descending)
         });
+        // Checked before the first write, so a refusal changes nothing.
+        for write in &writes {
+            self.board
+                .check_app_write(write.address, write.bytes.len())?;
+        }
         let total: u64 = writes.iter().map(|w| w.bytes.len() as u64).sum();
         self.progress.event(ProgressEvent::Begin {
             task: task.to_string(),
@@ -349,14 +400,18 @@ impl Loader<'_> {
         let live = self.transport.is_live();
         let mut end_written = false;
         let mut started = false;
+        let mut live_outcome = LiveOutcome::default();
         for write in &writes {
-            if let (true, false, Some(end)) = (write.phase > 1, end_written, end) {
+            if let (true, false, Some(end)) = (write.phase != 1, end_written, end) {
                 self.transport.mark_chain_end(end)?;
                 end_written = true;
             }
             if live && write.phase == 4 && !started {
-                self.start_and_stop_live(&writes)?;
+                live_outcome = self.start_and_stop_live(&writes)?;
                 started = true;
+            }
+            if write.phase == 4 && live_outcome.kept.contains(&write.address) {
+                continue;
             }
             // Chunks end on WRITE_CHUNK-aligned addresses, so that no flash
             // page is split between two chunks (and written twice).
@@ -376,52 +431,14 @@ impl Loader<'_> {
             self.transport.mark_chain_end(end)?;
         }
         if live && !started {
-            self.start_and_stop_live(&writes)?;
+            live_outcome = self.start_and_stop_live(&writes)?;
         }
         self.progress.event(ProgressEvent::End);
-        self.transport.finish()
-    }
-
-    /// On a running kernel, once the new images are linked into the chain
-    /// and before replaced apps' headers become padding: start each new
-    /// app (replacing the running app of the same name), then stop the
-    /// apps being removed. The kernel refuses writes into a loaded app's
-    /// image, so stopping comes before the padding writes.
-    fn start_and_stop_live(&mut self, writes: &[Write]) -> LoaderResult<()> {
-        let stopping: Vec<(&str, u32)> = writes
-            .iter()
-            .filter(|write| write.phase == 4)
-            .filter_map(|write| Some((write.app.as_deref()?, write.address)))
-            .collect();
-        let mut replaced = Vec::new();
-        for write in writes.iter().filter(|write| write.phase == 3) {
-            let Some(name) = write.app.as_deref() else {
-                continue;
-            };
-            let operation = match stopping.iter().find(|(old, _)| *old == name) {
-                Some(&(_, old)) => {
-                    replaced.push(old);
-                    self.note(format!("replacing the running {name} (no reboot)"));
-                    LiveOperation::Replace {
-                        old,
-                        new: write.address,
-                    }
-                }
-                None => {
-                    self.note(format!("starting {name} (no reboot)"));
-                    LiveOperation::Install(write.address)
-                }
-            };
-            self.transport.live_operation(operation)?;
+        self.transport.finish()?;
+        match live_outcome.refused {
+            Some(error) => Err(error),
+            None => Ok(()),
         }
-        for (name, address) in stopping {
-            if !replaced.contains(&address) {
-                self.note(format!("stopping {name}"));
-                self.transport
-                    .live_operation(LiveOperation::Remove(address))?;
-            }
-        }
-        Ok(())
     }
 
     fn find(&mut self, names: &[String]) -> LoaderResult<(Chain, Vec<InstalledApp>)> {
@@ -475,63 +492,21 @@ impl Loader<'_> {
         Ok(removed)
     }
 
-    /// Set or clear a header flag (enabled, sticky) on apps by name.
-    /// Refuses apps whose credentials cover the header.
-    pub fn set_flag(&mut self, names: &[String], flag: u32, on: bool) -> LoaderResult<()> {
-        let (_, found) = self.find(names)?;
-        let mut writes = Vec::new();
-        let mut start_after = Vec::new();
-        let live = self.transport.is_live();
-        for app in found {
-            if live {
-                // A running kernel refuses writes into a loaded app's
-                // header: stop it first (an app not loaded answers
-                // NOT FOUND, which is what we want).
-                let _ = self
-                    .transport
-                    .live_operation(LiveOperation::Remove(app.address));
-                let enabled_after = if flag == tbf::FLAG_ENABLED {
-                    on
-                } else {
-                    app.enabled
-                };
-                if enabled_after {
-                    start_after.push(app.address);
-                }
-            }
-            let image = self.transport.read(app.address, app.total_size as usize)?;
-            let signed = tbf::parse(&image)
-                .map(|tbf| crate::image::has_credentials(&tbf))
-                .unwrap_or(false);
-            if signed {
-                return Err(LoaderError::Refused(format!(
-                    "app `{}` at {:#x} has credentials over its header; changing a flag would invalidate them. Reinstall it with the flag set at packaging time instead",
-                    app.name, app.address
-                )));
-            }
-            let mut header = app.header.clone();
-            set_flag(&mut header, flag, on);
-            header.truncate(tbf::BASE_HEADER_SIZE);
-            writes.push(Write {
-                address: app.address,
-                bytes: header,
-                phase: 3,
-                app: None,
-            });
-        }
-        self.apply(writes, None, "set flag")?;
-        for address in start_after {
-            self.transport
-                .live_operation(LiveOperation::Install(address))?;
-        }
-        Ok(())
-    }
-
     /// Erase all apps (sticky ones stay unless `force`): the chain is
     /// ended at the app start, or re-laid out with the sticky apps only.
+    /// On a running kernel the apps that go are stopped first (their RAM
+    /// freed), so no process outlives its image.
     pub fn erase_apps(&mut self, force: bool) -> LoaderResult<()> {
         let chain = self.chain()?;
         let sticky: Vec<InstalledApp> = chain.apps().filter(|a| a.sticky).cloned().collect();
+        if self.transport.is_live() {
+            for app in chain.apps().filter(|app| force || !app.sticky) {
+                // An app nothing runs from answers OK: nothing to stop.
+                self.note(format!("stopping {}", app.name));
+                self.transport
+                    .live_operation(LiveOperation::Remove(app.address))?;
+            }
+        }
         if force || sticky.is_empty() {
             self.transport.mark_chain_end(self.board.app_address)?;
             return self.transport.finish();
@@ -561,5 +536,13 @@ fn split_header(writes: &mut Vec<Write>, address: u32, mut bytes: Vec<u8>, start
     });
 }
 
+mod fixed_slots;
+mod flags;
+mod live;
+use live::LiveOutcome;
+#[cfg(test)]
+mod fixed_slot_tests;
+#[cfg(test)]
+mod live_tests;
 #[cfg(test)]
 mod tests;

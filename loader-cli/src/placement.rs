@@ -92,7 +92,7 @@ fn no_space(reason: String) -> LoaderError {
     LoaderError::NoSpace { reason }
 }
 
-fn usable_builds(app: &Placeable, board: &Board) -> Vec<usize> {
+pub(crate) fn usable_builds(app: &Placeable, board: &Board) -> Vec<usize> {
     (0..app.builds.len())
         .filter(|&b| {
             let build = &app.builds[b];
@@ -108,7 +108,7 @@ fn usable_builds(app: &Placeable, board: &Board) -> Vec<usize> {
 }
 
 /// The header address for `build` at or after `address`, if any.
-fn fixed_start(app: &Placeable, build: &Build) -> Option<u32> {
+pub(crate) fn fixed_start(app: &Placeable, build: &Build) -> Option<u32> {
     let fixed = build.fixed_flash?;
     let mut wanted = fixed - fixed % FIXED_HEADER_ALIGNMENT;
     if app.installed_at.is_none() && build.size_before_binary > fixed - wanted {
@@ -256,11 +256,14 @@ pub fn layout(apps: &[Placeable], board: &Board, start: u32) -> LoaderResult<Lay
                 .to_string(),
         ));
     };
-    if u64::from(layout.end) > board.flash_end() {
+    if u64::from(layout.end) > board.app_flash_end() {
         return Err(no_space(format!(
-            "they need flash up to {:#x}, but flash ends at {:#x}",
+            "they need flash up to {:#x}, {} bytes more than the {} free from {start:#x}; app flash ends at {:#x}, before {}",
             layout.end,
-            board.flash_end()
+            u64::from(layout.end) - board.app_flash_end(),
+            board.app_flash_end().saturating_sub(u64::from(start)),
+            board.app_flash_end(),
+            board.beyond_app_flash()
         )));
     }
     Ok(layout)

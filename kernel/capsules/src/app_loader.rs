@@ -48,8 +48,9 @@ use kernel::process_loading::SkipReason;
 use kernel::{ErrorCode, Kernel, ProcessManagement};
 use loader_protocol::attribute::ATTRIBUTE_SIZE;
 use loader_protocol::{
-    encode_attribute, AppRecord, CommandDecoder, CommandEvent, ExtensionStatus, LinkMode,
-    ProcessAction, ProcessState, Request, RequestError, Response, MAX_COMMAND_PAYLOAD, PAGE_SIZE,
+    encode_attribute, AppAction, AppRecord, AppState, CommandDecoder, CommandEvent,
+    ExtensionStatus, LinkMode, ProcessAction, ProcessState, Request, RequestError, Response,
+    MAX_COMMAND_PAYLOAD, PAGE_SIZE,
 };
 
 pub use answer::LinkWriter;
@@ -350,17 +351,24 @@ impl<'a> AppLoader<'a> {
         self.extension(ExtensionStatus::Ok, &body);
     }
 
+    /// Every app image in the chain with its state (the shared model,
+    /// `loader_protocol::AppState`): one record per image, the process
+    /// state where one is loaded from it, `NotLoaded` where none is
+    /// (disabled, or refused), so `list` and `process list` agree.
     fn list_apps(&self) {
         let mut body = [0u8; 512];
         let mut position = 0;
-        for process in self.kernel.processes().iter().filter(|p| p.is_loaded()) {
-            let flash = process.layout().flash;
+        for image in self.management.app_images() {
+            let process = self.management.process_at(self.kernel, image.address);
+            let state = process.map_or(ProcessState::NotLoaded, |index| {
+                wire_state(self.kernel.processes()[index].state())
+            });
             let record = AppRecord {
-                address: flash.start as u32,
-                total_size: flash.size as u32,
-                state: wire_state(process.state()),
-                enabled: true,
-                name: process.name(),
+                address: image.address as u32,
+                total_size: image.size as u32,
+                state,
+                enabled: image.enabled,
+                name: image.name,
             };
             match record.write(&mut body, position) {
                 Some(end) => position = end,
@@ -373,11 +381,24 @@ impl<'a> AppLoader<'a> {
     /// Stop, resume or restart the process loaded from `address`.
     fn control_process(&self, address: usize, action: ProcessAction) {
         let Some(index) = self.management.process_at(self.kernel, address) else {
-            return self.extension(
-                ExtensionStatus::NotFound,
-                b"no process is loaded from there",
-            );
+            let not_running = self
+                .management
+                .app_images()
+                .find(|image| image.address == address);
+            return match not_running {
+                // Checked against the shared model: says why nothing runs.
+                Some(image) => {
+                    let state = AppState::of(image.enabled, ProcessState::NotLoaded);
+                    self.wrong_state(state, action)
+                }
+                None => self.extension(ExtensionStatus::NotFound, b"no app image starts there"),
+            };
         };
+        let state = AppState::of(true, wire_state(self.kernel.processes()[index].state()));
+        if state.check(app_action(action)).is_err() {
+            // Refused before anything changes.
+            return self.wrong_state(state, action);
+        }
         let processes = ProcessManagement::new(self.kernel, self.capability);
         let done = match action {
             ProcessAction::Stop => processes.stop(index),
@@ -387,15 +408,18 @@ impl<'a> AppLoader<'a> {
                 processes.boot(index)
             }
         };
-        if done {
-            self.extension(ExtensionStatus::Ok, &[]);
-        } else {
-            let reason: &[u8] = match action {
-                ProcessAction::Stop => b"the process is not running",
-                _ => b"the process is not stopped",
-            };
-            self.extension(ExtensionStatus::Busy, reason);
+        match done {
+            true => self.extension(ExtensionStatus::Ok, &[]),
+            false => self.wrong_state(state, action),
         }
+    }
+
+    fn wrong_state(&self, state: AppState, action: ProcessAction) {
+        let refusal = state.check(app_action(action)).err().map_or(
+            "the process changed state meanwhile; list the processes and retry",
+            |wrong| wrong.message(),
+        );
+        self.extension(ExtensionStatus::WrongState, refusal.as_bytes());
     }
 
     /// Asks for the install of the first enabled app image at or after
@@ -438,6 +462,15 @@ impl<'a> AppLoader<'a> {
             let _ = core::fmt::Write::write_fmt(&mut reason, format_args!("{}", error));
         }
         self.extension(status, reason.as_bytes());
+    }
+}
+
+/// The shared model's name for a process-control action.
+fn app_action(action: ProcessAction) -> AppAction {
+    match action {
+        ProcessAction::Stop => AppAction::Stop,
+        ProcessAction::Resume => AppAction::Start,
+        ProcessAction::Restart => AppAction::Restart,
     }
 }
 

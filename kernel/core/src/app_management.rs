@@ -24,7 +24,9 @@
 //! - removing a process frees its slot and its RAM for the next install
 //!   (RAM is placed in the lowest free gap, see `place_ram`);
 //! - a failed replace leaves the old process loaded again, from its own
-//!   (still intact) image.
+//!   (still intact) image; a replace of an app image nothing runs from
+//!   (disabled, or refused by the board) starts the new one, with nothing
+//!   to stop.
 //!
 //! Must never: touch flash (writing is the service's job, through the
 //! flash HIL), or change a process while it runs (requests wait for the
@@ -49,7 +51,8 @@ pub enum AppOperation {
         address: usize,
     },
     /// Stop and unload the process loaded from `old`, then load the image
-    /// at `new`; if that fails, load `old` again.
+    /// at `new`; if that fails, load `old` again. When nothing runs from
+    /// the app image at `old`, only load `new`.
     Replace {
         /// The image being replaced.
         old: usize,
@@ -97,6 +100,50 @@ impl core::fmt::Display for ManagementError {
             }
             ManagementError::Refused(reason) => write!(f, "refused: {}", reason),
             ManagementError::Busy => f.write_str("another app operation is in progress"),
+        }
+    }
+}
+
+/// An app image in the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppImage {
+    /// Its TBF header's address.
+    pub address: usize,
+    /// Its total size.
+    pub size: usize,
+    /// Its header's enabled flag.
+    pub enabled: bool,
+    /// Its package name (empty when it has none).
+    pub name: &'static str,
+}
+
+/// Iterator over the app images of the chain ([`AppManagement::app_images`]).
+pub struct AppImages {
+    flash: &'static [u8],
+    offset: usize,
+}
+
+impl Iterator for AppImages {
+    type Item = AppImage;
+
+    fn next(&mut self) -> Option<AppImage> {
+        loop {
+            let rest = self.flash.get(self.offset..)?;
+            let size = parse_base(rest).ok()?.total_size as usize;
+            let image = rest.get(..size).filter(|image| !image.is_empty())?;
+            let address = rest.as_ptr() as usize;
+            self.offset += size;
+            let Ok(header) = tbf::parse_header(image) else {
+                return None;
+            };
+            if header.is_app() {
+                return Some(AppImage {
+                    address,
+                    size,
+                    enabled: header.enabled(),
+                    name: header.package_name().unwrap_or(""),
+                });
+            }
         }
     }
 }
@@ -181,6 +228,15 @@ impl AppManagement {
             .position(|process| process.is_loaded() && process.layout().flash.start == address)
     }
 
+    /// Every app image in the chain (padding left out), in flash order,
+    /// whether or not a process runs from it.
+    pub fn app_images(&self) -> AppImages {
+        AppImages {
+            flash: self.app_flash,
+            offset: 0,
+        }
+    }
+
     /// The address of the first enabled app image in the chain, at or
     /// after `from`, that no loaded process runs from (written by a tool
     /// that does not ask for installs, such as upstream tockloader).
@@ -254,12 +310,7 @@ impl AppManagement {
                     // An image nothing runs from (refused by the credential
                     // checker, disabled): nothing to stop, and the caller
                     // may free its flash.
-                    return self.image_at(address).and_then(|image| {
-                        match tbf::parse_header(image) {
-                            Ok(header) if header.is_app() => Ok(None),
-                            _ => Err(ManagementError::NotFound(address)),
-                        }
-                    });
+                    return self.app_image_at(address).map(|_| None);
                 };
                 kernel.print(format_args!(
                     "[kernel] removing {} at {:#x}\r\n",
@@ -270,9 +321,12 @@ impl AppManagement {
                 Ok(None)
             }
             AppOperation::Replace { old, new } => {
-                let index = self
-                    .process_at(kernel, old)
-                    .ok_or(ManagementError::NotFound(old))?;
+                let Some(index) = self.process_at(kernel, old) else {
+                    // Nothing runs from the old image (disabled, or refused
+                    // by the board): nothing to stop, the new one starts.
+                    self.app_image_at(old)?;
+                    return self.install(new, kernel, protection, contexts);
+                };
                 kernel.unload(index);
                 let installed = self.install(new, kernel, protection, contexts);
                 if installed.is_err() {
@@ -311,6 +365,16 @@ impl AppManagement {
             Ok(Some(index)) => Ok(Some(index)),
             Ok(None) => Err(ManagementError::NotAnApp(address)),
             Err(reason) => Err(ManagementError::Refused(reason)),
+        }
+    }
+
+    /// The app image (not padding) whose header is at `address`, or
+    /// `NotFound`.
+    fn app_image_at(&self, address: usize) -> Result<&'static [u8], ManagementError> {
+        let image = self.image_at(address)?;
+        match tbf::parse_header(image) {
+            Ok(header) if header.is_app() => Ok(image),
+            _ => Err(ManagementError::NotFound(address)),
         }
     }
 

@@ -204,6 +204,9 @@ code_enum! {
         InternalError = 0x07,
         /// The kernel does not implement this operation.
         Unsupported = 0x08,
+        /// The app's state does not allow the operation (a process already
+        /// running, already stopped, or none): nothing was changed.
+        WrongState = 0x09,
     }
 }
 
@@ -220,6 +223,7 @@ impl ExtensionStatus {
             ExtensionStatus::NotFound => "not found",
             ExtensionStatus::InternalError => "internal error",
             ExtensionStatus::Unsupported => "unsupported",
+            ExtensionStatus::WrongState => "wrong state",
         }
     }
 }

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod app_state;
 pub mod attribute;
 pub mod bootloader;
 pub mod codes;
@@ -39,6 +40,7 @@ pub mod encoder;
 pub mod extension;
 pub mod request;
 
+pub use app_state::{AppAction, AppState, WrongState};
 pub use attribute::{decode_attribute, encode_attribute, Attribute, AttributeError};
 pub use bootloader::{
     Bootloader, BootloaderFlash, BootloaderLayout, Erase, FlashFault, Flow, ResponseSink,

@@ -24,8 +24,8 @@ pub fn run(options: &Options, args: InfoArgs) -> Result<()> {
     let mut transport = options.transport(&board)?;
     let attributes = transport.attributes()?;
     let version = transport.bootloader_version()?;
-    let chain = read_chain(transport.as_mut(), board.app_address, board.flash_end())?;
-    let free = board.flash_end() - u64::from(chain.end);
+    let chain = read_chain(transport.as_mut(), board.app_address, board.app_flash_end())?;
+    let free = board.app_flash_end() - u64::from(chain.end);
     if options.json_output() {
         let value = serde_json::json!({
             "device": transport.describe(),

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 use loader_cli::{read_chain, InstalledApp};
+use loader_protocol::AppState;
 use serde::Serialize;
 
 use super::Options;
@@ -24,9 +25,12 @@ struct AppJson<'a> {
     sticky: bool,
     padding: bool,
     fixed_flash: Option<u32>,
+    /// On a running kernel: running, stopped, exited, faulted, disabled,
+    /// refused (the shared model).
+    state: Option<&'static str>,
 }
 
-fn json(app: &InstalledApp) -> AppJson<'_> {
+fn json(app: &InstalledApp, state: Option<AppState>) -> AppJson<'_> {
     AppJson {
         name: &app.name,
         address: app.address,
@@ -36,7 +40,17 @@ fn json(app: &InstalledApp) -> AppJson<'_> {
         sticky: app.sticky,
         padding: app.is_padding,
         fixed_flash: app.fixed_flash,
+        state: state.map(AppState::name),
     }
+}
+
+/// The state of the image at `address`, where the device reports states.
+fn state_at(states: &Option<Vec<(u32, AppState)>>, address: u32) -> Option<AppState> {
+    let states = states.as_ref()?;
+    states
+        .iter()
+        .find(|(image, _)| *image == address)
+        .map(|(_, state)| *state)
 }
 
 /// tockloader's `text_in_box(text, 52)`.
@@ -67,14 +81,18 @@ fn print_like_tockloader(apps: &[&InstalledApp]) {
 pub fn run(options: &Options, args: ListArgs, tockloader: bool) -> Result<()> {
     let board = options.board()?;
     let mut transport = options.transport(&board)?;
-    let chain = read_chain(transport.as_mut(), board.app_address, board.flash_end())?;
+    let chain = read_chain(transport.as_mut(), board.app_address, board.app_flash_end())?;
     let shown: Vec<&InstalledApp> = chain
         .images
         .iter()
         .filter(|image| args.verbose || !image.is_padding)
         .collect();
+    let states = transport.app_states()?;
     if options.json_output() {
-        let apps: Vec<AppJson> = shown.iter().map(|app| json(app)).collect();
+        let apps: Vec<AppJson> = shown
+            .iter()
+            .map(|app| json(app, state_at(&states, app.address)))
+            .collect();
         println!("{}", serde_json::to_string_pretty(&apps)?);
         return Ok(());
     }
@@ -86,8 +104,9 @@ pub fn run(options: &Options, args: ListArgs, tockloader: bool) -> Result<()> {
         println!("No apps found on {}.", transport.describe());
         return Ok(());
     }
+    let state_column = if states.is_some() { "  state" } else { "" };
     println!(
-        "{:<20} {:>10} {:>8} {:>7} {:>7} {:>6}",
+        "{:<20} {:>10} {:>8} {:>7} {:>7} {:>6}{state_column}",
         "name", "address", "size", "version", "enabled", "sticky"
     );
     for app in shown {
@@ -97,8 +116,16 @@ pub fn run(options: &Options, args: ListArgs, tockloader: bool) -> Result<()> {
             &app.name
         };
         let version = app.version.map_or("-".to_string(), |v| v.to_string());
+        let state = match (&states, state_at(&states, app.address)) {
+            (None, _) => String::new(),
+            (Some(_), Some(AppState::Refused)) => {
+                "  refused: enabled but not running (the kernel would not load it; its console says why, and installing it again shows the reason)".to_string()
+            }
+            (Some(_), Some(state)) => format!("  {}", state.name()),
+            (Some(_), None) => "  -".to_string(),
+        };
         println!(
-            "{:<20} {:>#10x} {:>8} {:>7} {:>7} {:>6}",
+            "{:<20} {:>#10x} {:>8} {:>7} {:>7} {:>6}{state}",
             name, app.address, app.total_size, version, app.enabled, app.sticky
         );
     }

@@ -257,7 +257,11 @@ pub fn run(cli: Cli, invoked_as_tockloader: bool) -> Result<()> {
 /// The documented exit code for an error.
 pub fn exit_code(error: &anyhow::Error) -> i32 {
     match error.downcast_ref::<LoaderError>() {
-        Some(LoaderError::Input { .. } | LoaderError::WrongArchitecture { .. }) => 3,
+        Some(
+            LoaderError::Input { .. }
+            | LoaderError::WrongArchitecture { .. }
+            | LoaderError::LinkedOutsideAppFlash { .. },
+        ) => 3,
         Some(LoaderError::NoSpace { .. }) => 4,
         Some(LoaderError::Refused(_) | LoaderError::NothingToDo(_)) => 5,
         Some(LoaderError::Configuration { .. }) => 2,

@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use loader_cli::{LoaderError, SerialBootloader, SerialLink};
-use loader_protocol::{app_records, ProcessAction, Request};
+use loader_protocol::{app_records, AppAction, AppState, ProcessAction, ProcessState, Request};
 
 use super::Options;
 
@@ -16,7 +16,8 @@ pub struct ProcessArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ProcessCommand {
-    /// List the processes with their state.
+    /// List the app images with their state (running, stopped, exited,
+    /// faulted, disabled, refused), as `list` shows them.
     List,
     /// Stop a process (it resumes where it was with `start`).
     Stop { name: String },
@@ -26,12 +27,15 @@ pub enum ProcessCommand {
     Restart { name: String },
 }
 
-/// One process as the kernel reports it.
+/// One app image as the kernel reports it, with its state.
 struct Process {
     name: String,
     address: u32,
     size: u32,
-    state: String,
+    /// The kernel's process state (`NotLoaded` when none runs from it).
+    process: ProcessState,
+    /// The shared model's state, as `list` shows it.
+    state: AppState,
 }
 
 fn connect(options: &Options) -> Result<SerialBootloader> {
@@ -54,7 +58,8 @@ fn processes(device: &mut SerialBootloader) -> Result<Vec<Process>> {
             name: record.name.to_string(),
             address: record.address,
             size: record.total_size,
-            state: format!("{:?}", record.state),
+            process: record.state,
+            state: AppState::of(record.enabled, record.state),
         })
         .collect())
 }
@@ -62,11 +67,11 @@ fn processes(device: &mut SerialBootloader) -> Result<Vec<Process>> {
 pub fn run(options: &Options, args: ProcessArgs) -> Result<()> {
     let mut device = connect(options)?;
     let list = processes(&mut device)?;
-    let (name, action) = match args.action {
+    let (name, action, checked) = match args.action {
         ProcessCommand::List => return print(options, &list),
-        ProcessCommand::Stop { name } => (name, ProcessAction::Stop),
-        ProcessCommand::Start { name } => (name, ProcessAction::Resume),
-        ProcessCommand::Restart { name } => (name, ProcessAction::Restart),
+        ProcessCommand::Stop { name } => (name, ProcessAction::Stop, AppAction::Stop),
+        ProcessCommand::Start { name } => (name, ProcessAction::Resume, AppAction::Start),
+        ProcessCommand::Restart { name } => (name, ProcessAction::Restart, AppAction::Restart),
     };
     let Some(process) = list.iter().find(|process| process.name == name) else {
         bail!(LoaderError::NoSuchApp {
@@ -74,6 +79,13 @@ pub fn run(options: &Options, args: ProcessArgs) -> Result<()> {
             device: options.port.clone().unwrap_or_default(),
         });
     };
+    if let Err(wrong) = process.state.check(checked) {
+        bail!(LoaderError::Refused(format!(
+            "{name} at {:#x} is {}: {wrong}; nothing was changed",
+            process.address,
+            process.state.name()
+        )));
+    }
     device.extension_ok(&Request::ControlProcess {
         address: process.address,
         action,
@@ -90,7 +102,8 @@ fn print(options: &Options, list: &[Process]) -> Result<()> {
             .iter()
             .map(|p| {
                 serde_json::json!({
-                    "name": p.name, "address": p.address, "size": p.size, "state": p.state,
+                    "name": p.name, "address": p.address, "size": p.size,
+                    "state": format!("{:?}", p.process), "app_state": p.state.name(),
                 })
             })
             .collect();
@@ -101,7 +114,10 @@ fn print(options: &Options, list: &[Process]) -> Result<()> {
     for p in list {
         println!(
             "{:<20} {:#010x} {:>8} {}",
-            p.name, p.address, p.size, p.state
+            p.name,
+            p.address,
+            p.size,
+            p.state.name()
         );
     }
     Ok(())

@@ -3,7 +3,7 @@ use crate::image::Candidate;
 use crate::progress::Silent;
 use crate::transport::MemoryFlash;
 
-fn new_app(name: &str, image: Vec<u8>) -> NewApp {
+pub(super) fn new_app(name: &str, image: Vec<u8>) -> NewApp {
     let parsed = tbf::parse(&image).unwrap();
     let candidate = Candidate {
         header_size: u32::from(parsed.header_size()),
@@ -21,7 +21,7 @@ fn new_app(name: &str, image: Vec<u8>) -> NewApp {
     }
 }
 
-fn board() -> Board {
+pub(super) fn board() -> Board {
     let mut board = Board::generic("test").with_arch("rv32imac");
     board.flash_address = 0;
     board.flash_size = 0x8000;
@@ -109,4 +109,42 @@ fn writes_are_ordered_bodies_then_headers_from_the_top() {
     assert_eq!(writes[0].address, 0x1010);
     assert_eq!(writes[1].address, 0x1000);
     assert_eq!(writes[1].phase, 3);
+}
+
+#[test]
+fn an_app_past_the_end_of_app_flash_is_refused_naming_the_region() {
+    // qemu-rv32-virt: the flash journal and the key-value store follow app
+    // flash (0x21EC_0000..0x2200_0000) in the same 32 MiB pflash.
+    let board = Board::known(crate::board::QEMU_RV32_VIRT).unwrap();
+    let app_flash_bytes = 0x21EC_0000 - board.app_address as usize;
+    let mut flash = MemoryFlash::erased(board.flash_address, board.flash_size as usize);
+    let mut silent = Silent;
+    let mut loader = Loader {
+        transport: &mut flash,
+        board,
+        progress: &mut silent,
+    };
+    let huge = new_app(
+        "huge",
+        crate::chain::tests::app_image("huge", app_flash_bytes),
+    );
+    let refused = loader.install(&[huge], Replace::Yes, Placement::Append);
+    let message = refused.unwrap_err().to_string();
+    assert!(message.contains("0x21ec0000"), "{message}");
+    assert!(message.contains("flash journal"), "{message}");
+    assert_eq!(flash.writes, 0, "nothing was written");
+}
+
+#[test]
+fn a_link_error_gives_advice_that_applies() {
+    let error = LoaderError::Link {
+        device: "/dev/ttyUSB0".to_string(),
+        reason: "no answer to PING".to_string(),
+    };
+    let message = error.to_string();
+    assert!(
+        !message.contains("--no-bootloader-entry"),
+        "that flag changes nothing for our loader: {message}"
+    );
+    assert!(message.contains("check the port name"), "{message}");
 }

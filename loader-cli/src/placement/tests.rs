@@ -105,3 +105,24 @@ fn mixing_and_overflowing_are_errors() {
     ];
     assert!(layout(&clash, &board, start).is_err());
 }
+
+#[test]
+fn qemu_rv32_virt_skips_a_build_whose_ram_lies_below_app_ram() {
+    // Upstream libtock-c's default TAB carries hifive1b's build (RAM at
+    // 0x80002800, inside our kernel's RAM) before any that fits us.
+    let board = Board::known(crate::board::QEMU_RV32_VIRT).unwrap();
+    let start = board.app_address;
+    let mut app = fixed("c_hello", &[start + 0x80, start + 0x80], 0x1000);
+    app.builds[0].fixed_ram = Some(0x8000_2800);
+    app.builds[1].fixed_ram = Some(0x8001_0000);
+    let result = layout(&[app], &board, start).unwrap();
+    assert_eq!(
+        result.slots,
+        vec![Slot::App {
+            index: 0,
+            build: 1,
+            address: start,
+            size: 0x1000
+        }]
+    );
+}

@@ -9,14 +9,17 @@
 pub mod flash_file;
 pub mod memory;
 pub mod serial;
+pub mod simulated_kernel;
 #[cfg(feature = "swd")]
 pub mod swd;
 
 pub use flash_file::FlashFile;
 pub use memory::MemoryFlash;
 pub use serial::{SerialBootloader, SerialLink};
+pub use simulated_kernel::SimulatedKernel;
 
 use crate::error::LoaderResult;
+use loader_protocol::AppState;
 
 /// An app operation on a running kernel (our loader service's
 /// extensions): the kernel starts or stops the process itself.
@@ -81,6 +84,13 @@ pub trait Transport {
             "{}: {operation:?} needs a running kernel with the loader service",
             self.describe()
         )))
+    }
+
+    /// On a running kernel: the state of every app image, by header
+    /// address (the shared model, `loader_protocol::AppState`). `None`
+    /// where apps do not run (a flash file, a bootloader).
+    fn app_states(&mut self) -> LoaderResult<Option<Vec<(u32, AppState)>>> {
+        Ok(None)
     }
 
     /// Bytes that crossed the link both ways so far, where there is a link.

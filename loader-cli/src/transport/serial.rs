@@ -7,9 +7,9 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use loader_protocol::{
-    crc32, decode_attribute, encode_attribute, encode_command, max_encoded_length, ExtensionStatus,
-    Request, Response, ResponseDecoder, ResponseEvent, MAX_COMMAND_PAYLOAD, MAX_READ_LENGTH,
-    PAGE_SIZE,
+    crc32, decode_attribute, encode_attribute, encode_command, max_encoded_length, AppState,
+    ExtensionStatus, Request, Response, ResponseDecoder, ResponseEvent, MAX_COMMAND_PAYLOAD,
+    MAX_READ_LENGTH, PAGE_SIZE,
 };
 
 use super::{AttributePair, LiveOperation, Transport};
@@ -279,7 +279,7 @@ impl SerialBootloader {
                 device: self.link.name.clone(),
                 command: format!("{:?}", request.command()),
                 answer: format!("{status:?}: {}", String::from_utf8_lossy(&body)),
-                hint: extension_hint(status).to_string(),
+                hint: extension_hint(status, &String::from_utf8_lossy(&body)).to_string(),
             });
         }
         Ok(body)
@@ -361,13 +361,19 @@ impl SerialBootloader {
     }
 }
 
-fn extension_hint(status: ExtensionStatus) -> &'static str {
+fn extension_hint(status: ExtensionStatus, reason: &str) -> &'static str {
+    if reason.contains("same identity") {
+        return "another app with the same identity runs at an equal or higher version; uninstall it, or install a higher version";
+    }
     match status {
         ExtensionStatus::CredentialsRejected => {
             "the device refused the app's credentials; sign it with a key the board trusts"
         }
         ExtensionStatus::NoSpace => "no free process slot or RAM; remove an app first",
         ExtensionStatus::Busy => "another operation is in progress; retry",
+        ExtensionStatus::WrongState => {
+            "nothing was changed; `loader process list` shows each app's state"
+        }
         ExtensionStatus::NotFound => "`loader list` shows what is installed",
         _ => "the image stays in flash but does not run; `loader list` shows the apps",
     }
@@ -473,6 +479,17 @@ impl Transport for SerialBootloader {
         live
     }
 
+    fn app_states(&mut self) -> LoaderResult<Option<Vec<(u32, AppState)>>> {
+        if !self.is_live() {
+            return Ok(None);
+        }
+        let body = self.extension_ok(&Request::ListApps)?;
+        let states = loader_protocol::app_records(&body)
+            .map(|record| (record.address, AppState::of(record.enabled, record.state)))
+            .collect();
+        Ok(Some(states))
+    }
+
     fn live_operation(&mut self, operation: LiveOperation) -> LoaderResult<()> {
         let request = match operation {
             LiveOperation::Install(address) => Request::InstallApp {
@@ -497,5 +514,20 @@ impl Transport for SerialBootloader {
             .get("version")
             .and_then(|version| version.as_str())
             .map(str::to_string))
+    }
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicate_identity_is_not_answered_with_signing_advice() {
+        let reason =
+            "refused: not started: hello version 2 has the same identity (the higher version runs)";
+        let hint = extension_hint(ExtensionStatus::CredentialsRejected, reason);
+        assert!(hint.contains("same identity"), "{hint}");
+        let signed = extension_hint(ExtensionStatus::CredentialsRejected, "refused: not signed");
+        assert!(signed.contains("sign it"), "{signed}");
     }
 }

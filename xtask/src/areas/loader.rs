@@ -9,8 +9,10 @@ mod demo;
 mod live;
 mod live_bench;
 mod live_console;
+mod live_states;
 mod live_tests;
 mod live_tockloader;
+mod model_bench;
 mod tockloader_pty;
 
 use super::Area;
@@ -205,11 +207,13 @@ fn timed_install(
     ))
 }
 
+/// The model-based sequence figures (`model_bench`), then
 /// `loader.flash_file_install_vs_tockloader_ratio`: installing a 16 KiB
 /// app into a pflash-sized flash file, our time over tockloader's, best of
 /// several interleaved runs; both must leave identical files.
 pub fn bench(ctx: &Context, figures: &mut Figures) -> Result<()> {
     const RUNS: usize = 7;
+    model_bench::measure(ctx, figures)?;
     let tockloader = tools::tockloader_path()?;
     ensure!(
         tockloader.is_file(),

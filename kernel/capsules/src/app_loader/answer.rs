@@ -40,19 +40,26 @@ pub fn extension_answer(writer: &dyn LinkWriter, status: ExtensionStatus, body: 
     }
 }
 
-/// A small text buffer for failure reasons (`core::fmt::Write`), cut at
-/// its capacity.
+/// Room for a failure reason: the longest the kernel gives (a credential
+/// refusal with its advice) is about 200 bytes.
+const REASON_CAPACITY: usize = 320;
+
+/// A text buffer for failure reasons (`core::fmt::Write`). A reason that
+/// does not fit is cut at the last space before the end and marked with
+/// "...", never mid-word.
 pub struct TextBuffer {
-    bytes: [u8; 96],
+    bytes: [u8; REASON_CAPACITY],
     length: usize,
+    cut: bool,
 }
 
 impl TextBuffer {
     /// Empty.
     pub const fn new() -> Self {
         TextBuffer {
-            bytes: [0; 96],
+            bytes: [0; REASON_CAPACITY],
             length: 0,
+            cut: false,
         }
     }
 
@@ -64,10 +71,48 @@ impl TextBuffer {
 
 impl core::fmt::Write for TextBuffer {
     fn write_str(&mut self, text: &str) -> core::fmt::Result {
+        if self.cut {
+            return Ok(());
+        }
         let room = self.bytes.len() - self.length;
-        let taken = text.len().min(room);
+        if text.len() <= room {
+            self.bytes[self.length..self.length + text.len()].copy_from_slice(text.as_bytes());
+            self.length += text.len();
+            return Ok(());
+        }
+        // Keep whole words and room for the mark.
+        const MARK: &[u8] = b" ...";
+        let taken = room.saturating_sub(MARK.len());
         self.bytes[self.length..self.length + taken].copy_from_slice(&text.as_bytes()[..taken]);
-        self.length += taken;
+        let written = &self.bytes[..self.length + taken];
+        self.length = written
+            .iter()
+            .rposition(|&byte| byte == b' ')
+            .unwrap_or(written.len());
+        self.bytes[self.length..self.length + MARK.len()].copy_from_slice(MARK);
+        self.length += MARK.len();
+        self.cut = true;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TextBuffer;
+    use core::fmt::Write;
+
+    #[test]
+    fn a_long_device_reason_is_kept_whole_and_an_over_long_one_ends_on_a_word() {
+        let mut reason = TextBuffer::new();
+        let long = "refused: the signature does not verify (altered after signing, or signed with a key the board does not trust); the device keeps the old version running: sign it with a trusted key";
+        write!(reason, "{long}").unwrap();
+        assert_eq!(reason.as_bytes(), long.as_bytes());
+        let mut reason = TextBuffer::new();
+        for _ in 0..40 {
+            write!(reason, "twelve-bytes ").unwrap();
+        }
+        let text = core::str::from_utf8(reason.as_bytes()).unwrap();
+        assert!(text.ends_with("twelve-bytes ..."), "{text}");
+        assert!(text.len() <= super::REASON_CAPACITY);
     }
 }

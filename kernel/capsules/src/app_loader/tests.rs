@@ -136,9 +136,15 @@ impl Service {
 
     /// A service whose app flash holds `fill` everywhere.
     fn with_flash(fill: u8) -> Service {
+        Service::with_images(fill, &[])
+    }
+
+    /// A service whose app flash starts with `image`, `fill` after it.
+    fn with_images(fill: u8, image: &[u8]) -> Service {
         let test_kernel = TestKernel::new(1, 4096);
         let app_flash = low_memory(APP_FLASH_BYTES);
         app_flash.fill(fill);
+        app_flash[..image.len()].copy_from_slice(image);
         let app_flash: &'static [u8] = app_flash;
         let app_ram = Region::new(0, 0);
         let management: &'static AppManagement = Box::leak(Box::new(AppManagement::new(
@@ -368,4 +374,46 @@ fn enter_bootloader_on_a_board_without_one_is_answered_unsupported() {
         ),
         "{answer:02x?}"
     );
+}
+
+/// A 256-byte app image named `name` with the enabled flag `enabled`.
+fn app_image(name: &str, enabled: bool) -> Vec<u8> {
+    use tbf::{HeaderBuilder, HeaderTlv, ProgramTlv};
+    let mut header = HeaderBuilder::new()
+        .enabled(enabled)
+        .tlv(HeaderTlv::Program(ProgramTlv::default()))
+        .tlv(HeaderTlv::PackageName(name.into()))
+        .build();
+    header.total_size = 256;
+    if let Some(program) = header.program_mut() {
+        program.binary_end_offset = 256;
+    }
+    let mut bytes = header.to_bytes().unwrap();
+    bytes.resize(256, 0);
+    bytes
+}
+
+#[test]
+fn list_apps_reports_an_image_nothing_runs_from_and_process_control_says_why() {
+    let service = Service::with_images(0xff, &app_image("sleeper", false));
+    service.send(Command::ListApps, &[]);
+    let answer = service.answer();
+    // ESC, EXTENSION, status, length (u16), body.
+    let records: Vec<_> = loader_protocol::app_records(&answer[5..]).collect();
+    assert_eq!(records.len(), 1, "{answer:?}");
+    assert_eq!(records[0].name, "sleeper");
+    assert_eq!(records[0].address as usize, service.app_flash);
+    assert!(!records[0].enabled);
+    assert_eq!(records[0].state, loader_protocol::ProcessState::NotLoaded);
+
+    let mut payload = Vec::from((service.app_flash as u32).to_le_bytes());
+    payload.push(loader_protocol::ProcessAction::Resume as u8);
+    service.send(Command::ControlProcess, &payload);
+    let answer = service.answer();
+    assert_eq!(
+        &answer[..3],
+        [ESCAPE, 0x40, 0x09],
+        "WRONG STATE: {answer:?}"
+    );
+    assert!(std::string::String::from_utf8_lossy(&answer).contains("disabled"));
 }

@@ -343,3 +343,27 @@ fn the_main_loop_performs_a_request_before_running_processes() {
     assert_eq!(device.names(), ["app", "late"]);
     assert_eq!(device.contexts[1].protection.flash.start, device.address(1));
 }
+
+#[test]
+fn replacing_an_app_nothing_runs_from_starts_the_new_one() {
+    // The old image is disabled (or was refused by the board): nothing
+    // runs from it, so a replace has nothing to stop and starts the new.
+    let images = [image("app", 512, false), image("app", 512, true)];
+    let mut device = Device::new(2, 8192, &images, 1);
+    assert!(device.names().is_empty(), "the disabled app did not load");
+    let (old, new) = (device.address(0), device.address(1));
+    let index = device
+        .apply(AppOperation::Replace { old, new })
+        .unwrap()
+        .unwrap();
+    assert_eq!(device.kernel.processes()[index].layout().flash.start, new);
+    assert_eq!(device.names(), ["app"]);
+    // Not an app image: still NotFound, nothing started.
+    let padding_address = device.address(5);
+    assert!(device
+        .apply(AppOperation::Replace {
+            old: padding_address,
+            new
+        })
+        .is_err());
+}

@@ -50,8 +50,10 @@ impl LiveBench {
             // hello_b, version 2: another program at another address.
             ("ipc_service", "hello_b", "hello_b_v2"),
         ] {
-            package(ctx, &apps, elf, name, label)?;
+            package(ctx, &apps, elf, name, label, &[])?;
         }
+        // A spinner whose SHA-256 credential covers its header.
+        package(ctx, &apps, "spinner", "signed", "signed", &["--sha256"])?;
         Ok(LiveBench {
             loader,
             kernel,
@@ -205,7 +207,14 @@ pub(crate) fn wait_for_kernel(port: u16) -> Result<()> {
 
 /// Package `elf` (a built test app) as app `name` with upstream elf2tab,
 /// into `directory/label/label.tbf`.
-fn package(ctx: &Context, directory: &Path, elf: &str, name: &str, label: &str) -> Result<()> {
+fn package(
+    ctx: &Context,
+    directory: &Path,
+    elf: &str,
+    name: &str,
+    label: &str,
+    extra: &[&str],
+) -> Result<()> {
     let out = directory.join(label);
     std::fs::create_dir_all(&out)?;
     let copy = out.join(elf);
@@ -222,7 +231,9 @@ fn package(ctx: &Context, directory: &Path, elf: &str, name: &str, label: &str) 
         .current_dir(&out)
         .args(["--kernel-major", "2", "--kernel-minor", "1"])
         .args(["--stack", "2048", "--app-heap", "4096"])
-        .args(["--kernel-heap", "1024", "-n", name, "-o"])
+        .args(["--kernel-heap", "1024"])
+        .args(extra)
+        .args(["-n", name, "-o"])
         .arg(format!("{label}.tab"))
         .arg(elf);
     cmd::output(&mut command)?;

@@ -38,6 +38,10 @@ pub const ALL: &[Test] = &[
         "upstream_tockloader_installs_beside_a_running_app_on_the_live_kernel",
         super::live_tockloader::upstream_tockloader_installs_beside_a_running_app,
     ),
+    (
+        "refused_operations_change_nothing_and_list_and_process_list_agree",
+        super::live_states::refused_operations_change_nothing_and_both_lists_agree,
+    ),
 ];
 
 fn install_two_apps_live(bench: &LiveBench) -> Result<()> {
@@ -91,7 +95,10 @@ fn replace_and_remove(bench: &LiveBench, port: &str) -> Result<()> {
     bench.loader(&["disable-app", "spinner"], &port)?;
     let processes = bench.processes(&port)?;
     ensure!(
-        processes.iter().all(|p| p.0 != "spinner"),
+        processes
+            .iter()
+            .filter(|p| p.0 == "spinner")
+            .all(|p| p.2 == "NotLoaded"),
         "a disabled app is still loaded: {processes:?}"
     );
     bench.loader(&["enable-app", "spinner"], &port)?;
