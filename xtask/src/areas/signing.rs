@@ -7,8 +7,13 @@
 //! `kernel.boot_4_signed_vs_unsigned_instructions` and
 //! `kernel.credential_checker_text_bytes` figures (`signing/figures.rs`).
 //! The host tests of the checker itself are the kernel crate's
-//! (`kernel/core/src/credential`, `identity`), run by the host area.
+//! (`kernel/core/src/credential`, `identity`), run by the host area; those
+//! of its verifier (`kernel/p256-verify`: Wycheproof, differential against
+//! RustCrypto) too. `cortexm.ecdsa_p256_verify_instructions` and
+//! `rv32.ecdsa_p256_verify_bare_instructions` come from the verifier's
+//! bare-metal guest (`signing/bare_verify.rs`).
 
+mod bare_verify;
 mod figures;
 mod fixture;
 mod live;
@@ -18,7 +23,8 @@ mod scenarios;
 // and flash layout as every other QEMU test.
 use super::kernel::image as kernel_image;
 
-use super::Area;
+use super::targets::{RISCV32IMAC, THUMBV7EM};
+use super::{Area, DeviceCrate};
 use crate::bench::Figures;
 use crate::context::Context;
 use anyhow::{bail, Result};
@@ -30,7 +36,17 @@ pub const AREA: Area = Area {
     about: "signed apps in QEMU: credential policies, tampering, unknown keys, version conflicts",
     tests,
     bench: Some(bench),
-    device_crates: &[],
+    device_crates: &[
+        // The kernel's signature verifier, on both architectures' cores.
+        DeviceCrate {
+            package: "p256-verify",
+            targets: &[RISCV32IMAC, THUMBV7EM],
+        },
+        DeviceCrate {
+            package: "p256-verify-bench",
+            targets: &[RISCV32IMAC, THUMBV7EM],
+        },
+    ],
 };
 
 /// Every signing test in QEMU (`signing:NAME` selects by name).
@@ -66,5 +82,6 @@ pub fn tests(ctx: &Context) -> Result<()> {
 /// The signing figures.
 pub fn bench(ctx: &Context, figures: &mut Figures) -> Result<()> {
     let mut fixture = Fixture::new(ctx)?;
-    figures::measure(&mut fixture, figures)
+    figures::measure(&mut fixture, figures)?;
+    bare_verify::measure(ctx, figures)
 }

@@ -59,9 +59,10 @@ fn verify_instructions(fixture: &Fixture, kernel: &Path, figures: &mut Figures) 
     let with = count(fixture, "verify-one", kernel, &[foreign, finisher.clone()])?;
     let without = count(fixture, "verify-none", kernel, &[unsigned, finisher])?;
     let instructions = difference(with, without)?;
-    // FACTS.md: 25.8 M at opt-level z, 11.6 M at opt-level 3.
+    // `p256-verify` needs about 3 M; RustCrypto's `p256` took 25.8 M at
+    // opt-level z (FACTS.md). Under 1 M is not a whole verification.
     ensure!(
-        (5.0e6..60.0e6).contains(&instructions),
+        (1.0e6..60.0e6).contains(&instructions),
         "one verification measured {instructions} instructions: not one P-256 verification"
     );
     figures.record(
