@@ -10,8 +10,8 @@ returncode_t libtocksync_sha_digest(libtock_sha_algorithm_t algorithm, const uin
   if (ret == RETURNCODE_SUCCESS) ret = libtock_sha_command_run();
   if (ret != RETURNCODE_SUCCESS) return ret;
   yield_waitfor_return_t done = libtocksync_wait(DRIVER_NUM_SHA, LIBTOCK_SHA_UPCALL_DONE);
-  tock_unallow_readonly(DRIVER_NUM_SHA, 1);
-  tock_unallow_readwrite(DRIVER_NUM_SHA, 2);
+  tock_unallow_readonly(DRIVER_NUM_SHA, LIBTOCK_SHA_ALLOW_DATA);
+  tock_unallow_readwrite(DRIVER_NUM_SHA, LIBTOCK_SHA_ALLOW_DIGEST);
   return tock_status_to_returncode((statuscode_t)done.data0);
 }
 

@@ -5,11 +5,11 @@ bool libtock_sha_exists(void) {
 }
 
 returncode_t libtock_sha_set_data_allow(const uint8_t* data, uint32_t length) {
-  return tock_allow_ro_return_to_returncode(allow_readonly(DRIVER_NUM_SHA, 1, data, length));
+  return tock_allow_ro_return_to_returncode(allow_readonly(DRIVER_NUM_SHA, LIBTOCK_SHA_ALLOW_DATA, data, length));
 }
 
 returncode_t libtock_sha_set_digest_allow(uint8_t* digest, uint32_t length) {
-  return tock_allow_rw_return_to_returncode(allow_readwrite(DRIVER_NUM_SHA, 2, digest, length));
+  return tock_allow_rw_return_to_returncode(allow_readwrite(DRIVER_NUM_SHA, LIBTOCK_SHA_ALLOW_DIGEST, digest, length));
 }
 
 returncode_t libtock_sha_set_upcall(subscribe_upcall upcall, void* opaque) {
@@ -19,19 +19,19 @@ returncode_t libtock_sha_set_upcall(subscribe_upcall upcall, void* opaque) {
 
 returncode_t libtock_sha_command_set_algorithm(libtock_sha_algorithm_t algorithm) {
   return tock_command_return_novalue_to_returncode(
-    command(DRIVER_NUM_SHA, 0, (int)algorithm, 0));
+    command(DRIVER_NUM_SHA, LIBTOCK_SHA_COMMAND_SET_ALGORITHM, (int)algorithm, 0));
 }
 
 returncode_t libtock_sha_command_run(void) {
-  return tock_command_return_novalue_to_returncode(command(DRIVER_NUM_SHA, 1, 0, 0));
+  return tock_command_return_novalue_to_returncode(command(DRIVER_NUM_SHA, LIBTOCK_SHA_COMMAND_HASH, 0, 0));
 }
 
 returncode_t libtock_sha_command_update(void) {
-  return tock_command_return_novalue_to_returncode(command(DRIVER_NUM_SHA, 2, 0, 0));
+  return tock_command_return_novalue_to_returncode(command(DRIVER_NUM_SHA, LIBTOCK_SHA_COMMAND_UPDATE, 0, 0));
 }
 
 returncode_t libtock_sha_command_finish(void) {
-  return tock_command_return_novalue_to_returncode(command(DRIVER_NUM_SHA, 3, 0, 0));
+  return tock_command_return_novalue_to_returncode(command(DRIVER_NUM_SHA, LIBTOCK_SHA_COMMAND_FINISH, 0, 0));
 }
 
 static void sha_done(int status, int unused1, int unused2, void* opaque) {

@@ -1,6 +1,8 @@
-// SHA driver (upstream capsule `sha`): read-only allow 1 = data, read-write
-// allow 2 = digest; subscribe 0 = done (status); command 0 = set algorithm,
-// 1 = run (hash the data and finish), 2 = update, 3 = finish.
+// SHA driver (upstream capsule `sha`): read-only allow 0 = data, 1 = digest
+// to compare with; read-write allow 0 = digest; subscribe 0 = done (status),
+// 1 = verify done (status, 1 if equal); command 0 = exists, 1 = set
+// algorithm, 2 = hash (the data, into the digest), 3 = verify, and this
+// kernel's extensions 4 = update, 5 = finish.
 #pragma once
 
 #include "tock.h"
@@ -10,6 +12,17 @@ extern "C" {
 #endif
 
 #define LIBTOCK_SHA_UPCALL_DONE 0
+#define LIBTOCK_SHA_UPCALL_VERIFY_DONE 1
+
+#define LIBTOCK_SHA_ALLOW_DATA 0
+#define LIBTOCK_SHA_ALLOW_COMPARE 1
+#define LIBTOCK_SHA_ALLOW_DIGEST 0
+
+#define LIBTOCK_SHA_COMMAND_SET_ALGORITHM 1
+#define LIBTOCK_SHA_COMMAND_HASH 2
+#define LIBTOCK_SHA_COMMAND_VERIFY 3
+#define LIBTOCK_SHA_COMMAND_UPDATE 4
+#define LIBTOCK_SHA_COMMAND_FINISH 5
 
 typedef enum {
   LIBTOCK_SHA256 = 0,

@@ -3,17 +3,22 @@
 //! - read-only buffer 0: the key (16 bytes); 1: the IV or initial counter
 //!   (16 bytes; ignored by ECB); 2: the source
 //! - read-write buffer 0: the destination (at least the source's length)
-//! - command 0: exists; 1 (mode, encrypting): select 0 CTR, 1 CBC, 2 ECB
-//!   (3 CCM and 4 GCM are NOSUPPORT: no engine here offers them); 2 setup:
-//!   load key and IV and transform the source (queued while another
-//!   process holds the engine); 3 crypt: transform the next source with
-//!   the stream's state (OFF unless this process holds the engine);
-//!   4 finish: release the engine (OFF likewise); 5..8 (CCM parameters)
-//!   NOSUPPORT
-//! - subscribe 0: `(status, bytes transformed, 0)` after setup or crypt
+//! - command 0: exists; 1 (mode, encrypting): select 0 CTR, 1 CBC, 2 ECB,
+//!   3 CCM (4 GCM is NOSUPPORT); 2 setup: load key and IV and transform
+//!   the source (queued while another process holds the engine); 3 crypt:
+//!   transform the next source with the stream's state (CCM: one more
+//!   whole operation), OFF unless this process holds the engine;
+//!   4 finish: release the engine (OFF likewise); CCM settings: 5 the
+//!   associated data's offset in the source, 6 the message's offset,
+//!   7 the MIC length (0, or 4 to 16 even), 8 confidentiality (0 off:
+//!   authenticate only; on by default)
+//! - subscribe 0: `(status, bytes transformed, 0)` after setup or crypt;
+//!   CCM: `(status, source bytes, 1 if the MIC was written (encrypting)
+//!   or matched (decrypting))`
 //!
 //! The process that set a stream up holds the engine until it finishes
-//! or dies. ECB and CBC need whole 16-byte blocks (else SIZE).
+//! or dies. ECB and CBC need whole 16-byte blocks (else SIZE). CCM's
+//! layout and nonce are described in [`ccm`].
 
 use core::cell::Cell;
 
@@ -22,6 +27,10 @@ use kernel::hil::aes::{Aes128, Aes128Client, AesMode, AES128_BLOCK_BYTES};
 use kernel::{CommandReturn, ErrorCode, ProcessId};
 use kernel_abi::StatusCode;
 
+pub mod ccm;
+
+use ccm::{CcmJob, CcmSettings};
+
 mod read_only {
     pub const KEY: usize = 0;
     pub const IV: usize = 1;
@@ -29,10 +38,20 @@ mod read_only {
 }
 const DESTINATION: usize = 0;
 
+/// What a process selected with command 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Algorithm {
+    /// A block-cipher mode the engine runs as a stream.
+    Stream(AesMode),
+    /// CCM, built here on the engine's CBC and CTR.
+    Ccm,
+}
+
 /// Per-process state.
 #[derive(Default)]
 pub struct AesApp {
-    mode: Option<(AesMode, bool)>,
+    mode: Option<(Algorithm, bool)>,
+    ccm: CcmSettings,
     setup_pending: bool,
 }
 
@@ -45,15 +64,18 @@ pub struct AesDriver<'a> {
     grant: AesGrant,
     buffer: Cell<Option<&'static mut [u8]>>,
     owner: Cell<Option<ProcessId>>,
-    /// Source bytes done in the transform in flight.
+    /// Source bytes done in the stream transform in flight.
     offset: Cell<Option<usize>>,
+    /// The CCM operation in flight.
+    ccm: Cell<Option<CcmJob>>,
 }
 
-fn mode_from_number(number: u32) -> Result<AesMode, ErrorCode> {
+fn algorithm_from_number(number: u32) -> Result<Algorithm, ErrorCode> {
     match number {
-        0 => Ok(AesMode::Ctr),
-        1 => Ok(AesMode::Cbc),
-        2 => Ok(AesMode::Ecb),
+        0 => Ok(Algorithm::Stream(AesMode::Ctr)),
+        1 => Ok(Algorithm::Stream(AesMode::Cbc)),
+        2 => Ok(Algorithm::Stream(AesMode::Ecb)),
+        3 => Ok(Algorithm::Ccm),
         _ => Err(ErrorCode::NoSupport),
     }
 }
@@ -68,7 +90,29 @@ impl<'a> AesDriver<'a> {
             buffer: Cell::new(Some(buffer)),
             owner: Cell::new(None),
             offset: Cell::new(None),
+            ccm: Cell::new(None),
         }
+    }
+
+    /// True while a transform of the owner is in flight.
+    fn in_flight(&self) -> bool {
+        self.offset.get().is_some() || self.ccm.get().is_some()
+    }
+
+    /// Runs `process`'s selected operation from the start: load key and
+    /// IV, then transform the source.
+    fn start(&self, process: ProcessId) -> Result<(), ErrorCode> {
+        if self.selected(process)? == Algorithm::Ccm {
+            return self.start_ccm(process);
+        }
+        self.setup(process).and_then(|()| self.start_crypt(process))
+    }
+
+    fn selected(&self, process: ProcessId) -> Result<Algorithm, ErrorCode> {
+        self.grant
+            .enter(process, |app, _| app.mode.map(|(algorithm, _)| algorithm))
+            .map_err(ErrorCode::from)?
+            .ok_or(ErrorCode::Reserve)
     }
 
     /// The owner, unless it is gone (then the engine is free again).
@@ -80,6 +124,7 @@ impl<'a> AesDriver<'a> {
         self.engine.finish();
         self.owner.set(None);
         self.offset.set(None);
+        self.ccm.set(None);
         None
     }
 
@@ -96,10 +141,10 @@ impl<'a> AesDriver<'a> {
         });
         if let Some(process) = next {
             self.owner.set(Some(process));
-            if let Err(error) = self.setup(process).and_then(|()| self.start_crypt(process)) {
+            if let Err(error) = self.start(process) {
                 self.engine.finish();
                 self.owner.set(None);
-                self.report(process, Err(error), 0);
+                self.report(process, Err(error), 0, 0);
                 self.serve_next();
             }
         }
@@ -109,7 +154,9 @@ impl<'a> AesDriver<'a> {
         let engine = self.engine;
         self.grant
             .enter(process, |app, kernel_data| {
-                let (mode, encrypting) = app.mode.ok_or(ErrorCode::Reserve)?;
+                let Some((Algorithm::Stream(mode), encrypting)) = app.mode else {
+                    return Err(ErrorCode::Reserve);
+                };
                 let mut key = [0u8; AES128_BLOCK_BYTES];
                 let mut iv = [0u8; AES128_BLOCK_BYTES];
                 let key_buffer = kernel_data.read_only_buffer(read_only::KEY)?;
@@ -133,7 +180,9 @@ impl<'a> AesDriver<'a> {
     fn start_crypt(&self, process: ProcessId) -> Result<(), ErrorCode> {
         self.grant
             .enter(process, |app, kernel_data| {
-                let (mode, _) = app.mode.ok_or(ErrorCode::Reserve)?;
+                let Some((Algorithm::Stream(mode), _)) = app.mode else {
+                    return Err(ErrorCode::Reserve);
+                };
                 let source = kernel_data.read_only_buffer(read_only::SOURCE)?.len();
                 let destination = kernel_data.read_write_buffer(DESTINATION)?.len();
                 if destination < source {
@@ -172,7 +221,7 @@ impl<'a> AesDriver<'a> {
         if length == 0 {
             self.buffer.set(Some(buffer));
             self.offset.set(None);
-            self.report(process, Ok(()), offset);
+            self.report(process, Ok(()), offset, 0);
             return Ok(());
         }
         self.engine
@@ -183,10 +232,10 @@ impl<'a> AesDriver<'a> {
             })
     }
 
-    fn report(&self, process: ProcessId, result: Result<(), ErrorCode>, bytes: usize) {
+    fn report(&self, process: ProcessId, result: Result<(), ErrorCode>, bytes: usize, mic: u32) {
         let _ = self.grant.enter(process, |_, kernel_data| {
             let status = u32::from(StatusCode::from(result));
-            let _ = kernel_data.schedule_upcall(0, (status, bytes as u32, 0));
+            let _ = kernel_data.schedule_upcall(0, (status, bytes as u32, mic));
         });
     }
 
@@ -194,7 +243,7 @@ impl<'a> AesDriver<'a> {
         if self.live_owner() != Some(process) {
             return Err(ErrorCode::Off);
         }
-        if self.offset.get().is_some() {
+        if self.in_flight() {
             return Err(ErrorCode::Busy);
         }
         if command == 4 {
@@ -203,7 +252,22 @@ impl<'a> AesDriver<'a> {
             self.serve_next();
             return Ok(());
         }
+        if self.selected(process)? == Algorithm::Ccm {
+            return self.start_ccm(process);
+        }
         self.start_crypt(process)
+    }
+
+    /// Commands 5 to 8: the CCM settings.
+    fn set_ccm(&self, command: u32, value: u32, process: ProcessId) -> Result<(), ErrorCode> {
+        self.grant
+            .enter(process, |app, _| match command {
+                5 => app.ccm.associated_offset = value as usize,
+                6 => app.ccm.message_offset = value as usize,
+                7 => app.ccm.mic_bytes = value as usize,
+                _ => app.ccm.confidential = value != 0,
+            })
+            .map_err(ErrorCode::from)
     }
 }
 
@@ -217,16 +281,18 @@ impl kernel::driver::SyscallDriver for AesDriver<'_> {
     ) -> CommandReturn {
         let result = match command {
             0 => Ok(()),
-            1 => mode_from_number(argument0).and_then(|mode| {
+            1 => algorithm_from_number(argument0).and_then(|algorithm| {
                 self.grant
-                    .enter(process, |app, _| app.mode = Some((mode, argument1 != 0)))
+                    .enter(process, |app, _| {
+                        app.mode = Some((algorithm, argument1 != 0));
+                    })
                     .map_err(ErrorCode::from)
             }),
             2 if self.live_owner() == Some(process) => {
-                if self.offset.get().is_some() {
+                if self.in_flight() {
                     Err(ErrorCode::Busy)
                 } else {
-                    self.setup(process).and_then(|()| self.start_crypt(process))
+                    self.start(process)
                 }
             }
             2 => self
@@ -242,6 +308,7 @@ impl kernel::driver::SyscallDriver for AesDriver<'_> {
                 .and_then(|queued| queued)
                 .map(|()| self.serve_next()),
             3 | 4 => self.command_for_owner(command, process),
+            5..=8 => self.set_ccm(command, argument0, process),
             _ => Err(ErrorCode::NoSupport),
         };
         match result {
@@ -259,6 +326,9 @@ impl kernel::driver::SyscallDriver for AesDriver<'_> {
 
 impl Aes128Client for AesDriver<'_> {
     fn crypt_done(&self, buffer: &'static mut [u8], length: usize, result: Result<(), ErrorCode>) {
+        if self.ccm.get().is_some() {
+            return self.ccm_crypt_done(buffer, length, result);
+        }
         let (Some(process), Some(offset)) = (self.live_owner(), self.offset.get()) else {
             self.buffer.set(Some(buffer));
             self.serve_next();
@@ -280,7 +350,7 @@ impl Aes128Client for AesDriver<'_> {
         });
         if let Err(error) = next {
             self.offset.set(None);
-            self.report(process, Err(error), offset);
+            self.report(process, Err(error), offset, 0);
         }
     }
 }

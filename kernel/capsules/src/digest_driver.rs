@@ -1,7 +1,8 @@
 //! The system-call side shared by the SHA (0x40005) and HMAC (0x40003)
-//! drivers: both digest a process's read-only data buffer 1 into its
-//! read-write buffer 2 through one digest engine, with upstream's commands
-//! (0 select algorithm, 1 run, 2 update, 3 finish, and for SHA 4 verify).
+//! drivers: both digest a process's read-only data buffer into its
+//! read-write digest buffer through one digest engine. Their numbers
+//! differ, each as upstream's capsule has them ([`Flavour::numbers`]):
+//! SHA's command 0 is the existence check, HMAC's selects the algorithm.
 //!
 //! One engine serves every process in turn: a request is recorded in the
 //! process's grant and started when the engine is free. A process that
@@ -22,14 +23,6 @@ use kernel_abi::StatusCode;
 /// largest block of the SHA-2 family is more than any protocol here uses.
 pub const MAX_KEY_BYTES: usize = 256;
 
-/// Read-only allow numbers.
-mod read_only {
-    pub const KEY: usize = 0;
-    pub const DATA: usize = 1;
-    pub const COMPARE: usize = 2;
-}
-/// Read-write allow number of the digest.
-const DESTINATION: usize = 2;
 /// Upcall numbers.
 const DONE: usize = 0;
 const VERIFY_DONE: usize = 1;
@@ -41,6 +34,71 @@ pub enum Flavour {
     Hash,
     /// The HMAC driver: key in read-only buffer 0.
     Hmac,
+}
+
+/// The allow and command numbers of one flavour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Numbers {
+    /// Read-only allow of the key (HMAC only).
+    pub key: Option<usize>,
+    /// Read-only allow of the data.
+    pub data: usize,
+    /// Read-only allow of the digest a verify compares with (SHA only).
+    pub compare: Option<usize>,
+    /// Read-write allow of the digest.
+    pub destination: usize,
+    /// Command selecting the algorithm.
+    pub set_algorithm: u32,
+}
+
+/// Upstream's SHA numbers: read-only 0 data, 1 compare; read-write 0.
+const SHA_NUMBERS: Numbers = Numbers {
+    key: None,
+    data: 0,
+    compare: Some(1),
+    destination: 0,
+    set_algorithm: 1,
+};
+
+/// Upstream's HMAC numbers: read-only 0 key, 1 data; read-write 2.
+const HMAC_NUMBERS: Numbers = Numbers {
+    key: Some(0),
+    data: 1,
+    compare: None,
+    destination: 2,
+    set_algorithm: 0,
+};
+
+impl Flavour {
+    /// This flavour's allow and command numbers.
+    pub const fn numbers(self) -> Numbers {
+        match self {
+            Flavour::Hash => SHA_NUMBERS,
+            Flavour::Hmac => HMAC_NUMBERS,
+        }
+    }
+
+    /// The operation a command number asks for: SHA 2 run, 3 verify,
+    /// 4 update and 5 finish (the last two this kernel's extension);
+    /// HMAC 1 run, 2 update, 3 finish.
+    fn operation(self, command: u32) -> Option<Operation> {
+        match (self, command) {
+            (Flavour::Hash, 2) | (Flavour::Hmac, 1) => Some(Operation::Run),
+            (Flavour::Hash, 3) => Some(Operation::Verify),
+            (Flavour::Hash, 4) | (Flavour::Hmac, 2) => Some(Operation::Update),
+            (Flavour::Hash, 5) | (Flavour::Hmac, 3) => Some(Operation::Finish),
+            _ => None,
+        }
+    }
+
+    /// The algorithm used before a process selects one: SHA-256 for SHA,
+    /// as upstream; none for HMAC (a request fails with RESERVE).
+    fn default_algorithm(self) -> Option<HashAlgorithm> {
+        match self {
+            Flavour::Hash => Some(HashAlgorithm::Sha256),
+            Flavour::Hmac => None,
+        }
+    }
 }
 
 /// A request of one process.
@@ -66,7 +124,7 @@ pub struct DigestRequest {
 /// The grant: two upcalls, three read-only and three read-write slots.
 pub type DigestGrant = Grant<DigestRequest, 2, 3, 3>;
 
-/// The algorithm numbers of command 0: upstream's 0..2, and 3 for SHA-1
+/// The algorithm numbers of the select command: upstream's 0..2, and 3 for SHA-1
 /// (an extension: HOTP, RFC 4226, is defined over HMAC-SHA1).
 pub fn algorithm_from_number(number: u32) -> Option<HashAlgorithm> {
     match number {
@@ -115,34 +173,32 @@ impl<'a> DigestDriver<'a> {
         }
     }
 
-    fn operation(&self, command: u32) -> Option<Operation> {
-        match (command, self.flavour) {
-            (1, _) => Some(Operation::Run),
-            (2, _) => Some(Operation::Update),
-            (3, _) => Some(Operation::Finish),
-            (4, Flavour::Hash) => Some(Operation::Verify),
-            _ => None,
-        }
+    /// The algorithm `request` digests with.
+    fn algorithm_of(&self, request: &DigestRequest) -> Option<HashAlgorithm> {
+        request.algorithm.or(self.flavour.default_algorithm())
     }
 
     /// Records `operation` for `process` after checking what can be
     /// checked now.
     fn request(&self, process: ProcessId, operation: Operation) -> Result<(), ErrorCode> {
+        let numbers = self.flavour.numbers();
         self.grant
             .enter(process, |request, kernel_data| {
                 if request.pending.is_some() {
                     return Err(ErrorCode::Busy);
                 }
-                let algorithm = request.algorithm.ok_or(ErrorCode::Reserve)?;
+                let algorithm = self.algorithm_of(request).ok_or(ErrorCode::Reserve)?;
                 let wants_digest = matches!(operation, Operation::Run | Operation::Finish);
                 if wants_digest {
-                    let destination = kernel_data.read_write_buffer(DESTINATION)?;
+                    let destination = kernel_data.read_write_buffer(numbers.destination)?;
                     if destination.len() < algorithm.digest_bytes() {
                         return Err(ErrorCode::Size);
                     }
                 }
                 if operation == Operation::Verify
-                    && kernel_data.read_only_buffer(read_only::COMPARE)?.len()
+                    && kernel_data
+                        .read_only_buffer(numbers.compare.ok_or(ErrorCode::NoSupport)?)?
+                        .len()
                         != algorithm.digest_bytes()
                 {
                     return Err(ErrorCode::Size);
@@ -199,12 +255,13 @@ impl<'a> DigestDriver<'a> {
         let engine = self.engine;
         self.grant
             .enter(process, |request, kernel_data| {
-                let algorithm = request.algorithm.ok_or(ErrorCode::Reserve)?;
+                let algorithm = self.algorithm_of(request).ok_or(ErrorCode::Reserve)?;
                 let mut key = [0u8; MAX_KEY_BYTES];
                 let (mode, key_length) = match flavour {
                     Flavour::Hash => (DigestMode::Hash(algorithm), 0),
                     Flavour::Hmac => {
-                        let allowed = kernel_data.read_only_buffer(read_only::KEY)?;
+                        let allowed = kernel_data
+                            .read_only_buffer(flavour.numbers().key.ok_or(ErrorCode::NoSupport)?)?;
                         if allowed.len() > MAX_KEY_BYTES {
                             return Err(ErrorCode::Size);
                         }
@@ -225,9 +282,10 @@ impl<'a> DigestDriver<'a> {
             return;
         };
         let offset = self.offset.get();
+        let data = self.flavour.numbers().data;
         let copied = self.grant.enter(process, |_, kernel_data| {
             kernel_data
-                .read_only_buffer(read_only::DATA)
+                .read_only_buffer(data)
                 .map_or(0, |data| data.copy_to(offset, buffer))
         });
         match copied {
@@ -297,18 +355,22 @@ impl<'a> DigestDriver<'a> {
         let Some((process, operation)) = self.active.get() else {
             return (Ok(()), 0);
         };
+        let numbers = self.flavour.numbers();
         let delivered = self.grant.enter(process, |request, kernel_data| {
-            let length = request.algorithm.map_or(0, HashAlgorithm::digest_bytes);
+            let length = self
+                .algorithm_of(request)
+                .map_or(0, HashAlgorithm::digest_bytes);
             let digest = &digest[..length.min(digest.len())];
             if operation == Operation::Verify {
                 let mut expected = [0u8; MAX_DIGEST_BYTES];
+                let compare = numbers.compare.ok_or(ErrorCode::NoSupport)?;
                 let compared = kernel_data
-                    .read_only_buffer(read_only::COMPARE)
+                    .read_only_buffer(compare)
                     .map(|buffer| buffer.copy_to(0, &mut expected))?;
                 let equal = compared == digest.len() && &expected[..compared] == digest;
                 return Ok(u32::from(equal));
             }
-            let destination = kernel_data.read_write_buffer(DESTINATION)?;
+            let destination = kernel_data.read_write_buffer(numbers.destination)?;
             if destination.copy_from(0, digest) < digest.len() {
                 return Err(ErrorCode::Size);
             }
@@ -330,7 +392,10 @@ impl kernel::driver::SyscallDriver for DigestDriver<'_> {
         _argument1: u32,
         process: ProcessId,
     ) -> CommandReturn {
-        if command == 0 {
+        if command == 0 && self.flavour == Flavour::Hash {
+            return CommandReturn::success();
+        }
+        if command == self.flavour.numbers().set_algorithm {
             let Some(algorithm) = algorithm_from_number(argument0) else {
                 return CommandReturn::failure(ErrorCode::NoSupport);
             };
@@ -346,7 +411,7 @@ impl kernel::driver::SyscallDriver for DigestDriver<'_> {
                 Ok(Err(error)) | Err(error) => CommandReturn::failure(error),
             };
         }
-        let Some(operation) = self.operation(command) else {
+        let Some(operation) = self.flavour.operation(command) else {
             return CommandReturn::failure(ErrorCode::NoSupport);
         };
         match self.request(process, operation) {

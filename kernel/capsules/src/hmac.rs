@@ -117,6 +117,22 @@ mod tests {
     }
 
     #[test]
+    fn a_run_before_an_algorithm_is_selected_is_refused() {
+        let (test, hmac, _calls) = harness(Flavour::Hmac, DRIVER, 1);
+        let process = test.process_id(0);
+        test.allow_read_write(0, DRIVER, hmac, 2, 32);
+        assert_eq!(
+            hmac.command(1, 0, 0, process),
+            CommandReturn::failure(kernel::ErrorCode::Reserve)
+        );
+        assert_eq!(
+            hmac.command(0, 9, 0, process),
+            CommandReturn::failure(kernel::ErrorCode::NoSupport),
+            "command 0 selects the algorithm, as upstream's HMAC"
+        );
+    }
+
+    #[test]
     fn an_oversized_key_is_a_size_error() {
         let (test, hmac, calls) = harness(Flavour::Hmac, DRIVER, 1);
         let process = test.process_id(0);

@@ -1,12 +1,17 @@
-//! SHA driver (0x40005), upstream's interface:
+//! SHA driver (0x40005), upstream's interface (tock's
+//! `capsules/extra/src/sha.rs`), which upstream libtock-c's apps use:
 //!
-//! - command 0 (algorithm): select 0 SHA-256, 1 SHA-384, 2 SHA-512
-//!   (3 SHA-1, an extension); the existence check
-//! - command 1 run: digest read-only buffer 1 into read-write buffer 2
-//! - command 2 update: add read-only buffer 1 to the running digest
-//! - command 3 finish: write the running digest into read-write buffer 2
-//! - command 4 verify: digest buffer 1, compare with read-only buffer 2
-//! - subscribe 0: `(status, 0, 0)` after run, update and finish;
+//! - read-only buffer 0: the data; 1: the digest a verify compares with
+//! - read-write buffer 0: the digest
+//! - command 0: the existence check (Success)
+//! - command 1 (algorithm): select 0 SHA-256 (the default), 1 SHA-384,
+//!   2 SHA-512, or 3 SHA-1 (an extension)
+//! - command 2 hash: digest read-only buffer 0 into read-write buffer 0
+//! - command 3 verify: digest buffer 0, compare with read-only buffer 1
+//! - command 4 update, 5 finish (extensions, not upstream's): add
+//!   read-only buffer 0 to a running digest; write it into read-write
+//!   buffer 0
+//! - subscribe 0: `(status, 0, 0)` after hash, update and finish;
 //!   subscribe 1: `(status, 1 if equal else 0, 0)` after verify
 //!
 //! The machinery is [`crate::digest_driver`], shared with HMAC.
@@ -85,15 +90,15 @@ pub(crate) mod tests {
 
     fn digest_of(algorithm: u32, data: &[u8], length: usize) -> Vec<u8> {
         let (test, sha, calls) = harness(Flavour::Hash, DRIVER, 1);
-        test.allow_read_only(0, DRIVER, sha, 1, data);
-        let (destination, _) = test.allow_read_write(0, DRIVER, sha, 2, length);
+        test.allow_read_only(0, DRIVER, sha, 0, data);
+        let (destination, _) = test.allow_read_write(0, DRIVER, sha, 0, length);
         test.subscribe(0, DRIVER, sha, 0);
         assert_eq!(
-            sha.command(0, algorithm, 0, test.process_id(0)),
+            sha.command(1, algorithm, 0, test.process_id(0)),
             CommandReturn::success()
         );
         assert_eq!(
-            sha.command(1, 0, 0, test.process_id(0)),
+            sha.command(2, 0, 0, test.process_id(0)),
             CommandReturn::success()
         );
         assert!(test.take_upcalls(0).is_empty(), "no upcall from the call");
@@ -142,18 +147,17 @@ pub(crate) mod tests {
         let (test, sha, calls) = harness(Flavour::Hash, DRIVER, 1);
         let process = test.process_id(0);
         test.subscribe(0, DRIVER, sha, 0);
-        let (destination, _) = test.allow_read_write(0, DRIVER, sha, 2, 32);
-        sha.command(0, 0, 0, process);
+        let (destination, _) = test.allow_read_write(0, DRIVER, sha, 0, 32);
         for part in [
             &b"abcdbcdecdefdefgefghfghighijhijk"[..],
             b"ijkljklmklmnlmnomnopnopq",
         ] {
-            test.allow_read_only(0, DRIVER, sha, 1, part);
-            assert_eq!(sha.command(2, 0, 0, process), CommandReturn::success());
+            test.allow_read_only(0, DRIVER, sha, 0, part);
+            assert_eq!(sha.command(4, 0, 0, process), CommandReturn::success());
             run_all(calls);
             assert_eq!(test.take_upcalls(0)[0].arguments, [0, 0, 0]);
         }
-        assert_eq!(sha.command(3, 0, 0, process), CommandReturn::success());
+        assert_eq!(sha.command(5, 0, 0, process), CommandReturn::success());
         run_all(calls);
         assert_eq!(test.take_upcalls(0)[0].arguments, [0, 0, 0]);
         assert_eq!(
@@ -167,19 +171,46 @@ pub(crate) mod tests {
         let (test, sha, calls) = harness(Flavour::Hash, DRIVER, 1);
         let process = test.process_id(0);
         test.subscribe(0, DRIVER, sha, 1);
-        sha.command(0, 0, 0, process);
-        test.allow_read_only(0, DRIVER, sha, 1, b"abc");
+        sha.command(1, 0, 0, process);
+        test.allow_read_only(0, DRIVER, sha, 0, b"abc");
         let good = hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        test.allow_read_only(0, DRIVER, sha, 2, &good);
-        assert_eq!(sha.command(4, 0, 0, process), CommandReturn::success());
+        test.allow_read_only(0, DRIVER, sha, 1, &good);
+        assert_eq!(sha.command(3, 0, 0, process), CommandReturn::success());
         run_all(calls);
         assert_eq!(test.take_upcalls(0)[0].arguments, [0, 1, 0]);
         let mut bad = good.clone();
         bad[31] ^= 1;
-        test.allow_read_only(0, DRIVER, sha, 2, &bad);
-        sha.command(4, 0, 0, process);
+        test.allow_read_only(0, DRIVER, sha, 1, &bad);
+        sha.command(3, 0, 0, process);
         run_all(calls);
         assert_eq!(test.take_upcalls(0)[0].arguments, [0, 0, 0]);
+    }
+
+    #[test]
+    fn command_zero_is_the_existence_check_and_sha_256_the_default() {
+        let (test, sha, calls) = harness(Flavour::Hash, DRIVER, 1);
+        let process = test.process_id(0);
+        assert_eq!(sha.command(0, 7, 0, process), CommandReturn::success());
+        test.allow_read_only(0, DRIVER, sha, 0, b"abc");
+        let (destination, _) = test.allow_read_write(0, DRIVER, sha, 0, 32);
+        test.subscribe(0, DRIVER, sha, 0);
+        assert_eq!(sha.command(2, 0, 0, process), CommandReturn::success());
+        run_all(calls);
+        assert_eq!(test.take_upcalls(0)[0].arguments, [0, 0, 0]);
+        assert_eq!(
+            test.read(destination, 32),
+            hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        );
+    }
+
+    #[test]
+    fn upstream_test_vector_digests_as_upstream_expects() {
+        // upstream libtock-c examples/tests/sha: its data and expected digest.
+        let data = b"A language empowering everyone to build reliable and efficient software.";
+        assert_eq!(
+            digest_of(0, data, 32),
+            hex("d91344acb529e08ac17bf4209e664248366c5d95ecfe95d1e5077780659a915b")
+        );
     }
 
     #[test]
@@ -187,23 +218,17 @@ pub(crate) mod tests {
         let (test, sha, _calls) = harness(Flavour::Hash, DRIVER, 1);
         let process = test.process_id(0);
         assert_eq!(
-            sha.command(1, 0, 0, process),
-            CommandReturn::failure(ErrorCode::Reserve),
-            "no algorithm selected"
-        );
-        assert_eq!(
-            sha.command(0, 9, 0, process),
+            sha.command(1, 9, 0, process),
             CommandReturn::failure(ErrorCode::NoSupport)
         );
-        sha.command(0, 0, 0, process);
         assert_eq!(
-            sha.command(1, 0, 0, process),
+            sha.command(2, 0, 0, process),
             CommandReturn::failure(ErrorCode::Size),
             "no destination allowed"
         );
-        test.allow_read_write(0, DRIVER, sha, 2, 16);
+        test.allow_read_write(0, DRIVER, sha, 0, 16);
         assert_eq!(
-            sha.command(1, 0, 0, process),
+            sha.command(2, 0, 0, process),
             CommandReturn::failure(ErrorCode::Size),
             "destination shorter than the digest"
         );
@@ -219,11 +244,10 @@ pub(crate) mod tests {
         let mut destinations = Vec::new();
         for (index, data) in [&b"abc"[..], b""].into_iter().enumerate() {
             test.subscribe(index, DRIVER, sha, 0);
-            test.allow_read_only(index, DRIVER, sha, 1, data);
-            destinations.push(test.allow_read_write(index, DRIVER, sha, 2, 32).0);
-            sha.command(0, 0, 0, test.process_id(index));
+            test.allow_read_only(index, DRIVER, sha, 0, data);
+            destinations.push(test.allow_read_write(index, DRIVER, sha, 0, 32).0);
             assert_eq!(
-                sha.command(1, 0, 0, test.process_id(index)),
+                sha.command(2, 0, 0, test.process_id(index)),
                 CommandReturn::success()
             );
         }

@@ -18,34 +18,37 @@ use libtock_platform::{
 /// The SHA driver number.
 pub const DRIVER_NUM: u32 = DriverNumber::SHA.0;
 
-/// Command numbers.
+/// Command numbers (upstream's: tock `capsules/extra/src/sha.rs`).
 pub mod command {
-    /// Select the algorithm (`argument0`: 0 SHA-256, 1 SHA-384, 2 SHA-512);
-    /// also the existence check.
-    pub const SET_ALGORITHM: u32 = 0;
-    /// Digest read-only buffer 1 into read-write buffer 2.
-    pub const RUN: u32 = 1;
-    /// Add read-only buffer 1 to the running digest.
-    pub const UPDATE: u32 = 2;
-    /// Finish the running digest into read-write buffer 2.
-    pub const FINISH: u32 = 3;
-    /// Digest buffer 1 and compare it with read-only buffer 2.
-    pub const VERIFY: u32 = 4;
+    /// The existence check.
+    pub const EXISTS: u32 = 0;
+    /// Select the algorithm (`argument0`: 0 SHA-256, 1 SHA-384, 2 SHA-512).
+    pub const SET_ALGORITHM: u32 = 1;
+    /// Digest read-only buffer 0 into read-write buffer 0.
+    pub const HASH: u32 = 2;
+    /// Digest read-only buffer 0 and compare it with read-only buffer 1.
+    pub const VERIFY: u32 = 3;
+    /// Add read-only buffer 0 to the running digest (this kernel's
+    /// extension).
+    pub const UPDATE: u32 = 4;
+    /// Finish the running digest into read-write buffer 0 (this kernel's
+    /// extension).
+    pub const FINISH: u32 = 5;
 }
 
 /// Buffer numbers.
 pub mod buffer {
     /// Read-only: the data.
-    pub const DATA: u32 = 1;
+    pub const DATA: u32 = 0;
     /// Read-only: the digest to compare with.
-    pub const COMPARE: u32 = 2;
+    pub const COMPARE: u32 = 1;
     /// Read-write: the digest.
-    pub const DEST: u32 = 2;
+    pub const DEST: u32 = 0;
 }
 
 /// Subscribe numbers.
 pub mod subscribe {
-    /// Run, update and finish done: `(status, 0, 0)`.
+    /// Hash, update and finish done: `(status, 0, 0)`.
     pub const DONE: u32 = 0;
     /// Verify done: `(status, 1 if equal, 0)`.
     pub const VERIFY_DONE: u32 = 1;
@@ -80,7 +83,12 @@ pub struct Sha<S: Syscalls>(PhantomData<S>);
 type Done = Cell<Option<(u32, u32)>>;
 
 impl<S: Syscalls> Sha<S> {
-    /// Selects `algorithm` (also tells whether the driver exists).
+    /// `Ok` if the kernel has the driver.
+    pub fn exists() -> Result<(), ErrorCode> {
+        S::command(DRIVER_NUM, command::EXISTS, 0, 0).to_result()
+    }
+
+    /// Selects `algorithm`.
     pub fn set_algorithm(algorithm: Algorithm) -> Result<(), ErrorCode> {
         S::command(DRIVER_NUM, command::SET_ALGORITHM, algorithm as u32, 0).to_result()
     }
@@ -106,7 +114,7 @@ impl<S: Syscalls> Sha<S> {
             S::allow_ro(data_handle, data)?;
             S::allow_rw(dest, digest)?;
             S::subscribe(done_handle, &done)?;
-            S::command(DRIVER_NUM, command::RUN, 0, 0).to_result::<()>()?;
+            S::command(DRIVER_NUM, command::HASH, 0, 0).to_result::<()>()?;
             status_from_upcall(wait_for_upcall::<S, _>(&done).0)
         })?;
         Ok(length)
@@ -203,7 +211,7 @@ mod tests {
             },
             SyscallMatch::Command {
                 driver: DRIVER_NUM,
-                command: command::RUN,
+                command: command::HASH,
             },
         ];
         for call in calls {
@@ -227,6 +235,22 @@ mod tests {
         assert_eq!(
             Sha::set_algorithm(Algorithm::Sha384),
             Err(ErrorCode::NoDevice)
+        );
+        assert_eq!(Sha::exists(), Err(ErrorCode::NoDevice));
+    }
+
+    #[test]
+    fn exists_is_command_zero() {
+        let kernel = setup();
+        assert_eq!(Sha::exists(), Ok(()));
+        assert_eq!(
+            kernel.take_syscall_log(),
+            [libtock_unittest::SyscallLogEntry::Command {
+                driver: DRIVER_NUM,
+                command: command::EXISTS,
+                argument0: 0,
+                argument1: 0,
+            }]
         );
     }
 }

@@ -31,36 +31,87 @@ fn hash(algorithm: u32, key: Option<&[u8]>, data: &[u8]) -> Vec<u8> {
     }
 }
 
-/// The digest engine behind the SHA and HMAC fakes (same interface, HMAC
-/// adds a key in read-only buffer 0).
+/// The allow and command numbers of one digest fake, each as upstream's
+/// capsule has them.
+struct DigestNumbers {
+    /// Read-only allow of the key (HMAC only).
+    key: Option<u32>,
+    data: u32,
+    /// The verify command and the read-only allow of the digest it
+    /// compares with (SHA only).
+    verify: Option<(u32, u32)>,
+    destination: u32,
+    set_algorithm: u32,
+    hash: u32,
+    update: u32,
+    finish: u32,
+    /// The command that only answers Success (SHA's 0).
+    exists: Option<u32>,
+    /// The algorithm used before one is selected (SHA-256 for SHA).
+    default_algorithm: Option<u32>,
+}
+
+/// SHA: command 0 exists, 1 set algorithm, 2 hash, 3 verify, 4 update and
+/// 5 finish (this kernel's extensions); read-only 0 data, 1 compare;
+/// read-write 0 digest.
+const SHA_NUMBERS: DigestNumbers = DigestNumbers {
+    key: None,
+    data: 0,
+    verify: Some((3, 1)),
+    destination: 0,
+    set_algorithm: 1,
+    hash: 2,
+    update: 4,
+    finish: 5,
+    exists: Some(0),
+    default_algorithm: Some(0),
+};
+
+/// HMAC: command 0 set algorithm, 1 run, 2 update, 3 finish; read-only
+/// 0 key, 1 data; read-write 2 digest.
+const HMAC_NUMBERS: DigestNumbers = DigestNumbers {
+    key: Some(0),
+    data: 1,
+    verify: None,
+    destination: 2,
+    set_algorithm: 0,
+    hash: 1,
+    update: 2,
+    finish: 3,
+    exists: None,
+    default_algorithm: None,
+};
+
+/// The digest engine behind the SHA and HMAC fakes.
 struct DigestEngine {
     number: u32,
-    keyed: bool,
+    numbers: DigestNumbers,
     algorithm: Cell<Option<u32>>,
     /// Data added by update, waiting for finish.
     pending: RefCell<Option<Vec<u8>>>,
 }
 
 impl DigestEngine {
-    fn new(number: u32, keyed: bool) -> Self {
+    fn new(number: u32, numbers: DigestNumbers) -> Self {
         DigestEngine {
             number,
-            keyed,
-            algorithm: Cell::new(None),
+            algorithm: Cell::new(numbers.default_algorithm),
+            numbers,
             pending: RefCell::new(None),
         }
     }
 
     fn digest(&self, algorithm: u32, data: &[u8]) -> Vec<u8> {
         let key = self
-            .keyed
-            .then(|| with_ro_buffer(self.number, 0, |key| key.to_vec()));
+            .numbers
+            .key
+            .map(|key| with_ro_buffer(self.number, key, |key| key.to_vec()));
         hash(algorithm, key.as_deref(), data)
     }
 
     fn complete(&self, algorithm: u32, data: &[u8]) {
         let digest = self.digest(algorithm, data);
-        with_rw_buffer(self.number, 2, |dest| {
+        with_rw_buffer(self.number, self.numbers.destination, |dest| {
             let length = dest.len().min(digest.len());
             dest[..length].copy_from_slice(&digest[..length]);
         });
@@ -68,7 +119,10 @@ impl DigestEngine {
     }
 
     fn command(&self, command: u32, argument0: u32) -> CommandReturn {
-        if command == 0 {
+        if Some(command) == self.numbers.exists {
+            return CommandReturn::success();
+        }
+        if command == self.numbers.set_algorithm {
             // 0..=2 are upstream's SHA-256/384/512; 3 is SHA-1 (HOTP).
             if argument0 > 3 {
                 return CommandReturn::failure(ErrorCode::NoSupport);
@@ -79,26 +133,28 @@ impl DigestEngine {
         let Some(algorithm) = self.algorithm.get() else {
             return CommandReturn::failure(ErrorCode::Inval);
         };
-        let data = with_ro_buffer(self.number, 1, |data| data.to_vec());
-        match command {
-            1 => self.complete(algorithm, &data),
-            2 => {
-                self.pending
-                    .borrow_mut()
-                    .get_or_insert_with(Vec::new)
-                    .extend(data);
-                schedule_upcall(self.number, 0, (0, 0, 0));
-            }
-            3 => match self.pending.borrow_mut().take() {
+        let data = with_ro_buffer(self.number, self.numbers.data, |data| data.to_vec());
+        if command == self.numbers.hash {
+            self.complete(algorithm, &data);
+        } else if command == self.numbers.update {
+            self.pending
+                .borrow_mut()
+                .get_or_insert_with(Vec::new)
+                .extend(data);
+            schedule_upcall(self.number, 0, (0, 0, 0));
+        } else if command == self.numbers.finish {
+            match self.pending.borrow_mut().take() {
                 Some(all) => self.complete(algorithm, &all),
                 None => return CommandReturn::failure(ErrorCode::Off),
-            },
-            4 => {
-                let digest = self.digest(algorithm, &data);
-                let matches = with_ro_buffer(self.number, 2, |compare| compare == digest);
-                schedule_upcall(self.number, 1, (0, u32::from(matches), 0));
             }
-            _ => return CommandReturn::failure(ErrorCode::NoSupport),
+        } else if let Some((_, compare)) =
+            self.numbers.verify.filter(|(verify, _)| *verify == command)
+        {
+            let digest = self.digest(algorithm, &data);
+            let matches = with_ro_buffer(self.number, compare, |compare| compare == digest);
+            schedule_upcall(self.number, 1, (0, u32::from(matches), 0));
+        } else {
+            return CommandReturn::failure(ErrorCode::NoSupport);
         }
         CommandReturn::success()
     }
@@ -117,7 +173,7 @@ pub struct Sha(DigestEngine);
 impl Sha {
     /// An idle SHA engine with no algorithm set.
     pub fn new() -> Sha {
-        Sha(DigestEngine::new(DriverNumber::SHA.0, false))
+        Sha(DigestEngine::new(DriverNumber::SHA.0, SHA_NUMBERS))
     }
 }
 
@@ -145,7 +201,7 @@ pub struct Hmac(DigestEngine);
 impl Hmac {
     /// An idle HMAC engine with no algorithm set.
     pub fn new() -> Hmac {
-        Hmac(DigestEngine::new(DriverNumber::HMAC.0, true))
+        Hmac(DigestEngine::new(DriverNumber::HMAC.0, HMAC_NUMBERS))
     }
 }
 
