@@ -133,16 +133,34 @@ fn as_pem(bytes: &[u8]) -> Option<&str> {
         .filter(|text| text.contains("-----BEGIN"))
 }
 
-/// Loads an ECDSA P-256 private key: PKCS#8 in DER (what elf2tab takes) or PEM.
+/// The PEM block labelled `label` (from its BEGIN line to its END line) in
+/// `pem`, which may hold other blocks.
+fn pem_block<'text>(pem: &'text str, label: &str) -> Option<&'text str> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = pem.find(&begin)?;
+    let stop = pem[start..].find(&end)? + start + end.len();
+    Some(&pem[start..stop])
+}
+
+/// Loads an ECDSA P-256 private key: PKCS#8 in DER (what elf2tab takes) or
+/// PEM, or SEC1 (`EC PRIVATE KEY`, what `openssl ecparam -genkey` writes).
 pub fn load_ecdsa_private(path: &Path) -> Result<p256::ecdsa::SigningKey, KeyError> {
     let bytes = read_key(path)?;
     let key = match as_pem(&bytes) {
-        Some(pem) => p256::ecdsa::SigningKey::from_pkcs8_pem(pem).ok(),
-        None => p256::ecdsa::SigningKey::from_pkcs8_der(&bytes).ok(),
+        Some(pem) => match pem_block(pem, "EC PRIVATE KEY") {
+            // SEC1, what `openssl ecparam -genkey` writes (after an
+            // `EC PARAMETERS` block, which the key repeats).
+            Some(block) => p256::SecretKey::from_sec1_pem(block).ok().map(Into::into),
+            None => p256::ecdsa::SigningKey::from_pkcs8_pem(pem).ok(),
+        },
+        None => p256::ecdsa::SigningKey::from_pkcs8_der(&bytes)
+            .ok()
+            .or_else(|| p256::SecretKey::from_sec1_der(&bytes).ok().map(Into::into)),
     };
     key.ok_or_else(|| KeyError::Format {
         path: path.display().to_string(),
-        expected: "an ECDSA P-256 private key in PKCS#8 (DER or PEM)",
+        expected: "an ECDSA P-256 private key in PKCS#8 or SEC1 (DER or PEM)",
         hint: "make one with `tbf keygen`",
     })
 }

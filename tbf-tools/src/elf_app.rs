@@ -26,6 +26,16 @@ pub enum ElfError {
     NoSectionHeaders,
     #[error("the ELF has no loadable segment with content: nothing to put in flash")]
     NoLoadableSegment,
+    #[error(
+        "the ELF has no executable code (no loadable segment is executable): it was linked \
+         without the app's layout; for libtock-rs set LIBTOCK_LAYOUT (docs/libtock-rs.md)"
+    )]
+    NoCode,
+    #[error(
+        "the entry point {entry:#x} lies outside the ELF's executable code ({code}): the app \
+         would start in no code; link it with its board layout (LIBTOCK_LAYOUT for libtock-rs)"
+    )]
+    EntryOutsideCode { entry: u64, code: String },
     #[error("{what} at file offset {offset:#x} (+{length:#x}) lies past the end of the file: the ELF is truncated")]
     Truncated {
         what: String,
@@ -110,11 +120,43 @@ impl ElfApp {
                     length: segment.p_filesz,
                 })?;
         }
-        if any {
-            Ok(())
-        } else {
-            Err(ElfError::NoLoadableSegment)
+        if !any {
+            return Err(ElfError::NoLoadableSegment);
         }
+        self.check_entry()
+    }
+
+    /// The entry must lie in a loadable executable segment: an ELF linked
+    /// without a layout has only data (or nothing) and entry 0, and would
+    /// make an image the kernel starts at a byte that is not code.
+    fn check_entry(&self) -> Result<(), ElfError> {
+        let code: Vec<&ProgramHeader> = self
+            .loadable_segments()
+            .filter(|segment| segment.p_flags & abi::PF_X != 0)
+            .collect();
+        if code.is_empty() {
+            return Err(ElfError::NoCode);
+        }
+        let inside = |segment: &&ProgramHeader| {
+            self.entry >= segment.p_vaddr && self.entry - segment.p_vaddr < segment.p_filesz
+        };
+        if code.iter().any(inside) {
+            return Ok(());
+        }
+        let ranges: Vec<String> = code
+            .iter()
+            .map(|segment| {
+                format!(
+                    "{:#x}..{:#x}",
+                    segment.p_vaddr,
+                    segment.p_vaddr.saturating_add(segment.p_filesz)
+                )
+            })
+            .collect();
+        Err(ElfError::EntryOutsideCode {
+            entry: self.entry,
+            code: ranges.join(", "),
+        })
     }
 
     /// Segments that are loaded and have bytes in the file.

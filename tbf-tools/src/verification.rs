@@ -16,6 +16,12 @@ pub enum Verdict {
     Failed,
     /// An ECDSA signature and no key to check it with.
     NoKey,
+    /// An ECDSA signature that does not verify with the key given: the
+    /// image was altered after signing, or another key signed it. The two
+    /// cannot be told apart (every signature verifies under some key), so
+    /// this is "not verified", not a failure; a digest credential beside
+    /// it tells an altered image apart.
+    NotByKey,
     Reserved,
     Unsupported,
 }
@@ -27,6 +33,7 @@ impl Verdict {
             Verdict::Verified => "verified",
             Verdict::Failed => "FAILED",
             Verdict::NoKey => "not checked (no --key)",
+            Verdict::NotByKey => "does not verify with --key (altered, or signed by another key)",
             Verdict::Reserved => "reserved space",
             Verdict::Unsupported => "not checkable",
         }
@@ -74,6 +81,26 @@ impl ImageReport {
     }
 }
 
+/// Credentials for display: a run of neighbouring Reserved credentials
+/// (large padding is split into many, each at most 64 KiB) becomes one
+/// entry. Returns `(first, count, total length)` per entry.
+pub fn grouped(credentials: &[CredentialReport]) -> Vec<(&CredentialReport, usize, usize)> {
+    let mut groups: Vec<(&CredentialReport, usize, usize)> = Vec::new();
+    for credential in credentials {
+        match groups.last_mut() {
+            Some((first, count, length))
+                if first.verdict == Verdict::Reserved
+                    && credential.verdict == Verdict::Reserved =>
+            {
+                *count += 1;
+                *length += credential.data.len();
+            }
+            _ => groups.push((credential, 1, credential.data.len())),
+        }
+    }
+    groups
+}
+
 /// Checks an RSA-4096 credential (`modulus || signature`, exponent 65537,
 /// PKCS#1 v1.5 over SHA-512) against its own embedded modulus.
 fn check_rsa4096(integrity: &[u8], data: &[u8]) -> Verdict {
@@ -117,6 +144,11 @@ pub fn check_image(bytes: &[u8], key: Option<&p256::ecdsa::VerifyingKey>) -> Ima
                 } else {
                     match credential.check(integrity, key) {
                         CredentialCheck::Verified => Verdict::Verified,
+                        CredentialCheck::Failed
+                            if credential.format == CredentialsFormat::EcdsaNistP256 =>
+                        {
+                            Verdict::NotByKey
+                        }
                         CredentialCheck::Failed => Verdict::Failed,
                         CredentialCheck::NoKey => Verdict::NoKey,
                         CredentialCheck::Reserved => Verdict::Reserved,

@@ -26,6 +26,7 @@ pub mod cmd;
 pub mod context;
 pub mod exit;
 pub mod filter;
+pub mod new_app;
 pub mod qemu;
 pub mod runner;
 pub mod setup;
@@ -60,4 +61,6 @@ pub struct BoardRun {
     pub flash: Option<PathBuf>,
     /// App bundles to install before booting, in order.
     pub tabs: Vec<PathBuf>,
+    /// Where the serial line goes: this terminal, TCP or a pty.
+    pub serial: areas::kernel::serve::SerialLine,
 }

@@ -12,8 +12,9 @@ use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use xtask::areas::kernel::serve::SerialLine;
 use xtask::context::Context;
-use xtask::{areas, exit, runner, setup, Board, BoardRun};
+use xtask::{areas, exit, new_app, runner, setup, Board, BoardRun};
 
 /// The main job of `cargo xtask run`, step by step: each area's part of
 /// the story, from app source to apps running on the emulated board.
@@ -29,6 +30,10 @@ const MAIN_JOB: &[(&str, areas::TestsFn)] = &[
     (
         "install, list, replace and remove apps on the running board (no reboot)",
         areas::loader::run_demo,
+    ),
+    (
+        "your own app: made by new-app, signed with its key, installed live",
+        areas::new_app::run_demo,
     ),
 ];
 
@@ -85,6 +90,21 @@ enum Command {
         /// App bundles to write into the flash before booting.
         #[arg(long = "tab", value_name = "APP.tab")]
         tabs: Vec<PathBuf>,
+        /// The serial line: stdio (this terminal, the default), tcp:PORT
+        /// (or tcp for a free port) or pty, for the loader (qemu-rv32-virt).
+        #[arg(long, value_name = "LINE", default_value = "stdio")]
+        serial: SerialLine,
+    },
+    /// Make a new app project outside the tree, with build, packaging and signing set up.
+    NewApp {
+        /// The app's name (a-z, 0-9, _; at most 16 characters).
+        name: String,
+        /// Its language.
+        #[arg(long = "lang", value_enum)]
+        language: new_app::Language,
+        /// The directory to make it in (default: the directory holding this checkout).
+        #[arg(long = "dir", value_name = "PATH")]
+        directory: Option<PathBuf>,
     },
 }
 
@@ -104,8 +124,50 @@ fn execute(command: Command) -> Result<u8> {
         Command::Run => run_main_job(&context).map(|()| true)?,
         Command::Test { filter, .. } => runner::test(&context, filter.as_deref())?,
         Command::Bench { filter } => runner::bench(&context, filter.as_deref())?,
-        Command::Qemu { board, flash, tabs } => {
-            let run = BoardRun { board, flash, tabs };
+        Command::NewApp {
+            name,
+            language,
+            directory,
+        } => {
+            // `cargo xtask` runs inside the checkout; apps live beside it.
+            let directory = match directory {
+                Some(directory) => directory,
+                None => context
+                    .workspace
+                    .parent()
+                    .context("the checkout has no parent directory: pass --dir")?
+                    .to_path_buf(),
+            };
+            let request = new_app::NewApp {
+                name,
+                language,
+                directory: std::path::absolute(&directory)
+                    .with_context(|| format!("resolving {}", directory.display()))?,
+            };
+            let app = new_app::create(&context, &request)?;
+            println!("{}", new_app::next_steps(&app));
+            true
+        }
+        Command::Qemu {
+            board,
+            flash,
+            tabs,
+            serial,
+        } => {
+            if board != Board::QemuRv32Virt && serial != SerialLine::Terminal {
+                return Err(anyhow::anyhow!(
+                    "--serial {serial:?}: only qemu-rv32-virt serves the loader on its serial \
+                     line; {} keeps its console on this terminal",
+                    board.name()
+                )
+                .context(exit::UsageError));
+            }
+            let run = BoardRun {
+                board,
+                flash,
+                tabs,
+                serial,
+            };
             let code = match run.board {
                 Board::QemuRv32Virt => areas::kernel::qemu_command(&context, &run)?,
                 Board::Mps2An386 => areas::cortex_m::qemu_command(&context, &run)?,

@@ -276,6 +276,34 @@ pub fn our_binary(ctx: &Context, package: &str, binary: &str, release: bool) -> 
     Ok(path)
 }
 
+/// Fails unless the committed `Cargo.lock` of the cargo-fuzz crate in
+/// `crate_dir/fuzz` matches its dependencies. cargo-fuzz has no `--locked`:
+/// with a stale lock its build would rewrite the tracked file, so the
+/// check (`cargo metadata --locked`, which never writes) runs first and
+/// says how to bring the lock up to date.
+pub fn ensure_fuzz_lock_is_current(ctx: &Context, crate_dir: &Path) -> Result<()> {
+    let manifest = crate_dir.join("fuzz").join("Cargo.toml");
+    let mut metadata = ctx.cargo("metadata")?;
+    metadata
+        .args(["--locked", "--format-version", "1", "--manifest-path"])
+        .arg(&manifest);
+    let output = metadata
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("running `{}`", cmd::describe(&metadata)))?;
+    if !output.status.success() {
+        bail!(
+            "{} is out of date with the crates it fuzzes (a build would rewrite it): run \
+             `cargo metadata --format-version 1 --manifest-path {} > /dev/null` and commit \
+             the lock; cargo said: {}",
+            manifest.with_file_name("Cargo.lock").display(),
+            manifest.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
 /// Our packager, `tbf` (debug).
 pub fn packager(ctx: &Context) -> Result<PathBuf> {
     our_binary(ctx, "tbf-tools", "tbf", false)

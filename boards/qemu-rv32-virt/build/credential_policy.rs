@@ -3,7 +3,9 @@
 //!
 //! - `BOARD_SIGNING_KEY`: one or more public key files, separated like
 //!   `PATH` (`:`). Each is the raw 64 bytes `x || y` that `tbf keygen`
-//!   writes as `<base>.pub`, or 65-byte uncompressed SEC1 (`0x04 || x || y`).
+//!   writes as `<base>.pub`, 65-byte uncompressed SEC1 (`0x04 || x || y`),
+//!   or a P-256 SubjectPublicKeyInfo in PEM (`<base>.pub.pem`, what
+//!   `openssl ec -pubout` writes) or DER.
 //! - `BOARD_CREDENTIAL_POLICY`: `ecdsa-p256` (the default when a key is
 //!   given), `sha256` (integrity only) or `none` (the default without a key).
 //!
@@ -61,22 +63,81 @@ fn read_keys() -> Result<Vec<[u8; 64]>, String> {
             let bytes = std::fs::read(&path).map_err(|error| {
                 format!("{KEY_VARIABLE}: cannot read {}: {error}", path.display())
             })?;
-            let raw = match bytes.len() {
-                64 => &bytes[..],
-                65 if bytes[0] == 0x04 => &bytes[1..],
-                length => {
-                    return Err(format!(
-                        "{KEY_VARIABLE}: {} is {length} bytes; expected the raw 64-byte public \
-                         key `tbf keygen` writes as <base>.pub",
-                        path.display()
-                    ))
-                }
-            };
+            let bytes = pem_to_der(bytes)
+                .map_err(|error| format!("{KEY_VARIABLE}: {}: {error}", path.display()))?;
+            let raw = raw_public_key(&bytes).ok_or_else(|| {
+                format!(
+                    "{KEY_VARIABLE}: {} ({} bytes) is not a P-256 public key: expected the raw \
+                     64 bytes `tbf keygen` writes as <base>.pub, 65-byte SEC1, or the \
+                     SubjectPublicKeyInfo PEM/DER of <base>.pub.pem",
+                    path.display(),
+                    bytes.len()
+                )
+            })?;
             let mut key = [0u8; 64];
             key.copy_from_slice(raw);
             Ok(key)
         })
         .collect()
+}
+
+/// The DER of a P-256 SubjectPublicKeyInfo up to its point: SEQUENCE,
+/// AlgorithmIdentifier (id-ecPublicKey, prime256v1), BIT STRING of 66 bytes.
+const SPKI_P256_PREFIX: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+/// `x || y` from a key file's bytes in any of the accepted forms.
+fn raw_public_key(bytes: &[u8]) -> Option<&[u8]> {
+    match bytes.len() {
+        64 => Some(bytes),
+        65 if bytes[0] == 0x04 => Some(&bytes[1..]),
+        91 if bytes.starts_with(&SPKI_P256_PREFIX) && bytes[26] == 0x04 => Some(&bytes[27..]),
+        _ => None,
+    }
+}
+
+/// Reads a PEM `PUBLIC KEY` block as DER; other bytes pass unchanged.
+fn pem_to_der(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(bytes);
+    };
+    let Some(body) = text
+        .split("-----BEGIN PUBLIC KEY-----")
+        .nth(1)
+        .and_then(|rest| rest.split("-----END PUBLIC KEY-----").next())
+    else {
+        return Ok(bytes);
+    };
+    base64_decode(body).ok_or_else(|| "its PEM block is not valid base64".to_string())
+}
+
+/// Standard base64 (whitespace ignored, `=` padding); `None` on bad input.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut output = Vec::new();
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for character in text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
+        let value = match character {
+            b'A'..=b'Z' => character - b'A',
+            b'a'..=b'z' => character - b'a' + 26,
+            b'0'..=b'9' => character - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            output.push((buffer >> bits) as u8);
+        }
+    }
+    Some(output)
 }
 
 fn fail(message: &str) -> ! {

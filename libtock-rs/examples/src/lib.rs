@@ -9,22 +9,5 @@
 
 pub mod conformance;
 
-/// Writes formatted text to the console, ignoring a missing console (there
-/// is nowhere else to report it).
-#[cfg(any(target_arch = "riscv32", target_arch = "arm"))]
-pub fn print(arguments: core::fmt::Arguments) {
-    use core::fmt::Write;
-    let _ = libtock::console::Console::writer().write_fmt(arguments);
-}
-
-/// `println!` onto the console.
-#[cfg(any(target_arch = "riscv32", target_arch = "arm"))]
-#[macro_export]
-macro_rules! println {
-    ($($argument:tt)*) => {
-        $crate::print(format_args!("{}\n", format_args!($($argument)*)))
-    };
-}
-
 #[cfg(test)]
 mod tests;

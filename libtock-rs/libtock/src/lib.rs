@@ -3,10 +3,16 @@
 //! What it is: every driver API of libtock-rs, bound to the real system
 //! calls ([`runtime::TockSyscalls`]), plus the platform types and the
 //! runtime's macros. `libtock::console::Console::write(b"hi")` is
-//! `libtock_console::Console::<TockSyscalls>::write(b"hi")`.
+//! `libtock_console::Console::<TockSyscalls>::write(b"hi")`;
+//! `libtock::println!("{x}")` formats onto the console.
 //!
-//! Guarantees: nothing of its own: it only re-exports, so its behaviour is
-//! that of the crates it names. Must never: contain logic or `unsafe`.
+//! Linking: the runtime's build script links every app with the layout
+//! named by `LIBTOCK_LAYOUT` (see docs/libtock-rs.md); an app needs no build
+//! script of its own, and a build without a layout fails at the link with
+//! what to set.
+//!
+//! Guarantees: nothing of its own beyond [`print`]: it re-exports, so its
+//! behaviour is that of the crates it names. Must never: contain `unsafe`.
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -113,4 +119,34 @@ pub mod process_info {
     pub use libtock_process_info::*;
     /// Bound to the real system calls.
     pub type ProcessInfo = libtock_process_info::ProcessInfo<crate::TockSyscalls>;
+}
+
+/// Writes formatted text to the console (what [`print!`] and [`println!`]
+/// expand to). A console write that fails is ignored: the console is where
+/// an app reports things, so there is nowhere left to report it.
+#[cfg(any(target_arch = "riscv32", target_arch = "arm"))]
+pub fn print(arguments: core::fmt::Arguments) {
+    use core::fmt::Write;
+    let _ = console::Console::writer().write_fmt(arguments);
+}
+
+/// `print!` onto the console: `libtock::print!("{count} ")`.
+#[cfg(any(target_arch = "riscv32", target_arch = "arm"))]
+#[macro_export]
+macro_rules! print {
+    ($($argument:tt)*) => {
+        $crate::print(format_args!($($argument)*))
+    };
+}
+
+/// `println!` onto the console: `libtock::println!("count: {count}")`.
+#[cfg(any(target_arch = "riscv32", target_arch = "arm"))]
+#[macro_export]
+macro_rules! println {
+    () => {
+        $crate::print(format_args!("\n"))
+    };
+    ($($argument:tt)*) => {
+        $crate::print(format_args!("{}\n", format_args!($($argument)*)))
+    };
 }

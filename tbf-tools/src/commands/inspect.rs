@@ -1,8 +1,14 @@
 //! `tbf inspect`: every field of a TBF, or of each TBF in a TAB, with the
 //! credentials and whether they verify. `--json` prints the same as one
-//! JSON document for scripts.
+//! JSON document for scripts; offsets and addresses are hex strings.
+//!
+//! Exit status (docs/packager.md): 0 every image is a well-formed TBF;
+//! 1 the file is not a TBF or TAB, or an image is malformed (bad header,
+//! checksum or footer), and the report says why; 2 the command could not
+//! run (unreadable file, bad key, a TAB that is not one).
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Result;
 use serde_json::{json, Map, Value};
@@ -11,7 +17,26 @@ use tbf::{Tbf, Tlv};
 use crate::commands::keygen::hex;
 use crate::credentials::load_ecdsa_public;
 use crate::images::load;
-use crate::verification::check_image;
+use crate::verification::{check_image, grouped};
+
+/// Exit status: the file is not a well-formed TBF or TAB.
+pub const EXIT_MALFORMED: u8 = 1;
+
+/// `0x`-prefixed hex, as every offset and address in the report is.
+fn hex_address(value: impl Into<u64>) -> String {
+    format!("{:#x}", value.into())
+}
+
+/// What a file that is not a TBF is, from its first bytes, to say so.
+fn file_kind(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"\x7fELF") {
+        "elf (not a TBF: package it with `tbf pack` first)"
+    } else if tbf::parse(bytes).is_ok() {
+        "tbf"
+    } else {
+        "not a TBF or TAB"
+    }
+}
 
 /// Arguments of `tbf inspect`.
 #[derive(clap::Args, Debug)]
@@ -19,7 +44,7 @@ pub struct InspectArgs {
     /// ECDSA P-256 public key to check signatures with.
     #[arg(long)]
     pub key: Option<PathBuf>,
-    /// Print JSON instead of text.
+    /// Print one JSON document (errors too) instead of text.
     #[arg(long)]
     pub json: bool,
     /// A .tbf image or a .tab bundle.
@@ -108,7 +133,7 @@ fn describe_header(tbf: &Tbf) -> Value {
         .tlvs()
         .map(|entry| {
             let (name, value) = describe_tlv(&entry.tlv);
-            json!({"type": name, "offset": entry.offset, "value": value})
+            json!({"type": name, "offset": hex_address(entry.offset as u64), "value": value})
         })
         .collect();
     json!({
@@ -121,7 +146,7 @@ fn describe_header(tbf: &Tbf) -> Value {
         "checksum": format!("{:#010x}", base.checksum),
         "padding_app": tbf.is_padding(),
         "protected_region_size": u32::from(base.header_size) + tbf.protected_size(),
-        "binary_end_offset": tbf.binary_end_offset(),
+        "binary_end_offset": hex_address(tbf.binary_end_offset()),
         "footer_size": base.total_size.saturating_sub(tbf.binary_end_offset()),
         "tlvs": tlvs,
     })
@@ -139,16 +164,23 @@ pub fn describe_image(name: &str, bytes: &[u8], key: Option<&p256::ecdsa::Verify
     if let Some(error) = &report.error {
         object.insert("error".into(), json!(error));
     }
-    let credentials: Vec<Value> = report
-        .credentials
-        .iter()
-        .map(|c| json!({
-            "format": c.format.name(),
-            "offset": c.offset,
-            "length": c.data.len(),
-            "data": if c.data.iter().all(|b| *b == 0) { Value::Null } else { json!(hex(&c.data)) },
-            "verdict": c.verdict.name(),
-        }))
+    // A run of Reserved credentials (large padding) is one entry with its
+    // count: hundreds of identical lines say nothing.
+    let credentials: Vec<Value> = grouped(&report.credentials)
+        .into_iter()
+        .map(|(c, count, length)| {
+            let mut entry = json!({
+                "format": c.format.name(),
+                "offset": hex_address(c.offset as u64),
+                "length": length,
+                "data": if c.data.iter().all(|b| *b == 0) { Value::Null } else { json!(hex(&c.data)) },
+                "verdict": c.verdict.name(),
+            });
+            if count > 1 {
+                entry["count"] = json!(count);
+            }
+            entry
+        })
         .collect();
     object.insert("credentials".into(), Value::Array(credentials));
     object.insert(
@@ -196,8 +228,9 @@ fn scalar(value: &Value) -> String {
     }
 }
 
-/// Runs `tbf inspect`.
-pub fn run(args: &InspectArgs) -> Result<()> {
+/// Runs `tbf inspect`; the exit status says whether every image is a
+/// well-formed TBF.
+pub fn run(args: &InspectArgs) -> Result<ExitCode> {
     let key = args.key.as_deref().map(load_ecdsa_public).transpose()?;
     let file = load(&args.file)?;
     let images: Vec<Value> = file
@@ -205,9 +238,15 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         .iter()
         .map(|image| describe_image(&image.name, &image.bytes, key.as_ref()))
         .collect();
+    let malformed = images.iter().any(|image| image.get("error").is_some());
+    let kind = match (&file.tab_metadata, file.images.first()) {
+        (Some(_), _) => "tab",
+        (None, Some(image)) => file_kind(&image.bytes),
+        (None, None) => "not a TBF or TAB",
+    };
     let document = json!({
         "file": args.file.display().to_string(),
-        "kind": if file.tab_metadata.is_some() { "tab" } else { "tbf" },
+        "kind": kind,
         "tab_metadata": file.tab_metadata,
         "images": images,
     });
@@ -218,5 +257,12 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         render_text(&document, 0, &mut text);
         print!("{text}");
     }
-    Ok(())
+    if malformed {
+        eprintln!(
+            "error: {} is not a well-formed TBF or TAB (see `error` above)",
+            args.file.display()
+        );
+        return Ok(ExitCode::from(EXIT_MALFORMED));
+    }
+    Ok(ExitCode::SUCCESS)
 }

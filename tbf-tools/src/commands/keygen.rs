@@ -23,6 +23,9 @@ pub struct KeygenArgs {
     /// Replace existing key files.
     #[arg(long)]
     pub force: bool,
+    /// Print one JSON document (errors too) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The four files of a key pair.
@@ -64,6 +67,16 @@ pub fn run(args: &KeygenArgs) -> Result<()> {
     staged.stage(&paths[2], &raw_public)?;
     staged.stage(&paths[3], public_pem.as_bytes())?;
     staged.commit()?;
+    if args.json {
+        let name = |index: usize| paths[index].display().to_string();
+        return crate::commands::print_json(&serde_json::json!({
+            "private_key_pem": name(0),
+            "private_key_der": name(1),
+            "public_key_raw": name(2),
+            "public_key_pem": name(3),
+            "public_key": hex(&raw_public),
+        }));
+    }
     for path in &paths {
         println!("wrote {}", path.display());
     }

@@ -1,4 +1,8 @@
 //! One module per subcommand of `tbf`.
+//!
+//! `--json` (every verb) prints one JSON document on stdout instead of text;
+//! a failure is then `{"error": "..."}` on stdout, with the same exit
+//! status. Offsets and addresses in JSON are `0x` hex strings.
 
 pub mod inspect;
 pub mod keygen;
@@ -9,7 +13,7 @@ pub mod verify;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// The Tock packager: ELF to TBF/TAB, keys, signatures, verification.
 #[derive(Parser, Debug)]
@@ -32,6 +36,11 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Show every field of a TBF or of each TBF in a TAB.
     Inspect(inspect::InspectArgs),
+    /// Print a shell completion script, e.g. `tbf completions bash > ~/.local/share/bash-completion/completions/tbf`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `elf2tab`'s command line: the pack flags at top level.
@@ -44,6 +53,15 @@ pub enum Command {
 pub struct Elf2TabCli {
     #[command(flatten)]
     pub pack: pack::PackArgs,
+}
+
+/// Exit status of a command that could not run (usage, unreadable input).
+pub const EXIT_ERROR: u8 = 2;
+
+/// Prints `value` as the command's JSON document.
+pub fn print_json(value: &serde_json::Value) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
 }
 
 /// Runs `tbf` with `args` (program name first). When the program is called
@@ -59,11 +77,32 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Result<ExitCode> {
         pack::run(&cli.pack)?;
         return Ok(ExitCode::SUCCESS);
     }
-    match Cli::parse_from(args).command {
+    let cli = Cli::parse_from(args);
+    // Each verb has its own `--json` (so its help lists only its options).
+    let json = match &cli.command {
+        Command::Pack(args) => args.json,
+        Command::Keygen(args) => args.json,
+        Command::Sign(args) => args.json,
+        Command::Verify(args) => args.json,
+        Command::Inspect(args) => args.json,
+        Command::Completions { .. } => false,
+    };
+    let result = match cli.command {
         Command::Pack(args) => pack::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Keygen(args) => keygen::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Sign(args) => sign::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => verify::run(&args),
-        Command::Inspect(args) => inspect::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "tbf", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Err(error) if json => {
+            print_json(&serde_json::json!({ "error": format!("{error:#}") }))?;
+            Ok(ExitCode::from(EXIT_ERROR))
+        }
+        other => other,
     }
 }

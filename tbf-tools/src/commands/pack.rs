@@ -62,6 +62,11 @@ fn parse_maybe_hex(text: &str) -> Result<u32, String> {
 pub struct PackArgs {
     #[arg(short = 'v', long = "verbose", help = "Be verbose")]
     pub verbose: bool,
+    #[arg(
+        long,
+        help = "Print one JSON document (errors too) instead of text (tbf's own flag, not elf2tab's)"
+    )]
+    pub json: bool,
     #[arg(long, help = "Produce a deterministic TAB file (no build date)")]
     pub deterministic: bool,
     #[arg(long = "disable", help = "Mark the app as disabled in the TBF flags")]
@@ -75,7 +80,7 @@ pub struct PackArgs {
         short = 'o',
         long = "output-file",
         id = "filename",
-        default_value = "TockApp.tab",
+        default_value = DEFAULT_TAB,
         help = "output file name"
     )]
     pub output: PathBuf,
@@ -155,7 +160,7 @@ pub struct PackArgs {
     pub rsa4096_private_key: Option<PathBuf>,
     #[arg(
         long = "ecdsa-nist-p256-private",
-        help = "Add an ECDSA NIST P256 signature credential using this PKCS#8 private key"
+        help = "Add an ECDSA NIST P256 signature credential using this private key (PKCS#8 or SEC1, DER or PEM)"
     )]
     pub ecdsa_nist_p256_private_key: Option<PathBuf>,
 }
@@ -253,8 +258,16 @@ pub fn run(args: &PackArgs) -> Result<()> {
     };
     let mut staged = StagedOutput::default();
     let mut members = Vec::new();
+    let mut notes = Vec::new();
+    let mut written = Vec::new();
     for input in &args.input {
         let tbf_path = input.path.with_extension("tbf");
+        if tbf_path.exists() {
+            notes.push(format!(
+                "note: replaced {} (each image is also written beside its ELF, as elf2tab does)",
+                tbf_path.display()
+            ));
+        }
         if same_path(&tbf_path, &args.output) {
             bail!("the TAB file {} and the TBF written for {} would be the same file; choose another -o", args.output.display(), input.path.display());
         }
@@ -262,6 +275,11 @@ pub fn run(args: &PackArgs) -> Result<()> {
             println!("Creating {tbf_path:?}");
         }
         let tbf = package_one(input, &options)?;
+        written.push(serde_json::json!({
+            "tbf": tbf_path.display().to_string(),
+            "member": member_name(&architecture_name(input)?),
+            "total_size": tbf.len(),
+        }));
         staged.stage(&tbf_path, &tbf)?;
         members.push(TabMember {
             name: member_name(&architecture_name(input)?),
@@ -270,10 +288,37 @@ pub fn run(args: &PackArgs) -> Result<()> {
     }
     let tab = write_tab(Vec::new(), &metadata.to_toml(), &members)
         .context("cannot build the TAB archive")?;
+    if args.output == Path::new(DEFAULT_TAB) && args.output.exists() {
+        notes.push(format!(
+            "note: replaced {DEFAULT_TAB} in the current directory (no -o was given)"
+        ));
+    }
     staged.stage(&args.output, &tab)?;
     staged.commit()?;
+    if args.kernel_version().is_none() {
+        notes.push(
+            "warning: no --kernel-major: the image has no Kernel Version header, so this \
+             project's kernel skips it at boot (\"no KernelVersion header\"); pass \
+             --kernel-major 2 --kernel-minor 1"
+                .to_string(),
+        );
+    }
+    if args.json {
+        return crate::commands::print_json(&serde_json::json!({
+            "tab": args.output.display().to_string(),
+            "images": written,
+            "warnings": notes,
+        }));
+    }
+    // After the outputs exist: a failed command prints its one error line only.
+    for note in notes {
+        eprintln!("{note}");
+    }
     Ok(())
 }
+
+/// The TAB written when no `-o` is given (elf2tab's default).
+const DEFAULT_TAB: &str = "TockApp.tab";
 
 fn same_path(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)

@@ -20,7 +20,7 @@ use crate::output::write_atomically;
 /// Arguments of `tbf sign`.
 #[derive(clap::Args, Debug)]
 pub struct SignArgs {
-    /// ECDSA P-256 private key (PKCS#8 DER or PEM, e.g. from `tbf keygen`).
+    /// ECDSA P-256 private key: PKCS#8 (`tbf keygen`) or SEC1 (`openssl ecparam -genkey`), DER or PEM.
     #[arg(long, visible_alias = "ecdsa-nist-p256-private")]
     pub key: Option<PathBuf>,
     /// RSA-4096 private key (PKCS#8 DER or PEM).
@@ -41,6 +41,9 @@ pub struct SignArgs {
     /// Write here instead of replacing the input file.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Print one JSON document (errors too) instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// A .tbf image or a .tab bundle.
     pub file: PathBuf,
 }
@@ -83,6 +86,7 @@ fn sign_image(
     args: &SignArgs,
     ecdsa: Option<&p256::ecdsa::SigningKey>,
     rsa_key: Option<&rsa::RsaPrivateKey>,
+    reports: &mut Vec<serde_json::Value>,
 ) -> Result<Vec<u8>> {
     let mut requests = Vec::new();
     for (wanted, request) in [
@@ -111,23 +115,38 @@ fn sign_image(
     if let Some(key) = rsa_key {
         fill_rsa(&mut bytes, key)?;
     }
+    let mut report = serde_json::json!({
+        "name": image.name,
+        "total_size": signed.new_total_size,
+        "grew_from": signed.grew().then_some(signed.old_total_size),
+        "stale_signatures": signed.stale_signatures,
+    });
     if signed.grew() {
-        println!(
+        let grew = format!(
             "{}: no room in the footer: the image grew from {} to {} bytes",
             image.name, signed.old_total_size, signed.new_total_size
         );
-        if signed.stale_signatures > 0 {
+        report["message"] = serde_json::json!(grew);
+        if !args.json {
+            println!("{grew}");
+        }
+        if signed.stale_signatures > 0 && !args.json {
             eprintln!(
                 "warning: {}: {} existing signature(s) no longer match the grown image; sign again with their keys",
                 image.name, signed.stale_signatures
             );
         }
     } else {
-        println!(
+        let fitted = format!(
             "{}: credentials written into reserved footer space ({} bytes)",
             image.name, signed.new_total_size
         );
+        report["message"] = serde_json::json!(fitted);
+        if !args.json {
+            println!("{fitted}");
+        }
     }
+    reports.push(report);
     Ok(bytes)
 }
 
@@ -147,8 +166,9 @@ pub fn run(args: &SignArgs) -> Result<()> {
         .transpose()?;
     let file = load(&args.file)?;
     let mut signed = Vec::new();
+    let mut reports = Vec::new();
     for image in &file.images {
-        let bytes = sign_image(image, args, ecdsa.as_ref(), rsa_key.as_ref())?;
+        let bytes = sign_image(image, args, ecdsa.as_ref(), rsa_key.as_ref(), &mut reports)?;
         signed.push(Image {
             name: image.name.clone(),
             bytes,
@@ -157,5 +177,11 @@ pub fn run(args: &SignArgs) -> Result<()> {
     let bytes = file.rebuild(&signed).context("cannot rebuild the TAB")?;
     let output = args.output.as_ref().unwrap_or(&args.file);
     write_atomically(output, &bytes)?;
+    if args.json {
+        return crate::commands::print_json(&serde_json::json!({
+            "file": output.display().to_string(),
+            "images": reports,
+        }));
+    }
     Ok(())
 }

@@ -9,7 +9,9 @@
 //! - 2: the command could not run (usage, unreadable file, bad key, a TAB
 //!   member that is not a TBF);
 //! - 3: nothing failed, but some image has nothing that verified (no
-//!   credentials, only signatures and no `--key`, or none by that key).
+//!   credentials, only signatures and no `--key`, or none by that key: a
+//!   signature that does not verify with `--key` may be another key's, so
+//!   it is not a failure; a digest credential beside it catches alteration).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,7 +20,7 @@ use anyhow::Result;
 
 use crate::credentials::load_ecdsa_public;
 use crate::images::{load, ImageError};
-use crate::verification::{check_image, ImageReport};
+use crate::verification::{check_image, grouped, ImageReport};
 
 /// Exit status: verified.
 pub const EXIT_VERIFIED: u8 = 0;
@@ -36,6 +38,9 @@ pub struct VerifyArgs {
     /// Print only the verdict line.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print one JSON document (errors too) instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// A .tbf image or a .tab bundle.
     pub file: PathBuf,
 }
@@ -50,19 +55,90 @@ fn image_status(report: &ImageReport, with_key: bool) -> u8 {
     }
 }
 
+/// The word for an image's or the file's status.
+fn verdict_word(status: u8) -> &'static str {
+    match status {
+        EXIT_VERIFIED => "OK",
+        EXIT_FAILED => "FAILED",
+        _ => "UNVERIFIED",
+    }
+}
+
+/// Prints one image's report as text (the credentials unless `quiet`).
+fn print_image(name: &str, report: &ImageReport, image_status: u8, quiet: bool) {
+    if !quiet {
+        println!("{name}:");
+        if let Some(error) = &report.error {
+            println!("  malformed: {error}");
+        }
+        for (credential, count, length) in grouped(&report.credentials) {
+            let format = credential.format.name();
+            let verdict = credential.verdict.name();
+            if count > 1 {
+                let offset = credential.offset;
+                println!(
+                    "  {count} {format} credentials from {offset:#x} ({length} bytes): {verdict}"
+                );
+            } else {
+                println!(
+                    "  {format} credential at {:#x}: {verdict}",
+                    credential.offset
+                );
+            }
+        }
+        if report.credentials.is_empty() && report.error.is_none() {
+            println!("  no credentials");
+        }
+    }
+    println!("{name}: {}", verdict_word(image_status));
+}
+
+/// One image's report as JSON.
+fn image_json(name: &str, report: &ImageReport, image_status: u8) -> serde_json::Value {
+    let credentials: Vec<serde_json::Value> = grouped(&report.credentials)
+        .into_iter()
+        .map(|(credential, count, length)| {
+            serde_json::json!({
+                "format": credential.format.name(),
+                "offset": format!("{:#x}", credential.offset),
+                "length": length,
+                "count": count,
+                "verdict": credential.verdict.name(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "name": name,
+        "verdict": verdict_word(image_status),
+        "error": report.error,
+        "credentials": credentials,
+    })
+}
+
 /// Runs `tbf verify`.
 pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     let key = args.key.as_deref().map(load_ecdsa_public).transpose()?;
     let file = match load(&args.file) {
         Ok(file) => file,
         Err(malformed @ ImageError::MalformedMember { .. }) => {
-            println!("{malformed}");
-            println!("{}: FAILED", args.file.display());
+            if args.json {
+                crate::commands::print_json(&serde_json::json!({
+                    "file": args.file.display().to_string(),
+                    "verdict": "FAILED",
+                    "status": EXIT_FAILED,
+                    "error": malformed.to_string(),
+                    "images": [],
+                }))?;
+            } else {
+                println!("{malformed}");
+                println!("{}: FAILED", args.file.display());
+            }
             return Ok(ExitCode::from(EXIT_FAILED));
         }
         Err(error) => return Err(error.into()),
     };
     let mut status = EXIT_VERIFIED;
+    let mut images = Vec::new();
     for image in &file.images {
         let report = check_image(&image.bytes, key.as_ref());
         let image_status = image_status(&report, key.is_some());
@@ -72,29 +148,19 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
             (EXIT_UNVERIFIED, _) | (_, EXIT_UNVERIFIED) => EXIT_UNVERIFIED,
             _ => EXIT_VERIFIED,
         };
-        if !args.quiet {
-            println!("{}:", image.name);
-            if let Some(error) = &report.error {
-                println!("  malformed: {error}");
-            }
-            for credential in &report.credentials {
-                println!(
-                    "  {} credential at {:#x}: {}",
-                    credential.format.name(),
-                    credential.offset,
-                    credential.verdict.name()
-                );
-            }
-            if report.credentials.is_empty() && report.error.is_none() {
-                println!("  no credentials");
-            }
+        if args.json {
+            images.push(image_json(&image.name, &report, image_status));
+        } else {
+            print_image(&image.name, &report, image_status, args.quiet);
         }
-        let verdict = match image_status {
-            EXIT_VERIFIED => "OK",
-            EXIT_FAILED => "FAILED",
-            _ => "UNVERIFIED",
-        };
-        println!("{}: {verdict}", image.name);
+    }
+    if args.json {
+        crate::commands::print_json(&serde_json::json!({
+            "file": args.file.display().to_string(),
+            "verdict": verdict_word(status),
+            "status": status,
+            "images": images,
+        }))?;
     }
     Ok(ExitCode::from(status))
 }

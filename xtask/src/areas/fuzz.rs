@@ -10,6 +10,8 @@
 //! dependencies in one target directory. A panic or failed assertion in a
 //! target is still a crash. New inputs go to a scratch corpus and crash
 //! inputs to a scratch directory, so the checked-in seeds stay as they are.
+//! Each fuzz crate's committed `Cargo.lock` must be current (checked
+//! without writing before the build), so a run never rewrites it.
 
 use super::Area;
 use crate::bench::Figures;
@@ -147,6 +149,7 @@ fn run(ctx: &Context, target: &Target, runs: u64) -> Result<u64> {
         "the checked-in seed corpus {} is missing",
         seeds.display()
     );
+    tools::ensure_fuzz_lock_is_current(ctx, &crate_dir)?;
     let corpus = ctx.scratch_dir(&format!("fuzz-corpus-{}", target.name))?;
     let crashes: PathBuf = ctx.scratch_dir(&format!("fuzz-crashes-{}", target.name))?;
     let mut command = tools::cargo_fuzz()?;
@@ -159,7 +162,17 @@ fn run(ctx: &Context, target: &Target, runs: u64) -> Result<u64> {
         .arg("--")
         .arg(format!("-runs={runs}"))
         .arg(format!("-artifact_prefix={}/", crashes.display()));
+    let lock = crate_dir.join("fuzz/Cargo.lock");
+    let lock_before =
+        std::fs::read(&lock).with_context(|| format!("reading {}", lock.display()))?;
     let (status, log) = run_capturing(&mut command)?;
+    // The tree stays clean: a run must not rewrite the tracked lock.
+    ensure!(
+        std::fs::read(&lock).ok().as_ref() == Some(&lock_before),
+        "fuzzing {} rewrote the tracked {}: bring it up to date and commit it",
+        target.name,
+        lock.display()
+    );
     if !status {
         bail!(
             "{} crashed or failed to build; the input that crashed it is in {}\n{}",

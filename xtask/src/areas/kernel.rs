@@ -9,6 +9,7 @@ pub(crate) mod board;
 mod figures;
 pub(crate) mod image;
 pub(crate) mod scenarios;
+pub mod serve;
 mod test_apps;
 
 use super::targets::RISCV32IMAC;
@@ -75,13 +76,18 @@ pub fn qemu_command(ctx: &Context, run: &BoardRun) -> Result<i32> {
         Some(flash) => flash.clone(),
         None => ctx.scratch_dir("qemu")?.join("qemu-rv32-virt.pflash"),
     };
-    let kernel = image::build_kernel(ctx)?;
     if !flash.exists() {
         println!("creating the erased flash file {}", flash.display());
     }
+    if run.serial != serve::SerialLine::Terminal {
+        return serve::serve(ctx, run, &run.serial);
+    }
+    let kernel = image::build_kernel(ctx)?;
     let board = board_with_tabs(ctx, &kernel, &flash, &run.tabs)?;
+    // QEMU runs with `-serial stdio` (no multiplexer): Ctrl-A x reaches
+    // the guest as `x`, while Ctrl-C stops QEMU.
     println!(
-        "booting {} (flash {}); the console is this terminal",
+        "booting {} (flash {}); the console is this terminal; stop it with Ctrl-C",
         run.board.name(),
         flash.display()
     );
@@ -109,12 +115,17 @@ pub fn board_with_tabs(
         image::erase_app_flash(flash)?;
         let mut install = std::process::Command::new(crate::tools::loader(ctx)?);
         install
-            .args(["install", "--quiet", "--board", "qemu-rv32-virt", "--flash-file"])
+            .args([
+                "install",
+                "--quiet",
+                "--board",
+                "qemu-rv32-virt",
+                "--flash-file",
+            ])
             .arg(flash)
             .args(tabs);
-        crate::cmd::run(&mut install).with_context(|| {
-            format!("installing {} into {}", describe(tabs), flash.display())
-        })?;
+        crate::cmd::run(&mut install)
+            .with_context(|| format!("installing {} into {}", describe(tabs), flash.display()))?;
     }
     Ok(scenarios::board(flash))
 }

@@ -32,6 +32,7 @@ pub mod libtock_c;
 pub mod libtock_rs;
 pub mod lint;
 pub mod loader;
+pub mod new_app;
 pub mod nrf52840;
 pub mod packager;
 pub mod security_key;
@@ -91,6 +92,7 @@ pub const ALL: &[Area] = &[
     fuzz::AREA,
     security_key::AREA,
     signing::AREA,
+    new_app::AREA,
     upstream::AREA,
 ];
 

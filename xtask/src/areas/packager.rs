@@ -177,6 +177,10 @@ pub fn demo(ctx: &Context) -> Result<()> {
         &mut run(&[
             "pack",
             "--deterministic",
+            "--kernel-major",
+            "2",
+            "--kernel-minor",
+            "1",
             "-n",
             "demo",
             "--sha256",

@@ -223,7 +223,12 @@ fn build_c_app(ctx: &Context) -> Result<PathBuf> {
     make.arg("-C")
         .arg(apps_dir(ctx).join("c").join("hotp"))
         .arg("WERROR=1")
-        .arg(format!("BUILD_DIR={}", build.display()));
+        .arg(format!("BUILD_DIR={}", build.display()))
+        // libtock-c's libraries too, or they land in the clone's libtock-c/build.
+        .arg(format!(
+            "LIBTOCK_BUILD_DIR={}",
+            build.join("libtock-c").display()
+        ));
     cmd::output(&mut make)
         .context("make in apps/c/hotp (run `cargo xtask setup` if a cross compiler is missing)")?;
     let tab = build.join("hotp.tab");

@@ -5,8 +5,8 @@
 #![forbid(unsafe_code)]
 
 use libtock::platform::ErrorCode;
+use libtock::println;
 use libtock::rng::Rng;
-use libtock_examples::println;
 
 libtock::set_main! {main}
 libtock::stack_size! {0x800}

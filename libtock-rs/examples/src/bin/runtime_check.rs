@@ -12,9 +12,9 @@ use alloc::vec::Vec;
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU32, Ordering};
 use libtock::platform::{ErrorCode, Syscalls};
+use libtock::println;
 use libtock::runtime::BrkHeap;
 use libtock::TockSyscalls;
-use libtock_examples::println;
 
 libtock::set_main! {main}
 libtock::stack_size! {0x1000}

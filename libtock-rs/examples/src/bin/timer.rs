@@ -6,7 +6,7 @@
 
 use libtock::alarm::{Alarm, Milliseconds};
 use libtock::platform::ErrorCode;
-use libtock_examples::println;
+use libtock::println;
 
 libtock::set_main! {main}
 libtock::stack_size! {0x800}
