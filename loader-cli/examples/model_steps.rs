@@ -17,7 +17,7 @@ fn main() {
     let mut steps = 0usize;
     let mut violations = 0usize;
     let mut refused_fixed = 0usize;
-    let mut lost_in_place = 0usize;
+    let mut replaced_in_place = 0usize;
     let mut seed = 0u64;
     while steps < wanted {
         let mut bytes = [0u8; 32];
@@ -36,14 +36,14 @@ fn main() {
             counted.set((
                 ran + outcome.steps,
                 refused + outcome.refused_fixed,
-                lost + outcome.lost_in_place,
+                lost + outcome.replaced_in_place,
             ));
             Ok(())
         });
         let (ran, refused, lost) = counted.get();
         steps += ran;
         refused_fixed += refused;
-        lost_in_place += lost;
+        replaced_in_place += lost;
         if let Err(failure) = result {
             violations += 1;
             eprintln!("seed {seed}: {failure}");
@@ -51,6 +51,6 @@ fn main() {
         seed += 1;
     }
     println!(
-        "{{\"steps_survived\": {steps}, \"invariant_violations\": {violations}, \"seeds\": {seed}, \"fixed_address_refusals\": {refused_fixed}, \"lost_in_place\": {lost_in_place}}}"
+        "{{\"steps_survived\": {steps}, \"invariant_violations\": {violations}, \"seeds\": {seed}, \"fixed_address_refusals\": {refused_fixed}, \"replaced_in_place\": {replaced_in_place}}}"
     );
 }

@@ -19,8 +19,9 @@
 //! With the append placement (the native default) installed images are
 //! never rewritten before step 4, so a cut at any write leaves every app
 //! that was installed before intact; the one exception, a fixed-address
-//! build linked only for its old version's slot, is documented in
-//! `fixed_slots`. On a running kernel the new images start once linked,
+//! build linked only for its old version's slot, is swapped in by one
+//! flash-journal commit on a running kernel (`in_place`) and is not
+//! cut-safe offline (`fixed_slots`). On a running kernel the new images start once linked,
 //! and one the kernel refuses becomes padding again (`live`). With tockloader's placement an app
 //! that tockloader would move is rewritten in place; that is not cut-safe,
 //! and the loader says so before it starts.
@@ -188,7 +189,7 @@ impl Loader<'_> {
         let fixed_plan = self.place_fixed(chain, &fixed, replaced, end.unwrap_or(chain.end))?;
         writes.extend(fixed_plan.writes);
         end = fixed_plan.end.or(end);
-        let in_place = |old: &InstalledApp| fixed_plan.in_place.iter().any(|o| o == old);
+        let in_place = |old: &InstalledApp| fixed_plan.in_place.iter().any(|o| &o.old == old);
         for old in replaced.iter().filter(|old| !in_place(old)) {
             writes.push(Write {
                 address: old.address,
@@ -197,14 +198,11 @@ impl Loader<'_> {
                 app: Some(old.name.clone()),
             });
         }
-        if self.transport.is_live() {
-            for old in &fixed_plan.in_place {
-                // Its slot is about to be written: the kernel refuses
-                // writes into a running image. Nothing running answers OK.
-                self.note(format!("stopping {} to replace it in place", old.name));
-                self.transport
-                    .live_operation(LiveOperation::Remove(old.address))?;
-            }
+        if self.transport.is_live() && !fixed_plan.in_place.is_empty() {
+            // Each slot changes in one commit of the kernel's journal,
+            // before the other writes (a refusal changes nothing).
+            let copies_from = end.unwrap_or(chain.end).max(chain.end);
+            writes = self.replace_in_place_live(&fixed_plan.in_place, writes, copies_from)?;
         }
         self.apply(writes, end, "install")
     }
@@ -538,7 +536,9 @@ fn split_header(writes: &mut Vec<Write>, address: u32, mut bytes: Vec<u8>, start
 
 mod fixed_slots;
 mod flags;
+mod in_place;
 mod live;
+mod process_control;
 use live::LiveOutcome;
 #[cfg(test)]
 mod fixed_slot_tests;

@@ -2,12 +2,16 @@
 //! grant, is built in a static and hears its hardware's callbacks.
 
 use capsules::alarm::AlarmDriver;
+use capsules::app_state::{AppState, FlashContents};
 use capsules::ipc::Ipc;
 use capsules::process_info::ProcessInfo;
 use capsules::rng::Rng;
 use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
 use core::mem::MaybeUninit;
+use kernel::deferred_call::DeferredCalls;
+use kernel::flash_journal::BlockRewrite;
 use kernel::hil::entropy::Entropy32;
+use kernel::hil::flash::Flash;
 use kernel::hil::time::Alarm;
 use kernel::kernel::ProcessManagement;
 use kernel::Kernel;
@@ -61,10 +65,11 @@ pub fn rng(
     rng
 }
 
-/// IPC (0x10000).
+/// IPC (0x10000), allowed to map a client's buffer into the service it
+/// notifies (upstream's IPC semantics, `kernel::sharing`).
 pub fn ipc(kernel: &'static Kernel) -> &'static Ipc {
     let grant = kernel.create_grant(DriverNumber::IPC.0, &BoardCapability);
-    static_init!(Ipc, Ipc::new(kernel, grant))
+    static_init!(Ipc, Ipc::new(kernel, grant, &BoardCapability))
 }
 
 /// Process info (0x10002).
@@ -72,4 +77,34 @@ pub fn process_info(kernel: &'static Kernel) -> &'static ProcessInfo<'static> {
     let management = ProcessManagement::new(kernel, &BoardCapability);
     let grant = kernel.create_grant(DriverNumber::PROCESS_INFO.0, &BoardCapability);
     static_init!(ProcessInfo<'static>, ProcessInfo::new(management, grant))
+}
+
+/// The app-state driver (0x50000): processes rewrite their own flash
+/// image, programming through `flash` (a user of the board's flash, one
+/// page per write) where bits only clear, and through the flash journal
+/// `rewriter` where one must be set. `contents` reads the flash as it is;
+/// page numbers and journal offsets count from `bank_address`.
+pub fn app_state(
+    kernel: &'static Kernel,
+    (flash, rewriter): (&'static dyn Flash<'static>, &'static dyn BlockRewrite),
+    (contents, bank_address): (&'static dyn FlashContents, usize),
+    calls: &'static DeferredCalls,
+) -> &'static AppState<'static> {
+    let grant = kernel.create_grant(DriverNumber::APP_STATE.0, &BoardCapability);
+    let page = static_init!([u8; 512], [0; 512]);
+    let call = calls.allocate();
+    let driver = static_init!(
+        AppState<'static>,
+        AppState::new(
+            grant,
+            kernel,
+            (flash, rewriter),
+            (contents, bank_address),
+            page,
+            call
+        )
+    );
+    call.register(driver);
+    flash.set_client(driver);
+    driver
 }

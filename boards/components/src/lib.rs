@@ -26,7 +26,8 @@ pub mod emulated;
 pub mod processes;
 
 use kernel::capability::{
-    MainLoopCapability, MemoryAllocationCapability, ProcessManagementCapability,
+    MainLoopCapability, MemoryAllocationCapability, MemorySharingCapability,
+    ProcessManagementCapability,
 };
 
 pub use processes::{load_processes, AppMemory};
@@ -45,6 +46,8 @@ unsafe impl ProcessManagementCapability for BoardCapability {}
 unsafe impl MainLoopCapability for BoardCapability {}
 // SAFETY: as above.
 unsafe impl MemoryAllocationCapability for BoardCapability {}
+// SAFETY: as above; the board hands it to the IPC capsule only.
+unsafe impl MemorySharingCapability for BoardCapability {}
 
 /// Puts `$value` of type `$type` in a static of its own and returns a
 /// `&'static mut` to it. Each expansion is one static: running the same

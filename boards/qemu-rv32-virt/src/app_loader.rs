@@ -23,10 +23,7 @@ use kernel::process_loading::LoadConfiguration;
 use kernel::Kernel;
 
 use crate::io::BoardCapability;
-use crate::memory_map::{
-    APP_FLASH_END, APP_FLASH_START, APP_RAM_END, APP_RAM_START, JOURNAL_RECORDS_START,
-    JOURNAL_SPARE_START,
-};
+use crate::memory_map::{APP_FLASH_END, APP_FLASH_START, APP_RAM_END, APP_RAM_START};
 use crate::static_init;
 
 /// What GET_ATTRIBUTE answers (upstream's keys; tockloader reads them).
@@ -46,34 +43,6 @@ impl LinkWriter for PolledLink {
     }
 }
 
-/// The journal that rewrites app flash blocks in place, after it has
-/// finished any rewrite a power cut interrupted (before processes load).
-fn flash_journal(
-    kernel: &'static Kernel,
-    flash: &'static Pflash,
-) -> &'static FlashJournal<'static, Pflash> {
-    let base = flash.base();
-    let journal = static_init!(
-        FlashJournal<'static, Pflash>,
-        FlashJournal::new(
-            flash,
-            APP_FLASH_START - base,
-            APP_FLASH_END - base,
-            JOURNAL_RECORDS_START - base,
-            JOURNAL_SPARE_START - base,
-        )
-    );
-    match journal.recover() {
-        Ok(None) => {}
-        Ok(Some(block)) => kernel.print(format_args!(
-            "[kernel] flash journal: finished rewriting block {:#x}\r\n",
-            base + block
-        )),
-        Err(error) => kernel.print(format_args!("[kernel] flash journal: {}\r\n", error)),
-    }
-    journal
-}
-
 /// The UART mux, fed by the loader service; the app management the main
 /// loop must serve; and the service (to hear the credential checker).
 pub fn uart_mux_with_loader(
@@ -81,6 +50,7 @@ pub fn uart_mux_with_loader(
     peripherals: &'static Peripherals,
     calls: &'static DeferredCalls,
     flash: &'static dyn Flash<'static>,
+    journal: &'static FlashJournal<'static, Pflash>,
 ) -> (
     &'static UartMux<'static>,
     &'static AppManagement,
@@ -119,7 +89,7 @@ pub fn uart_mux_with_loader(
         )
     );
     loader.set_attributes(&ATTRIBUTES);
-    loader.set_block_rewrite(flash_journal(kernel, &peripherals.flash));
+    loader.set_block_rewrite(journal);
     // SAFETY: the bank is mapped for good; below app flash it holds the
     // bootloader and kernel images, which nothing writes while we run.
     let readable = unsafe {

@@ -1,22 +1,95 @@
-//! The one pflash driver shared through a flash mux: the live loader
-//! (feature `app_loader`) and the key-value store (feature
-//! `security_key`) each get a [`FlashUser`], so neither steals the
-//! driver's completions from the other.
+//! The one pflash driver shared through a flash mux: the app-state
+//! driver, the live loader (feature `app_loader`) and the key-value store
+//! (feature `security_key`) each get a [`FlashUser`], so none steals the
+//! driver's completions from another. The flash journal, which rewrites
+//! app flash blocks in place (blocking, straight on the pflash), serves
+//! the app-state driver and the loader.
 //!
 //! ```text
-//!  Pflash --> FlashMux --+--> FlashUser (loader)   app flash 0x2004_0000..KV_START
-//!                        '--> FlashUser (kv)       KV_START..KV_END (two 256 KiB blocks)
+//!  Pflash --> FlashMux --+--> FlashUser (app state) inside a process's own image
+//!     |                  +--> FlashUser (loader)    app flash 0x2004_0000..JOURNAL
+//!     |                  '--> FlashUser (kv)        KV_START..KV_END (two 256 KiB blocks)
+//!     '--> FlashJournal (records, spare: two blocks below KV_START)
 //! ```
 
+use capsules::app_state::{AppState, MappedFlash};
 use capsules::virtual_flash::{FlashMux, FlashUser};
+use chip_qemu_virt::pflash::Pflash;
 use chip_qemu_virt::Peripherals;
 use kernel::deferred_call::DeferredCalls;
+use kernel::flash_journal::FlashJournal;
 use kernel::hil::flash::Flash;
+use kernel::Kernel;
 
+use crate::memory_map::{
+    APP_FLASH_END, APP_FLASH_START, JOURNAL_RECORDS_START, JOURNAL_SPARE_START,
+};
 use crate::static_init;
+
+/// The journal that rewrites app flash blocks in place, after it has
+/// finished any rewrite a power cut interrupted (call before processes
+/// load).
+pub fn flash_journal(
+    kernel: &'static Kernel,
+    flash: &'static Pflash,
+) -> &'static FlashJournal<'static, Pflash> {
+    let base = flash.base();
+    let journal = static_init!(
+        FlashJournal<'static, Pflash>,
+        FlashJournal::new(
+            flash,
+            APP_FLASH_START - base,
+            APP_FLASH_END - base,
+            JOURNAL_RECORDS_START - base,
+            JOURNAL_SPARE_START - base,
+        )
+    );
+    match journal.recover() {
+        Ok(None) => {}
+        Ok(Some(block)) => kernel.print(format_args!(
+            "[kernel] flash journal: finished rewriting block {:#x}\r\n",
+            base + block
+        )),
+        Err(error) => kernel.print(format_args!("[kernel] flash journal: {}\r\n", error)),
+    }
+    journal
+}
+
+/// The app-state driver (0x50000) on its flash user and the journal,
+/// reading app flash where it is mapped.
+pub fn app_state(
+    kernel: &'static Kernel,
+    user: &'static FlashUser<'static>,
+    journal: &'static FlashJournal<'static, Pflash>,
+    calls: &'static DeferredCalls,
+) -> &'static AppState<'static> {
+    // SAFETY: app flash is mapped for good; it changes only through the
+    // flash driver and the journal, which the driver reads it to serve.
+    let contents = unsafe {
+        core::slice::from_raw_parts(
+            APP_FLASH_START as *const u8,
+            APP_FLASH_END - APP_FLASH_START,
+        )
+    };
+    let mapped = static_init!(
+        MappedFlash,
+        MappedFlash {
+            contents,
+            address: APP_FLASH_START,
+        }
+    );
+    board_components::drivers::app_state(
+        kernel,
+        (user, journal),
+        (mapped, crate::memory_map::FLASH_START),
+        calls,
+    )
+}
 
 /// The users of the shared flash.
 pub struct SharedFlash {
+    /// The app-state driver's.
+    pub app_state: &'static FlashUser<'static>,
     /// The live loader's.
     #[cfg(feature = "app_loader")]
     pub loader: &'static FlashUser<'static>,
@@ -33,6 +106,13 @@ pub fn shared_flash(
     let mux = static_init!(FlashMux<'static>, FlashMux::new(&peripherals.flash));
     peripherals.flash.set_client(mux);
     // Each user is its own static (a `static_init!` site runs once).
+    let app_state = {
+        let call = calls.allocate();
+        let user: &'static FlashUser<'static> =
+            static_init!(FlashUser<'static>, FlashUser::new(mux, call));
+        call.register(user);
+        user
+    };
     #[cfg(feature = "app_loader")]
     let loader = {
         let call = calls.allocate();
@@ -52,6 +132,7 @@ pub fn shared_flash(
     let users = static_init!(
         [&'static FlashUser<'static>; USERS],
         [
+            app_state,
             #[cfg(feature = "app_loader")]
             loader,
             #[cfg(feature = "security_key")]
@@ -60,6 +141,7 @@ pub fn shared_flash(
     );
     mux.set_users(users);
     SharedFlash {
+        app_state,
         #[cfg(feature = "app_loader")]
         loader,
         #[cfg(feature = "security_key")]
@@ -69,4 +151,4 @@ pub fn shared_flash(
 
 /// How many users the enabled features make.
 const USERS: usize =
-    cfg!(feature = "app_loader") as usize + cfg!(feature = "security_key") as usize;
+    1 + cfg!(feature = "app_loader") as usize + cfg!(feature = "security_key") as usize;

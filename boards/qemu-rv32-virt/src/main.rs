@@ -14,7 +14,6 @@ mod app_loader;
 mod components;
 #[cfg(feature = "credential_checking")]
 mod credentials;
-#[cfg(any(feature = "app_loader", feature = "security_key"))]
 mod flash_sharing;
 mod io;
 #[cfg(feature = "security_key")]
@@ -25,6 +24,7 @@ use board_components::drivers::{alarm, alarm_mux, ipc, process_info, rng, virtua
 use board_components::emulated::{button, leds};
 use board_components::{driver_table, load_processes, static_buf, AppMemory};
 use capsules::alarm::AlarmDriver;
+use capsules::app_state::AppState;
 use capsules::button::Button;
 use capsules::console::Console;
 use capsules::ipc::Ipc;
@@ -80,6 +80,7 @@ driver_table! {
         DriverNumber::RNG => rng: Rng<'static>,
         DriverNumber::IPC => ipc: Ipc,
         DriverNumber::PROCESS_INFO => process_info: ProcessInfo<'static>,
+        DriverNumber::APP_STATE => app_state: AppState<'static>,
         DriverNumber(TEST_EXIT_DRIVER) => test_exit: TestExitDriver,
         #[cfg(feature = "security_key")]
         DriverNumber::SHA => sha: capsules::digest_driver::DigestDriver<'static>,
@@ -124,12 +125,17 @@ pub extern "C" fn main() -> ! {
         kernel.print(format_args!("[kernel] no entropy device: {:?}\r\n", error));
     }
 
-    // Capsules.
-    #[cfg(any(feature = "app_loader", feature = "security_key"))]
+    // Capsules. The journal finishes a cut rewrite before processes load.
+    let journal = flash_sharing::flash_journal(kernel, &peripherals.flash);
     let shared_flash = flash_sharing::shared_flash(peripherals, deferred_calls);
     #[cfg(feature = "app_loader")]
-    let (mux, app_management, _loader_service) =
-        app_loader::uart_mux_with_loader(kernel, peripherals, deferred_calls, shared_flash.loader);
+    let (mux, app_management, _loader_service) = app_loader::uart_mux_with_loader(
+        kernel,
+        peripherals,
+        deferred_calls,
+        shared_flash.loader,
+        journal,
+    );
     #[cfg(not(feature = "app_loader"))]
     let mux = board_components::console::uart_mux(&peripherals.uart, deferred_calls);
     #[cfg(feature = "security_key")]
@@ -162,6 +168,12 @@ pub extern "C" fn main() -> ! {
             rng: rng(kernel, entropy),
             ipc: ipc(kernel),
             process_info: process_info(kernel),
+            app_state: flash_sharing::app_state(
+                kernel,
+                shared_flash.app_state,
+                journal,
+                deferred_calls
+            ),
             test_exit: components::test_exit(kernel, peripherals),
             #[cfg(feature = "security_key")]
             sha: security_key::sha(kernel, deferred_calls),
@@ -181,11 +193,18 @@ pub extern "C" fn main() -> ! {
     // Processes (checked before they start, with `credential_checking`).
     #[cfg(feature = "credential_checking")]
     let _checker = credentials::install_checker(kernel, deferred_calls);
-    // Live installs are answered once their credentials are checked.
+    // Live installs are answered once their credentials are checked; a
+    // build replacing an app in its own slot is checked before the old
+    // one stops.
     #[cfg(all(feature = "credential_checking", feature = "app_loader"))]
     if let Some(checker) = _checker {
         checker.set_client(_loader_service);
+        _loader_service.set_credential_policy(checker.policy());
     }
+    // A cut between linking a new version and freeing the old leaves two
+    // images of one app: keep the one the board would run.
+    #[cfg(feature = "app_loader")]
+    _loader_service.free_duplicate_images();
     let contexts = static_init!(
         [ChipProcessContext<QemuVirt>; PROCESS_SLOTS],
         core::array::from_fn(|_| Default::default())

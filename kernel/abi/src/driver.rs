@@ -37,10 +37,16 @@ impl DriverNumber {
     pub const SHA: DriverNumber = DriverNumber(0x40005);
     /// AES.
     pub const AES: DriverNumber = DriverNumber(0x40006);
+    /// App state: a process rewrites bytes of its own flash image
+    /// (upstream's app flash driver; libtock-c's `app_state`).
+    pub const APP_STATE: DriverNumber = DriverNumber(0x50000);
     /// Key-value store, isolated per app identity.
     pub const KV: DriverNumber = DriverNumber(0x50003);
     /// USB keyboard HID.
     pub const USB_KEYBOARD_HID: DriverNumber = DriverNumber(0x90005);
+    /// Real-time clock: the date and time (upstream's `DateTime` driver;
+    /// libtock-c calls it `rtc`).
+    pub const DATE_TIME: DriverNumber = DriverNumber(0x90007);
     /// Our emulator boards' test driver (end QEMU with a status, probe
     /// return variants, wake processes for benchmarks): outside upstream's
     /// allocated ranges. Not in [`DriverNumber::ALL`], so that the syscall
@@ -64,8 +70,10 @@ impl DriverNumber {
         (Self::CTAP, "ctap"),
         (Self::SHA, "sha"),
         (Self::AES, "aes"),
+        (Self::APP_STATE, "app_state"),
         (Self::KV, "kv"),
         (Self::USB_KEYBOARD_HID, "usb_keyboard_hid"),
+        (Self::DATE_TIME, "rtc"),
     ];
 }
 
@@ -94,5 +102,6 @@ mod tests {
         }
         assert_eq!(DriverNumber::PROCESS_INFO.0, 0x10002);
         assert_eq!(DriverNumber::USB_KEYBOARD_HID.0, 0x90005);
+        assert_eq!(DriverNumber::DATE_TIME.0, 0x90007);
     }
 }

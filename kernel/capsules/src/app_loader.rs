@@ -30,7 +30,10 @@
 
 mod answer;
 mod console_link;
+mod duplicates;
 mod flash_writes;
+mod in_place;
+mod refusals;
 #[cfg(test)]
 mod tests;
 
@@ -110,6 +113,13 @@ pub struct AppLoader<'a> {
     /// Rewrites a block in place (power-cut safe) for page writes that set
     /// bits, which programming cannot; `None`: such writes are refused.
     rewriter: Option<&'a dyn BlockRewrite>,
+    /// The board's credential policy, checked on a new build before it
+    /// replaces an old one in its own slot; `None`: any app is accepted.
+    credential_policy: Cell<Option<kernel::credential::CredentialPolicy>>,
+    /// A replace in place waiting for its old process to stop.
+    in_place: Cell<Option<in_place::InPlace>>,
+    /// Why refused images were refused (LIST_APPS reports it).
+    refusals: refusals::Refusals,
     /// Resets into the board's serial bootloader (ENTER_BOOTLOADER);
     /// `None`: the board has none, the command is answered unsupported.
     bootloader_entry: Option<&'a dyn BootloaderEntry>,
@@ -156,6 +166,9 @@ impl<'a> AppLoader<'a> {
             replaced: Cell::new(None),
             restoring: Cell::new(false),
             rewriter: None,
+            credential_policy: Cell::new(None),
+            in_place: Cell::new(None),
+            refusals: refusals::Refusals::new(),
             syncing: Cell::new(None),
             readable: None,
             bootloader_entry: None,
@@ -243,9 +256,17 @@ impl<'a> AppLoader<'a> {
             Request::ReplaceApp {
                 old_address,
                 new_address,
-            } => self.request(AppOperation::Replace {
+            } => self.replace_checked(old_address as usize, new_address as usize),
+            Request::ReplaceInPlace {
+                old_address,
+                new_address,
+                source,
+                length,
+            } => self.replace_in_place(in_place::InPlace {
                 old: old_address as usize,
                 new: new_address as usize,
+                source: source as usize,
+                length: length as usize,
             }),
             Request::RemoveApp { address } => self.request(AppOperation::Remove {
                 address: address as usize,
@@ -363,11 +384,13 @@ impl<'a> AppLoader<'a> {
             let state = process.map_or(ProcessState::NotLoaded, |index| {
                 wire_state(self.kernel.processes()[index].state())
             });
+            let refused = image.enabled && state == ProcessState::NotLoaded;
             let record = AppRecord {
                 address: image.address as u32,
                 total_size: image.size as u32,
                 state,
                 enabled: image.enabled,
+                refusal: refused.then(|| self.refusal_of(image.address, image.size)),
                 name: image.name,
             };
             match record.write(&mut body, position) {
@@ -527,7 +550,11 @@ impl AppManagementClient for AppLoader<'_> {
         operation: AppOperation,
         result: Result<Option<usize>, ManagementError>,
     ) {
+        self.note_refusal(operation, &result);
         if self.restoring.take() {
+            return;
+        }
+        if self.in_place_stopped(operation, result.is_ok(), || self.report(result)) {
             return;
         }
         if let Some(address) = self.syncing.get() {
@@ -551,6 +578,12 @@ impl AppManagementClient for AppLoader<'_> {
 
 impl CredentialCheckClient for AppLoader<'_> {
     fn credentials_checked(&self, address: usize, result: Result<usize, NotStarted>) {
+        match &result {
+            Ok(_) => self.refusals.clear(address),
+            Err(reason) => self
+                .refusals
+                .record(address, refusals::not_started_reason(reason)),
+        }
         if self.awaiting_check.get() != Some(address) {
             return;
         }

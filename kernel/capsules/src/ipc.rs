@@ -10,19 +10,35 @@
 //! - command 2 (service id): a client notifies a service
 //! - command 3 (client id): a service notifies a client
 //!
-//! Memory protection is never widened: a process never gains access to
-//! another's memory. Instead the kernel copies, at each notify, between
-//! the two buffers the processes allowed for each other: a client's buffer
-//! for the service is copied into the service's buffer for that client
-//! (and the service's upcall names its own copy); a service's notify copies
-//! its buffer for the client back into the client's buffer. A service that
-//! allowed no buffer for a client is told the client's address and length
-//! (as upstream does) but cannot touch it.
+//! How a service reaches a client's buffer when the client notifies it:
+//!
+//! - The service allowed a buffer for that client: the kernel copies the
+//!   client's buffer for the service into it (as many bytes as both hold)
+//!   and the upcall names the service's own copy; the service's notify
+//!   back copies it into the client's buffer. Nothing is mapped.
+//! - It did not (upstream's apps: rot13_service, unit_test_supervisor):
+//!   as upstream's kernel does, the service gains read-write access, in
+//!   place, to exactly the buffer the client allowed for it, and the upcall
+//!   names that buffer. The client consented by allowing it for that
+//!   service; no other process gains anything. The mapping goes through
+//!   [`kernel::grant::Grant::share_read_write_buffer`], which
+//!   needs the board's [`MemorySharingCapability`], and lasts until the
+//!   client re-allows or un-allows the buffer, or either process exits,
+//!   faults or restarts ([`kernel::sharing`]). A buffer the hardware cannot
+//!   map exactly (ends not on its granule: 4 bytes on the PMP, 32 on the
+//!   ARMv7-M MPU) is refused: the notify fails with INVAL and no upcall is
+//!   queued (upstream queues it anyway, and its service faults on the
+//!   first access); NOMEM when the service already has
+//!   `MAX_SHARED_PER_PROCESS` buffers shared with it. A client that allowed
+//!   nothing gives the service (its id, 0, 0), as upstream.
+//! - A service's notify never maps anything into the client (upstream maps
+//!   the service's buffer for the client; no upstream app we run needs it).
 //!
 //! Ids are upstream's process ids (the kernel's process identifiers);
 //! upcall and buffer numbers are process slots, which equal the ids until
 //! a process restarts, as upstream.
 
+use kernel::capability::MemorySharingCapability;
 use kernel::grant::{Grant, GrantKernelData};
 use kernel::kernel::Kernel;
 use kernel::{CommandReturn, ErrorCode, ProcessId};
@@ -45,15 +61,25 @@ enum Direction {
 pub struct Ipc {
     kernel: &'static Kernel,
     grant: IpcGrant,
+    sharing: &'static dyn MemorySharingCapability,
 }
 
 /// Bytes copied per step between two processes' buffers.
 const COPY_CHUNK: usize = 64;
 
 impl Ipc {
-    /// The IPC driver of `kernel`.
-    pub fn new(kernel: &'static Kernel, grant: IpcGrant) -> Self {
-        Ipc { kernel, grant }
+    /// The IPC driver of `kernel`; `sharing` lets it map a client's
+    /// buffer into the service it notifies (upstream's semantics).
+    pub fn new(
+        kernel: &'static Kernel,
+        grant: IpcGrant,
+        sharing: &'static dyn MemorySharingCapability,
+    ) -> Self {
+        Ipc {
+            kernel,
+            grant,
+            sharing,
+        }
     }
 
     fn process_by_identifier(&self, identifier: u32) -> Option<ProcessId> {
@@ -139,10 +165,9 @@ impl Ipc {
                     (Direction::ToService, Some(length)) => {
                         (length, buffer_address(target_data, sender.index))
                     }
-                    (Direction::ToService, None) => (
-                        buffer_length(sender_data, target.index),
-                        buffer_address(sender_data, target.index),
-                    ),
+                    (Direction::ToService, None) => {
+                        self.share_with_service(sender_data, sender, target)?
+                    }
                     (Direction::ToClient, _) => (
                         buffer_length(target_data, sender.index),
                         buffer_address(target_data, sender.index),
@@ -150,13 +175,32 @@ impl Ipc {
                 };
                 target_data
                     .schedule_upcall(upcall, (sender.identifier, length as u32, address as u32))
+                    .map_err(|_| ErrorCode::Busy)
             })
         });
         match result {
             Ok(Ok(Ok(()))) => CommandReturn::success(),
-            Ok(Ok(Err(_))) => CommandReturn::failure(ErrorCode::Busy),
+            Ok(Ok(Err(error))) => CommandReturn::failure(error),
             Ok(Err(error)) | Err(error) => CommandReturn::failure(error.into()),
         }
+    }
+
+    /// Map the client's buffer for `service` into it (upstream IPC);
+    /// returns what the service's upcall names: (length, address), or
+    /// (0, 0) if the client allowed nothing for it.
+    fn share_with_service(
+        &self,
+        client_data: &GrantKernelData<'_>,
+        client: ProcessId,
+        service: ProcessId,
+    ) -> Result<(usize, usize), ErrorCode> {
+        if buffer_length(client_data, service.index) == 0 {
+            return Ok((0, 0));
+        }
+        let region =
+            self.grant
+                .share_read_write_buffer(client, service.index, service, self.sharing)?;
+        Ok((region.size, region.start))
     }
 }
 
@@ -196,18 +240,127 @@ impl kernel::driver::SyscallDriver for Ipc {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
     use kernel::driver::SyscallDriver;
+    use kernel::platform::Region;
     use kernel::syscall::SyscallReturn;
     use kernel::testing::{TestCapability, TestKernel};
+    use std::vec::Vec;
 
     fn setup() -> (TestKernel, Ipc) {
         let test = TestKernel::new(3, 4096);
         let ipc = Ipc::new(
             test.kernel,
             test.kernel.create_grant(0x10000, &TestCapability),
+            &TestCapability,
         );
         (test, ipc)
+    }
+
+    const CLIENT: usize = 0;
+    const THIRD: usize = 1;
+    const SERVICE: usize = 2;
+
+    /// The service listens on its own id and allowed nothing for the
+    /// client (upstream's rot13_service); the client shares 64 bytes.
+    fn client_shares_64_bytes(test: &TestKernel, ipc: &Ipc) -> usize {
+        test.subscribe(SERVICE, 0x10000, ipc, SERVICE as u32);
+        let (buffer, _) = test.allow_read_write(CLIENT, 0x10000, ipc, SERVICE as u32, 64);
+        buffer
+    }
+
+    fn notify_service(test: &TestKernel, ipc: &Ipc) -> CommandReturn {
+        ipc.command(2, SERVICE as u32, 0, test.process_id(CLIENT))
+    }
+
+    fn shared_with(test: &TestKernel, index: usize) -> Vec<Region> {
+        let shared = test.kernel.shared_buffers().regions_of(index);
+        shared.regions().to_vec()
+    }
+
+    #[test]
+    fn a_notify_maps_exactly_the_clients_buffer_into_the_service_and_no_one_else() {
+        let (test, ipc) = setup();
+        let buffer = client_shares_64_bytes(&test, &ipc);
+        assert_eq!(notify_service(&test, &ipc), CommandReturn::success());
+        let upcall = test.take_upcalls(SERVICE)[0];
+        assert_eq!(
+            upcall.arguments,
+            [0, 64, buffer as u32],
+            "names it in place"
+        );
+        assert_eq!(shared_with(&test, SERVICE), [Region::new(buffer, 64)]);
+        assert!(shared_with(&test, THIRD).is_empty());
+        assert!(shared_with(&test, CLIENT).is_empty());
+        // Notifying again (rot13's client does, every round) maps nothing new.
+        for _ in 0..5 {
+            assert_eq!(notify_service(&test, &ipc), CommandReturn::success());
+        }
+        assert_eq!(test.kernel.shared_buffers().iter().count(), 1);
+    }
+
+    #[test]
+    fn reallowing_or_unallowing_the_buffer_unmaps_it() {
+        let (test, ipc) = setup();
+        client_shares_64_bytes(&test, &ipc);
+        notify_service(&test, &ipc);
+        let (moved, _) = test.allow_read_write(CLIENT, 0x10000, &ipc, SERVICE as u32, 32);
+        assert!(shared_with(&test, SERVICE).is_empty(), "re-allowed");
+        notify_service(&test, &ipc);
+        assert_eq!(shared_with(&test, SERVICE), [Region::new(moved, 32)]);
+        test.allow_read_write(CLIENT, 0x10000, &ipc, SERVICE as u32, 0);
+        assert!(shared_with(&test, SERVICE).is_empty(), "un-allowed");
+        assert_eq!(notify_service(&test, &ipc), CommandReturn::success());
+        assert_eq!(
+            test.take_upcalls(SERVICE).last().unwrap().arguments,
+            [0, 0, 0]
+        );
+        assert!(shared_with(&test, SERVICE).is_empty());
+    }
+
+    #[test]
+    fn the_clients_exit_fault_or_restart_unmaps_it() {
+        let end_client: [fn(&TestKernel); 3] = [
+            |test| test.terminate(CLIENT),
+            |test| test.fault(CLIENT),
+            |test| test.restart(CLIENT),
+        ];
+        for end in end_client {
+            let (test, ipc) = setup();
+            client_shares_64_bytes(&test, &ipc);
+            notify_service(&test, &ipc);
+            assert_eq!(shared_with(&test, SERVICE).len(), 1);
+            end(&test);
+            assert!(shared_with(&test, SERVICE).is_empty());
+            assert!(
+                test.kernel.shared_buffers().any_stale(),
+                "rewritten before it runs"
+            );
+        }
+    }
+
+    #[test]
+    fn the_services_restart_unmaps_it() {
+        let (test, ipc) = setup();
+        client_shares_64_bytes(&test, &ipc);
+        notify_service(&test, &ipc);
+        test.restart(SERVICE);
+        assert!(shared_with(&test, SERVICE).is_empty());
+        assert_eq!(test.kernel.shared_buffers().iter().count(), 0);
+    }
+
+    #[test]
+    fn a_buffer_off_the_protection_granule_is_refused_without_an_upcall() {
+        let (test, ipc) = setup();
+        test.subscribe(SERVICE, 0x10000, &ipc, SERVICE as u32);
+        test.allow_read_write_at(CLIENT, 0x10000, &ipc, SERVICE as u32, 0x402, 64);
+        assert_eq!(
+            notify_service(&test, &ipc),
+            CommandReturn::failure(ErrorCode::Inval)
+        );
+        assert!(test.take_upcalls(SERVICE).is_empty());
+        assert!(shared_with(&test, SERVICE).is_empty());
     }
 
     #[test]
@@ -226,7 +379,7 @@ mod tests {
     }
 
     #[test]
-    fn request_and_reply_copy_between_the_shared_buffers() {
+    fn a_service_that_allowed_a_buffer_gets_a_copy_and_nothing_mapped() {
         let (test, ipc) = setup();
         let (client, service) = (0, 2);
         // The service listens on its own id; the client on the service's.
@@ -242,6 +395,7 @@ mod tests {
             ipc.command(2, 2, 0, test.process_id(client)),
             CommandReturn::success()
         );
+        assert!(shared_with(&test, service).is_empty(), "copied, not mapped");
         let upcall = test.take_upcalls(service)[0];
         assert_eq!(upcall.subscribe, 2);
         assert_eq!(upcall.arguments, [0, 8, window as u32]);

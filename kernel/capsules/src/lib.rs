@@ -17,10 +17,12 @@
 pub mod aes;
 pub mod alarm;
 pub mod app_loader;
+pub mod app_state;
 pub mod button;
 pub mod console;
 pub mod csprng;
 pub mod ctap;
+pub mod date_time;
 pub mod digest_driver;
 pub mod hid_driver;
 pub mod hid_link;

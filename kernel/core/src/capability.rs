@@ -24,3 +24,11 @@ pub unsafe trait MainLoopCapability {}
 /// # Safety
 /// Implement only in the board's entry.
 pub unsafe trait MemoryAllocationCapability {}
+
+/// Give one process read-write access, through its memory protection, to a
+/// buffer another process allowed for it ([`crate::sharing`]); the IPC
+/// capsule gets it from the board, to follow upstream's IPC semantics.
+///
+/// # Safety
+/// Implement only in the board's entry (trusted code).
+pub unsafe trait MemorySharingCapability {}

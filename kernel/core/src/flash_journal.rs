@@ -102,6 +102,36 @@ pub trait BlockRewrite {
     /// Makes `data` the content at flash offset `offset`, keeping every
     /// other byte of its block; power-cut safe.
     fn rewrite(&self, offset: usize, data: &[u8]) -> Result<(), JournalError>;
+
+    /// Makes the `length` bytes at flash offset `source` the content at
+    /// `offset`, keeping every other byte of its block, in one commit: a
+    /// whole image written elsewhere first becomes visible at once, which
+    /// RAM too small to hold it could not give. Power-cut safe; the
+    /// source lies in the rewritable area, possibly in the target block.
+    fn rewrite_from_flash(
+        &self,
+        offset: usize,
+        source: usize,
+        length: usize,
+    ) -> Result<(), JournalError>;
+}
+
+/// Where the new bytes of a rewrite come from.
+#[derive(Clone, Copy)]
+enum NewBytes<'d> {
+    /// Bytes in RAM.
+    Ram(&'d [u8]),
+    /// `length` bytes of flash from this offset.
+    Flash { source: usize, length: usize },
+}
+
+impl NewBytes<'_> {
+    fn len(&self) -> usize {
+        match self {
+            NewBytes::Ram(data) => data.len(),
+            NewBytes::Flash { length, .. } => *length,
+        }
+    }
 }
 
 /// CRC-32 (ISO-HDLC, as zlib), over records and spare copies.
@@ -251,7 +281,12 @@ impl<'a, F: NorFlash> FlashJournal<'a, F> {
 
     /// Steps (a)-(b): the spare gets the target block's content with
     /// `data` at `offset`; returns the spare's CRC.
-    fn fill_spare(&self, target: usize, offset: usize, data: &[u8]) -> Result<u32, JournalError> {
+    fn fill_spare(
+        &self,
+        target: usize,
+        offset: usize,
+        data: NewBytes,
+    ) -> Result<u32, JournalError> {
         self.flash.erase_block(self.spare)?;
         let mut hasher = CRC32.digest();
         let mut bounce = self.bounce.borrow_mut();
@@ -262,7 +297,17 @@ impl<'a, F: NorFlash> FlashJournal<'a, F> {
             let start = offset.max(at);
             let end = (offset + data.len()).min(at + CHUNK);
             if start < end {
-                bounce[start - at..end - at].copy_from_slice(&data[start - offset..end - offset]);
+                let part = &mut bounce[start - at..end - at];
+                match data {
+                    NewBytes::Ram(bytes) => {
+                        part.copy_from_slice(&bytes[start - offset..end - offset])
+                    }
+                    // Read before the target is touched: the source may
+                    // lie in the target block itself.
+                    NewBytes::Flash { source, .. } => {
+                        self.flash.read(source + (start - offset), part)?
+                    }
+                }
             }
             hasher.update(&bounce[..]);
             if bounce.iter().any(|&byte| byte != 0xff) {
@@ -273,8 +318,9 @@ impl<'a, F: NorFlash> FlashJournal<'a, F> {
     }
 }
 
-impl<F: NorFlash> BlockRewrite for FlashJournal<'_, F> {
-    fn rewrite(&self, offset: usize, data: &[u8]) -> Result<(), JournalError> {
+impl<F: NorFlash> FlashJournal<'_, F> {
+    /// One rewrite of the block holding `[offset, offset + data.len())`.
+    fn rewrite_block(&self, offset: usize, data: NewBytes) -> Result<(), JournalError> {
         let block_size = self.flash.block_size();
         let target = offset - offset % block_size;
         let fits = offset + data.len() <= target + block_size;
@@ -289,6 +335,24 @@ impl<F: NorFlash> BlockRewrite for FlashJournal<'_, F> {
         self.flash
             .program(slot, &encode_record(target, spare_crc)[..16])?;
         self.finish(slot, target)
+    }
+}
+
+impl<F: NorFlash> BlockRewrite for FlashJournal<'_, F> {
+    fn rewrite(&self, offset: usize, data: &[u8]) -> Result<(), JournalError> {
+        self.rewrite_block(offset, NewBytes::Ram(data))
+    }
+
+    fn rewrite_from_flash(
+        &self,
+        offset: usize,
+        source: usize,
+        length: usize,
+    ) -> Result<(), JournalError> {
+        if !self.in_area(source, length) {
+            return Err(JournalError::OutsideArea(source));
+        }
+        self.rewrite_block(offset, NewBytes::Flash { source, length })
     }
 }
 

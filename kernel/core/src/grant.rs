@@ -28,9 +28,12 @@ use core::mem::{align_of, size_of};
 
 use kernel_abi::ErrorCode;
 
+use crate::capability::MemorySharingCapability;
 use crate::kernel::Kernel;
+use crate::platform::Region;
 use crate::process::{Process, ProcessId};
 use crate::process_buffer::{ReadOnlyBuffer, ReadWriteBuffer};
+use crate::sharing::SharedBuffer;
 use crate::upcall::QueuedUpcall;
 
 /// Why a grant could not be entered.
@@ -239,6 +242,52 @@ impl<T: Default, const UPCALLS: usize, const READ_ONLY: usize, const READ_WRITE:
                 });
             }
         }
+    }
+
+    /// Let process `peer` read and write in place, through its memory
+    /// protection, exactly the read-write buffer `owner` allowed to this
+    /// grant as `number` (upstream IPC: the owner consented by allowing it
+    /// for that peer). The kernel, not the caller, reads the buffer from
+    /// the allow table, so nothing else can be mapped; the grant is not
+    /// entered (this may be called inside `enter` of either process).
+    /// Returns the region; it stays mapped until `owner` re-allows that
+    /// buffer or either incarnation ends ([`crate::sharing`]). Fails with
+    /// INVAL for an empty buffer, a dead or identical peer, or a buffer the
+    /// hardware cannot map exactly; NOMEM when no shared region is left;
+    /// NOSUPPORT if there is no such buffer (or nothing allocated).
+    pub fn share_read_write_buffer(
+        &self,
+        owner: ProcessId,
+        number: usize,
+        peer: ProcessId,
+        _capability: &dyn MemorySharingCapability,
+    ) -> Result<Region, ErrorCode> {
+        let process = self.kernel.process(owner).ok_or(ErrorCode::Inval)?;
+        let base = process.grant_base(self.index).ok_or(ErrorCode::NoSupport)?;
+        // SAFETY: an allocated grant pointer points at the header
+        // `allocate` wrote in this incarnation (reset zeroes the pointers).
+        let header = unsafe { (base as *const GrantHeader).read() };
+        let slot = read_allow_slot(base, &header, AllowTable::ReadWrite, number)
+            .ok_or(ErrorCode::NoSupport)?;
+        // Allowed buffers stay below the break (the allow floor): checked
+        // again because what is mapped must never be grant memory.
+        if slot.length == 0
+            || !process
+                .layout()
+                .is_writeable_range(slot.address, slot.length)
+            || self.kernel.process(peer).is_none()
+        {
+            return Err(ErrorCode::Inval);
+        }
+        let region = Region::new(slot.address, slot.length);
+        self.kernel.shared_buffers().share(SharedBuffer {
+            owner,
+            grant: self.index as u8,
+            buffer: u8::try_from(number).map_err(|_| ErrorCode::Inval)?,
+            peer,
+            region,
+        })?;
+        Ok(region)
     }
 
     fn allocate(&self, process: &Process) -> Result<usize, GrantError> {

@@ -13,6 +13,7 @@ use crate::grant::Grant;
 use crate::identity::ShortIdPolicy;
 use crate::platform::{DebugOutput, DebugWriter, MemoryProtection, UserspaceBoundary};
 use crate::process::{Process, ProcessId, State, MAX_GRANTS};
+use crate::sharing::SharedBuffers;
 
 /// The architecture state of one process: saved registers and its memory
 /// protection configuration. Kept apart from [`Process`] so that grants
@@ -44,6 +45,8 @@ pub struct Kernel {
     /// `None`: the board checks no credentials. Feature `credentials`.
     #[cfg(feature = "credentials")]
     pub(crate) credential_checker: Cell<Option<&'static CredentialChecker>>,
+    /// Buffers processes share with each other (upstream IPC semantics).
+    shared_buffers: SharedBuffers,
     output: &'static dyn DebugOutput,
 }
 
@@ -60,6 +63,7 @@ impl Kernel {
             short_id_policy: Cell::new(ShortIdPolicy::HashOfAppId),
             #[cfg(feature = "credentials")]
             credential_checker: Cell::new(None),
+            shared_buffers: SharedBuffers::new(),
             output,
         }
     }
@@ -118,6 +122,19 @@ impl Kernel {
         self.grant_count.get()
     }
 
+    /// The buffers processes share with each other ([`crate::sharing`]).
+    pub fn shared_buffers(&self) -> &SharedBuffers {
+        &self.shared_buffers
+    }
+
+    /// Forget the current incarnation of slot `index` and take a fresh
+    /// identifier; every buffer it shared or was shared leaves the other
+    /// process's regions with it.
+    fn reset_process(&self, index: usize) {
+        self.processes[index].reset(self.new_identifier());
+        self.shared_buffers.revoke_process(index);
+    }
+
     /// Where kernel messages go.
     pub fn output(&self) -> &'static dyn DebugOutput {
         self.output
@@ -165,7 +182,7 @@ impl Kernel {
     /// incarnation with empty grants, its break at the RAM start.
     pub(crate) fn start_fresh(&self, index: usize) {
         let process = &self.processes[index];
-        process.reset(self.new_identifier());
+        self.reset_process(index);
         process.needs_start.set(true);
         process.state.set(State::Running);
     }
@@ -182,7 +199,7 @@ impl Kernel {
     /// End the process: its grants and upcalls are gone at once.
     pub(crate) fn terminate(&self, index: usize) {
         let process = &self.processes[index];
-        process.reset(self.new_identifier());
+        self.reset_process(index);
         process.state.set(State::Terminated);
     }
 
@@ -212,7 +229,7 @@ impl Kernel {
                     "[kernel] process {} stopped after fault\r\n",
                     process.name()
                 ));
-                process.reset(self.new_identifier());
+                self.reset_process(index);
                 process.state.set(State::Faulted);
             }
             FaultAction::Panic => panic!(

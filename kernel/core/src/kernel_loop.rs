@@ -66,6 +66,10 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
             contexts.len() >= kernel.processes().len(),
             "one ProcessContext per process slot"
         );
+        // Shared buffers must start and end on the protection's granule,
+        // so that the hardware maps exactly them.
+        let granule = chip.memory_protection().granularity().max(1);
+        kernel.shared_buffers().set_granule(granule);
         KernelLoop {
             kernel,
             chip,
@@ -179,6 +183,9 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
             if !self.prepare(index) {
                 return StoppedReason::Waiting;
             }
+            if !configured {
+                self.apply_shared_regions();
+            }
             let context = &mut self.contexts[index];
             if !configured {
                 self.chip
@@ -207,6 +214,10 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
                     if !self.complete_syscall(index, syscall) {
                         return StoppedReason::Waiting;
                     }
+                    // The call may have ended a sharing with this process
+                    // (a client it serves faulted through process info):
+                    // its regions are rewritten before it runs again.
+                    configured &= !self.kernel.shared_buffers().any_stale();
                 }
                 ContextSwitchReason::Fault(fault) => {
                     self.report_fault(index, fault);
@@ -216,6 +227,67 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
                 ContextSwitchReason::Interrupted => after_interrupt = true,
             }
         }
+    }
+
+    /// Rewrite the shared regions of every process whose sharing changed
+    /// since they were last written ([`crate::sharing`]).
+    #[inline(always)] // reason: on every context switch, measured
+    fn apply_shared_regions(&mut self) {
+        if self.kernel.shared_buffers().any_stale() {
+            self.rewrite_shared_regions();
+        }
+    }
+
+    /// [`Self::apply_shared_regions`] once something changed: every
+    /// marked process at once, so nothing stays marked for a process that
+    /// does not run soon (or ever again).
+    #[cold]
+    #[inline(never)] // reason: keeps the switch path short
+    fn rewrite_shared_regions(&mut self) {
+        let kernel = self.kernel;
+        let shared_buffers = kernel.shared_buffers();
+        // Resets revoke at once; this only guards the invariant.
+        for (entry, shared) in shared_buffers.iter() {
+            if kernel.process(shared.owner).is_none() || kernel.process(shared.peer).is_none() {
+                shared_buffers.revoke_entry(entry);
+            }
+        }
+        for index in 0..kernel.processes().len() {
+            if shared_buffers.take_stale(index) {
+                self.rewrite_shared_regions_of(index);
+            }
+        }
+    }
+
+    /// Write process `index`'s shared regions into its configuration. A
+    /// region the hardware has no room for is dropped and reported: the
+    /// process then faults if it touches that buffer, as under upstream's
+    /// kernel when the MPU is full.
+    fn rewrite_shared_regions_of(&mut self, index: usize) {
+        let kernel = self.kernel;
+        let shared_buffers = kernel.shared_buffers();
+        let shared = shared_buffers.regions_of(index);
+        let protection = self.chip.memory_protection();
+        let config = &mut self.contexts[index].protection;
+        let mut count = shared.regions().len();
+        while protection
+            .set_shared_regions(&shared.regions()[..count], config)
+            .is_err()
+        {
+            let Some(last) = count.checked_sub(1) else {
+                break;
+            };
+            count = last;
+            if let Some(entry) = shared.entry(count) {
+                shared_buffers.revoke_entry(entry);
+            }
+            kernel.print(format_args!(
+                "[kernel] no memory protection region left to share a buffer with process {}\r\n",
+                kernel.processes()[index].name()
+            ));
+        }
+        // Dropping an entry above marked this process again.
+        shared_buffers.take_stale(index);
     }
 
     /// Handle a syscall; false if the process must not continue.
@@ -255,6 +327,11 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
         let process = &self.kernel.processes()[index];
         if process.state() == State::Running && !process.needs_start.get() {
             return true;
+        }
+        if process.needs_start.get() {
+            // The last incarnation's shared regions go before the new
+            // break is laid out (they may hold hardware regions it needs).
+            self.apply_shared_regions();
         }
         let boundary = self.chip.userspace_boundary();
         let context = &mut self.contexts[index];

@@ -20,7 +20,10 @@
 //!
 //! Must never: allocate, trust a pointer from a process, call a capsule's
 //! client back from inside the call that started an operation, or let a
-//! capsule widen a process's memory protection.
+//! capsule widen a process's memory protection on its own: the one
+//! widening is [`sharing`] (a buffer a process allowed for another, mapped
+//! into that other on upstream IPC's terms), behind a capability only the
+//! board hands out.
 //!
 //! Module map: [`platform`] (traits the arch/chip implement), [`process`]
 //! (control block and state machine), [`memory`] (range checks and layout),
@@ -32,6 +35,7 @@
 //! [`credential`] (the board's credential policy, checked before a
 //! process starts) and [`identity`] (app ids, short ids, storage
 //! permissions), [`deferred_call`],
+//! [`sharing`] (buffers one process shares with another),
 //! [`capability`], [`driver`], [`hil`]; `testing` (feature `testing`,
 //! host only) lets capsule tests drive a real kernel object.
 //!
@@ -63,6 +67,7 @@ pub mod process;
 pub mod process_buffer;
 pub mod process_loading;
 pub mod scheduler;
+pub mod sharing;
 pub mod syscall;
 pub mod syscall_handler;
 pub mod upcall;

@@ -7,6 +7,11 @@
 //! register; it hands these traits plain numbers and typed requests.
 //!
 //! Changes (newest first; extend, never rename):
+//! - 2026-12-06 (IPC sharing): `MemoryProtection::set_shared_regions`,
+//!   extra read-write regions of buffers other processes shared with this
+//!   one ([`crate::sharing`]); they survive `update_app_break`. The default
+//!   refuses any region, so a protection unit that cannot map them exactly
+//!   never maps more.
 //! - 19:55 UTC (Cortex-M): `FaultCause::DataAccess`; the associated
 //!   constant `UserspaceBoundary::INITIAL_ACCESSIBLE_BYTES` (the kernel
 //!   starts a process with at least that much RAM below its break, where
@@ -315,6 +320,24 @@ pub trait MemoryProtection {
         kernel_break: usize,
         config: &mut Self::Config,
     ) -> Result<(), MemoryProtectionError>;
+
+    /// Give the process read-write (never execute) access to exactly
+    /// `regions` besides its own memory: buffers other processes shared
+    /// with it ([`crate::sharing`]). Replaces the shared regions set
+    /// before; kept across [`Self::update_app_break`]. Fails, leaving
+    /// `config` as it was, if the hardware cannot map every region exactly
+    /// (never a byte more) or has no free region left.
+    fn set_shared_regions(
+        &self,
+        regions: &[Region],
+        _config: &mut Self::Config,
+    ) -> Result<(), MemoryProtectionError> {
+        if regions.is_empty() {
+            Ok(())
+        } else {
+            Err(MemoryProtectionError::Unrepresentable)
+        }
+    }
 
     /// Program the hardware with `config` before switching to the process.
     /// The kernel may keep running with it in place between switches to

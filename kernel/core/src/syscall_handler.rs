@@ -70,7 +70,7 @@ pub fn handle_syscall<M: MemoryProtection>(
             address,
             length,
         } => SyscallOutcome::Return(allow_buffer(
-            process, process_id, drivers, kind, driver, buffer, address, length,
+            kernel, process_id, drivers, kind, driver, buffer, address, length,
         )),
         Syscall::Memop {
             operation,
@@ -157,9 +157,11 @@ pub(crate) fn subscribe_upcall(
     }
 }
 
+/// Store an allowed buffer. Replacing a read-write buffer ends any sharing
+/// of the old one with another process ([`crate::sharing`]).
 #[allow(clippy::too_many_arguments)] // reason: the allow registers, decoded, plus context
 pub(crate) fn allow_buffer(
-    process: &Process,
+    kernel: &Kernel,
     process_id: ProcessId,
     drivers: &dyn SyscallDriverLookup,
     kind: AllowKind,
@@ -172,6 +174,7 @@ pub(crate) fn allow_buffer(
     let Some(capsule) = drivers.driver(driver) else {
         return failure(ErrorCode::NoDevice);
     };
+    let process = &kernel.processes()[process_id.index];
     let layout = process.layout();
     let (valid, table) = match kind {
         AllowKind::ReadOnly => (
@@ -192,9 +195,14 @@ pub(crate) fn allow_buffer(
     if let Err(error) = capsule.allocate_grant(process_id) {
         return failure(error);
     }
-    let Some((_, base, header)) = grant::find_allocation(process, driver) else {
+    let Some((grant_index, base, header)) = grant::find_allocation(process, driver) else {
         return failure(ErrorCode::NoSupport);
     };
+    if table == AllowTable::ReadWrite {
+        kernel
+            .shared_buffers()
+            .revoke_buffer(process_id.index, grant_index, buffer as usize);
+    }
     match grant::swap_allow(
         base,
         &header,

@@ -12,7 +12,8 @@ use std::vec;
 use std::vec::Vec;
 
 use crate::capability::{
-    MainLoopCapability, MemoryAllocationCapability, ProcessManagementCapability,
+    MainLoopCapability, MemoryAllocationCapability, MemorySharingCapability,
+    ProcessManagementCapability,
 };
 use crate::driver::{SyscallDriver, SyscallDriverLookup};
 use crate::identity::Approval;
@@ -63,6 +64,11 @@ unsafe impl ProcessManagementCapability for TestCapability {}
 unsafe impl MainLoopCapability for TestCapability {}
 // SAFETY: as above.
 unsafe impl MemoryAllocationCapability for TestCapability {}
+// SAFETY: as above.
+unsafe impl MemorySharingCapability for TestCapability {}
+
+/// The sharing granule of test kernels (the PMP's).
+pub const TEST_SHARING_GRANULE: usize = 4;
 
 /// Collects kernel output.
 #[derive(Default)]
@@ -105,6 +111,7 @@ impl TestKernel {
                 .into_boxed_slice(),
         );
         let kernel: &'static Kernel = Box::leak(Box::new(Kernel::new(processes, output)));
+        kernel.shared_buffers().set_granule(TEST_SHARING_GRANULE);
         const NAMES: [&str; 4] = ["app0", "app1", "app2", "app3"];
         for (index, process) in processes.iter().enumerate() {
             let ram: &'static mut [u64] = Box::leak(vec![0u64; ram_bytes / 8].into_boxed_slice());
@@ -222,10 +229,9 @@ impl TestKernel {
         bytes: &[u8],
     ) -> SyscallReturn {
         let address = self.place(index, bytes);
-        let process = &self.kernel.processes()[index];
         let drivers = OneDriver(number, driver);
         allow_buffer(
-            process,
+            self.kernel,
             self.process_id(index),
             &drivers,
             AllowKind::ReadOnly,
@@ -247,10 +253,9 @@ impl TestKernel {
         length: usize,
     ) -> (usize, SyscallReturn) {
         let address = self.place(index, &vec![0u8; length]);
-        let process = &self.kernel.processes()[index];
         let drivers = OneDriver(number, driver);
         let result = allow_buffer(
-            process,
+            self.kernel,
             self.process_id(index),
             &drivers,
             AllowKind::ReadWrite,
@@ -292,6 +297,42 @@ impl TestKernel {
         layout.app_break = layout.ram.start + layout.ram.size / 2;
         process.layout.set(layout);
         self.next_buffer[index].set(0);
+    }
+
+    /// End process `index` (as exit-terminate does).
+    pub fn terminate(&self, index: usize) {
+        self.kernel.terminate(index);
+    }
+
+    /// Fault process `index` (the fault policy applies).
+    pub fn fault(&self, index: usize) {
+        self.kernel.handle_fault(index);
+    }
+
+    /// Allow `length` bytes at `offset` into process `index`'s RAM
+    /// read-write as buffer `buffer` of `driver` (for alignment cases).
+    pub fn allow_read_write_at(
+        &self,
+        index: usize,
+        number: u32,
+        driver: &dyn SyscallDriver,
+        buffer: u32,
+        offset: usize,
+        length: usize,
+    ) -> (usize, SyscallReturn) {
+        let address = self.kernel.processes()[index].layout().ram.start + offset;
+        let drivers = OneDriver(number, driver);
+        let result = allow_buffer(
+            self.kernel,
+            self.process_id(index),
+            &drivers,
+            AllowKind::ReadWrite,
+            number,
+            buffer,
+            address,
+            length,
+        );
+        (address, result)
     }
 
     fn place(&self, index: usize, bytes: &[u8]) -> usize {

@@ -3,7 +3,7 @@
 //!
 //! Upstream command codes: 0x01, 0x03..=0x09, 0x10..=0x23.
 //! Upstream response codes: 0x10..=0x26.
-//! Our extension commands: 0x40..=0x48; our extension response: 0x40.
+//! Our extension commands: 0x40..=0x49; our extension response: 0x40.
 //! (Commands and responses travel in opposite directions, so the two
 //! namespaces never meet on one decoder.)
 
@@ -120,6 +120,13 @@ code_enum! {
         /// bootloader (answered, then the device resets into it). A
         /// bootloader answers it too, with status ok: it is already there.
         EnterBootloader = 0x48,
+        /// Extension: replace an app in its own slot in one flash-journal
+        /// commit: old u32, new u32, source u32, length u32. The new
+        /// image, already written at `source` (outside the chain), must
+        /// pass the board's credential check; then the old app stops, the
+        /// `length` bytes from `source` become the content at `old` (one
+        /// erase block), and the image at `new` starts.
+        ReplaceInPlace = 0x49,
     }
 }
 

@@ -2,12 +2,16 @@
 //!
 //! LIST_APPS body: records, back to back:
 //! ```text
-//! address u32 | total_size u32 | state u8 | enabled u8 | name_length u8 | name
+//! address u32 | total_size u32 | state u8 | enabled u8 | refusal u8 | name_length u8 | name
 //! ```
+//! (`refusal`: 0, or the [`RefusalReason`] of an enabled image nothing
+//! runs from.)
 //! SERVICE_INFO body: `app_start u32 | app_end u32 | page_size u32`.
 
+use crate::refusal::RefusalReason;
+
 /// Fixed part of one LIST_APPS record.
-pub const APP_RECORD_HEAD: usize = 11;
+pub const APP_RECORD_HEAD: usize = 12;
 /// Longest body of any extension answer (fits the device's buffers).
 pub const MAX_EXTENSION_BODY: usize = 1024;
 
@@ -69,6 +73,8 @@ pub struct AppRecord<'a> {
     pub state: ProcessState,
     /// Its header's enabled flag.
     pub enabled: bool,
+    /// Why the kernel refused it (an enabled image nothing runs from).
+    pub refusal: Option<RefusalReason>,
     /// Its package name (UTF-8, at most 255 bytes).
     pub name: &'a str,
 }
@@ -88,9 +94,10 @@ impl AppRecord<'_> {
             .copy_from_slice(&self.address.to_le_bytes());
         head.get_mut(4..8)?
             .copy_from_slice(&self.total_size.to_le_bytes());
-        head.get_mut(8..11)?.copy_from_slice(&[
+        head.get_mut(8..12)?.copy_from_slice(&[
             self.state.to_u8(),
             u8::from(self.enabled),
+            self.refusal.map_or(0, RefusalReason::to_u8),
             name_length,
         ]);
         name_field.copy_from_slice(name);
@@ -119,7 +126,7 @@ impl<'a> Iterator for AppRecords<'a> {
                 head.get(offset..offset + 4)?.try_into().ok()?,
             ))
         };
-        let name_length = usize::from(*head.get(10)?);
+        let name_length = usize::from(*head.get(11)?);
         let name_end = APP_RECORD_HEAD.checked_add(name_length)?;
         let name = core::str::from_utf8(self.rest.get(APP_RECORD_HEAD..name_end)?).ok()?;
         let record = AppRecord {
@@ -127,6 +134,7 @@ impl<'a> Iterator for AppRecords<'a> {
             total_size: word(4)?,
             state: ProcessState::from_u8(*head.get(8)?),
             enabled: *head.get(9)? != 0,
+            refusal: RefusalReason::from_u8(*head.get(10)?),
             name,
         };
         self.rest = self.rest.get(name_end..).unwrap_or(&[]);

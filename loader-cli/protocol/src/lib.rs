@@ -38,6 +38,7 @@ pub mod crc;
 pub mod decoder;
 pub mod encoder;
 pub mod extension;
+pub mod refusal;
 pub mod request;
 
 pub use app_state::{AppAction, AppState, WrongState};
@@ -59,6 +60,7 @@ pub use encoder::{
     max_encoded_length, BufferTooSmall,
 };
 pub use extension::{app_records, AppRecord, ProcessState, ServiceInfo};
+pub use refusal::RefusalReason;
 pub use request::{ProcessAction, Request, RequestError};
 
 /// Payload buffer a device needs for every command this crate defines

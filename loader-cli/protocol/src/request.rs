@@ -86,6 +86,17 @@ pub enum Request<'a> {
         /// The image to start instead.
         new_address: u32,
     },
+    /// Extension REPLACE_IN_PLACE.
+    ReplaceInPlace {
+        /// The app whose slot the new image takes (the slot's start).
+        old_address: u32,
+        /// The new image's header, inside the slot.
+        new_address: u32,
+        /// Where the slot's new content was written first.
+        source: u32,
+        /// Bytes of the slot's new content.
+        length: u32,
+    },
     /// Extension REMOVE_APP.
     RemoveApp {
         /// Start of the app.
@@ -279,6 +290,15 @@ impl<'a> Request<'a> {
             | Command::RemoveApp
             | Command::EnableApp
             | Command::DisableApp => parse_extension(command, payload)?,
+            Command::ReplaceInPlace => {
+                exact(payload, 16, command)?;
+                Request::ReplaceInPlace {
+                    old_address: address()?,
+                    new_address: second()?,
+                    source: u32_at(payload, 8).ok_or(bad)?,
+                    length: u32_at(payload, 12).ok_or(bad)?,
+                }
+            }
             Command::ControlProcess => {
                 exact(payload, 5, command)?;
                 let action = payload.get(4).copied().and_then(ProcessAction::from_u8);
@@ -312,6 +332,7 @@ impl<'a> Request<'a> {
             Request::EnterBootloader => Command::EnterBootloader,
             Request::InstallApp { .. } => Command::InstallApp,
             Request::ReplaceApp { .. } => Command::ReplaceApp,
+            Request::ReplaceInPlace { .. } => Command::ReplaceInPlace,
             Request::RemoveApp { .. } => Command::RemoveApp,
             Request::EnableApp { .. } => Command::EnableApp,
             Request::DisableApp { .. } => Command::DisableApp,
@@ -376,6 +397,16 @@ impl<'a> Request<'a> {
             } => {
                 put(&old_address.to_le_bytes())?;
                 put(&new_address.to_le_bytes())?;
+            }
+            Request::ReplaceInPlace {
+                old_address,
+                new_address,
+                source,
+                length,
+            } => {
+                for word in [old_address, new_address, source, length] {
+                    put(&word.to_le_bytes())?;
+                }
             }
             Request::ControlProcess { address, action } => {
                 put(&address.to_le_bytes())?;

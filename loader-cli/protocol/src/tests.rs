@@ -219,6 +219,7 @@ proptest! {
             Request::ListApps,
             Request::InstallApp { address, total_size: second },
             Request::ReplaceApp { old_address: address, new_address: second },
+            Request::ReplaceInPlace { old_address: address, new_address: second, source: second ^ address, length: u32::from(length) },
             Request::RemoveApp { address },
             Request::EnableApp { address },
             Request::DisableApp { address },
@@ -238,7 +239,8 @@ proptest! {
 
     #[test]
     fn app_records_round_trip(address in any::<u32>(), size in any::<u32>(), state in any::<u8>(), name in "[a-z_]{0,40}") {
-        let record = AppRecord { address, total_size: size, state: ProcessState::from_u8(state), enabled: state % 2 == 0, name: &name };
+        let refusal = crate::RefusalReason::from_u8(state % 10);
+        let record = AppRecord { address, total_size: size, state: ProcessState::from_u8(state), enabled: state % 2 == 0, refusal, name: &name };
         let mut body = [0u8; 512];
         let end = record.write(&mut body, 0).unwrap();
         let end = record.write(&mut body, end).unwrap();

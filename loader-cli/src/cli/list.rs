@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 use loader_cli::{read_chain, InstalledApp};
-use loader_protocol::AppState;
+use loader_protocol::{AppState, RefusalReason};
 use serde::Serialize;
 
 use super::Options;
@@ -28,9 +28,17 @@ struct AppJson<'a> {
     /// On a running kernel: running, stopped, exited, faulted, disabled,
     /// refused (the shared model).
     state: Option<&'static str>,
+    /// A refused image: why, in a few words.
+    refusal: Option<&'static str>,
+    /// A refused image: why, and what to do.
+    refusal_reason: Option<&'static str>,
 }
 
-fn json(app: &InstalledApp, state: Option<AppState>) -> AppJson<'_> {
+fn json(
+    app: &InstalledApp,
+    state: Option<AppState>,
+    refusal: Option<RefusalReason>,
+) -> AppJson<'_> {
     AppJson {
         name: &app.name,
         address: app.address,
@@ -41,7 +49,17 @@ fn json(app: &InstalledApp, state: Option<AppState>) -> AppJson<'_> {
         padding: app.is_padding,
         fixed_flash: app.fixed_flash,
         state: state.map(AppState::name),
+        refusal: refusal.map(RefusalReason::summary),
+        refusal_reason: refusal.map(RefusalReason::explanation),
     }
+}
+
+/// The refusal reason the device gives for the image at `address`.
+fn refusal_at(reasons: &[(u32, RefusalReason)], address: u32) -> Option<RefusalReason> {
+    reasons
+        .iter()
+        .find(|(image, _)| *image == address)
+        .map(|(_, reason)| *reason)
 }
 
 /// The state of the image at `address`, where the device reports states.
@@ -88,10 +106,14 @@ pub fn run(options: &Options, args: ListArgs, tockloader: bool) -> Result<()> {
         .filter(|image| args.verbose || !image.is_padding)
         .collect();
     let states = transport.app_states()?;
+    let reasons = transport.refusal_reasons()?;
     if options.json_output() {
         let apps: Vec<AppJson> = shown
             .iter()
-            .map(|app| json(app, state_at(&states, app.address)))
+            .map(|app| {
+                let refusal = refusal_at(&reasons, app.address);
+                json(app, state_at(&states, app.address), refusal)
+            })
             .collect();
         println!("{}", serde_json::to_string_pretty(&apps)?);
         return Ok(());
@@ -116,10 +138,14 @@ pub fn run(options: &Options, args: ListArgs, tockloader: bool) -> Result<()> {
             &app.name
         };
         let version = app.version.map_or("-".to_string(), |v| v.to_string());
+        let refusal = refusal_at(&reasons, app.address).unwrap_or(RefusalReason::Unknown);
         let state = match (&states, state_at(&states, app.address)) {
             (None, _) => String::new(),
+            (Some(_), Some(AppState::Refused)) if args.verbose => {
+                format!("  refused: {}", refusal.explanation())
+            }
             (Some(_), Some(AppState::Refused)) => {
-                "  refused: enabled but not running (the kernel would not load it; its console says why, and installing it again shows the reason)".to_string()
+                format!("  refused: {} (list -v says what to do)", refusal.summary())
             }
             (Some(_), Some(state)) => format!("  {}", state.name()),
             (Some(_), None) => "  -".to_string(),

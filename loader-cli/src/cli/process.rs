@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use loader_cli::{LoaderError, SerialBootloader, SerialLink};
-use loader_protocol::{app_records, AppAction, AppState, ProcessAction, ProcessState, Request};
+use loader_protocol::{app_records, AppState, ProcessAction, ProcessState, Request};
 
 use super::Options;
 
@@ -67,29 +67,21 @@ fn processes(device: &mut SerialBootloader) -> Result<Vec<Process>> {
 pub fn run(options: &Options, args: ProcessArgs) -> Result<()> {
     let mut device = connect(options)?;
     let list = processes(&mut device)?;
-    let (name, action, checked) = match args.action {
+    let (name, action) = match args.action {
         ProcessCommand::List => return print(options, &list),
-        ProcessCommand::Stop { name } => (name, ProcessAction::Stop, AppAction::Stop),
-        ProcessCommand::Start { name } => (name, ProcessAction::Resume, AppAction::Start),
-        ProcessCommand::Restart { name } => (name, ProcessAction::Restart, AppAction::Restart),
+        ProcessCommand::Stop { name } => (name, ProcessAction::Stop),
+        ProcessCommand::Start { name } => (name, ProcessAction::Resume),
+        ProcessCommand::Restart { name } => (name, ProcessAction::Restart),
     };
-    let Some(process) = list.iter().find(|process| process.name == name) else {
-        bail!(LoaderError::NoSuchApp {
-            names: name,
-            device: options.port.clone().unwrap_or_default(),
-        });
+    // The library's check and request: the one the model-based sequences
+    // drive against the simulated kernel.
+    let mut silent = loader_cli::progress::Silent;
+    let mut loader = loader_cli::Loader {
+        transport: &mut device,
+        board: options.board()?,
+        progress: &mut silent,
     };
-    if let Err(wrong) = process.state.check(checked) {
-        bail!(LoaderError::Refused(format!(
-            "{name} at {:#x} is {}: {wrong}; nothing was changed",
-            process.address,
-            process.state.name()
-        )));
-    }
-    device.extension_ok(&Request::ControlProcess {
-        address: process.address,
-        action,
-    })?;
+    loader.control_process(&name, action)?;
     if !options.quiet {
         eprintln!("{name}: {action:?} done.");
     }

@@ -108,6 +108,36 @@ fn a_new_build_linked_for_the_only_slot_replaces_the_old_in_place() {
     assert_eq!(device.processes.len(), 1);
     assert_eq!(device.processes[0].address, 0x1000);
     assert_eq!(device.processes[0].size, 0x700);
+    let in_place = device.operations.iter().filter(|(operation, done)| {
+        *done && matches!(operation, LiveOperation::ReplaceInPlace { old: 0x1000, .. })
+    });
+    assert_eq!(in_place.count(), 2, "versions 2 and 3: one commit each");
+}
+
+#[test]
+fn a_slot_spanning_two_erase_blocks_is_refused_and_the_old_build_keeps_running() {
+    let mut device = SimulatedKernel::new(MemoryFlash::erased(0, 0x8000), 0x1000, false);
+    device.erase_block = 0x800;
+    let mut silent = Silent;
+    let mut loader = Loader {
+        transport: &mut device,
+        board: board(),
+        progress: &mut silent,
+    };
+    let old = fixed_app("hello", 1, &[0x1000], 0x400);
+    loader
+        .install(&[old], Replace::Yes, Placement::Append)
+        .unwrap();
+    let bigger = fixed_app("hello", 2, &[0x1000], 0x900);
+    let refused = loader.install(&[bigger], Replace::Yes, Placement::Append);
+    let error = refused.expect_err("a slot over two erase blocks");
+    assert!(error.to_string().contains("two erase blocks"), "{error}");
+    assert_eq!(
+        installed(&mut loader),
+        [("hello".to_string(), 0x1000, Some(1))]
+    );
+    assert_eq!(device.processes.len(), 1, "the old build still runs");
+    assert_eq!(device.processes[0].version, 1);
 }
 
 #[test]

@@ -7,11 +7,14 @@
 //!    so a cut leaves the old set of apps;
 //! 2. after the chain's end (the old version, if any, becomes padding only
 //!    once the new one is linked);
-//! 3. in the slot of the app it replaces, when no other build fits: the
-//!    old app is stopped and its header becomes padding first (one
-//!    16-byte write), then the new image is written there, header last.
-//!    A cut in between leaves no version of that app (never a damaged
-//!    one, never both); the other apps are untouched.
+//! 3. in the slot of the app it replaces, when no other build fits. On a
+//!    running kernel the slot's new content is written past the chain's
+//!    end and the kernel swaps it in with one flash-journal commit
+//!    (`in_place`): a cut leaves the old version or the new one. Offline
+//!    (a flash file, the bootloader) the old header becomes padding first
+//!    (one 16-byte write), then the new image is written there, header
+//!    last: a cut in between leaves no version of that app (never a
+//!    damaged one, never both); the other apps are untouched.
 
 use super::{split_header, Loader, Write};
 use crate::chain::{Chain, InstalledApp};
@@ -37,9 +40,21 @@ pub(super) struct FixedPlan {
     pub(super) writes: Vec<Write>,
     /// The chain's new end, when apps were appended.
     pub(super) end: Option<u32>,
-    /// Replaced apps whose own slot the new build takes: stopped before
-    /// anything is written, and not turned into padding afterwards.
-    pub(super) in_place: Vec<InstalledApp>,
+    /// Replaced apps whose own slot the new build takes (not turned into
+    /// padding afterwards).
+    pub(super) in_place: Vec<InPlaceSlot>,
+}
+
+/// An old app's slot that a new build takes over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct InPlaceSlot {
+    /// The old app.
+    pub(super) old: InstalledApp,
+    /// The new image's header.
+    pub(super) new: u32,
+    /// Where the slot's changed bytes end: the new image's end, or the
+    /// padding header after it.
+    pub(super) end: u32,
 }
 
 /// Padding from the end of a placed build to `region_end`, inside space
@@ -321,11 +336,19 @@ impl Loader<'_> {
                     plan.writes.push(lead(address));
                 }
                 pad_after(plan, end, old.end() as u32);
+                let changed_end = match u64::from(end) < old.end() {
+                    true => end + tbf::BASE_HEADER_SIZE as u32,
+                    false => end,
+                };
                 if u64::from(end) > old.end() {
                     plan.end = Some(end);
                     free.cursor = free.cursor.max(end);
                 }
-                plan.in_place.push(old.clone());
+                plan.in_place.push(InPlaceSlot {
+                    old: old.clone(),
+                    new: wanted,
+                    end: changed_end,
+                });
             }
         }
     }

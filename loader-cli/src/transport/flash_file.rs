@@ -11,18 +11,44 @@ use crate::error::{LoaderError, LoaderResult};
 /// Byte value of erased NOR flash; what a new flash file is filled with.
 pub const ERASED: u8 = 0xFF;
 
-/// A flash file: file offset 0 is `flash_address`.
+/// How a flash file is created and grown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Growth {
+    /// Ours: a missing file is created erased at the flash size, and a
+    /// write past the end of a shorter file (a kernel image alone) fills
+    /// the gap with erased bytes, as the flash would read.
+    Erased,
+    /// tockloader 1.19's: a missing file is created empty, and a write past
+    /// the end seeks there, so the gap reads as zeros (byte-identical
+    /// files).
+    Tockloader,
+}
+
+/// A flash file: file offset 0 is `flash_address`. Files shorter than the
+/// flash grow when written past their end (a kernel image alone is a
+/// valid flash file); reads past the end see erased flash.
 pub struct FlashFile {
     path: PathBuf,
     file: File,
     flash_address: u32,
     flash_size: u32,
+    growth: Growth,
 }
 
 impl FlashFile {
     /// Open `path`, creating it filled with erased bytes (`flash_size` of
     /// them) when it does not exist.
     pub fn open(path: &Path, flash_address: u32, flash_size: u32) -> LoaderResult<FlashFile> {
+        FlashFile::open_with(path, flash_address, flash_size, Growth::Erased)
+    }
+
+    /// Open `path`, creating and growing it as `growth` says.
+    pub fn open_with(
+        path: &Path,
+        flash_address: u32,
+        flash_size: u32,
+        growth: Growth,
+    ) -> LoaderResult<FlashFile> {
         let error = |source| LoaderError::FlashFile {
             path: path.display().to_string(),
             source,
@@ -35,7 +61,7 @@ impl FlashFile {
             .truncate(false)
             .open(path)
             .map_err(error)?;
-        if !exists {
+        if !exists && growth == Growth::Erased {
             let erased = vec![ERASED; flash_size as usize];
             file.write_all(&erased).map_err(error)?;
         }
@@ -44,7 +70,27 @@ impl FlashFile {
             file,
             flash_address,
             flash_size,
+            growth,
         })
+    }
+
+    /// Before a write at `offset`: fill the gap between the file's end and
+    /// it with erased bytes (tockloader's seek leaves zeros there instead).
+    fn fill_gap_before(&mut self, offset: u64) -> LoaderResult<()> {
+        if self.growth == Growth::Tockloader {
+            return Ok(());
+        }
+        let length = self.file.metadata().map_err(|e| self.io_error(e))?.len();
+        if length >= offset {
+            return Ok(());
+        }
+        let gap = usize::try_from(offset - length).unwrap_or(usize::MAX);
+        self.file
+            .seek(SeekFrom::Start(length))
+            .map_err(|e| self.io_error(e))?;
+        self.file
+            .write_all(&vec![ERASED; gap])
+            .map_err(|e| self.io_error(e))
     }
 
     fn offset(&self, address: u32, length: usize) -> LoaderResult<u64> {
@@ -93,6 +139,7 @@ impl Transport for FlashFile {
 
     fn write(&mut self, address: u32, bytes: &[u8]) -> LoaderResult<()> {
         let offset = self.offset(address, bytes.len())?;
+        self.fill_gap_before(offset)?;
         self.file
             .seek(SeekFrom::Start(offset))
             .map_err(|e| self.io_error(e))?;
@@ -131,5 +178,23 @@ mod tests {
         ));
         assert!(flash.write(0x1FFF_FFFF, &[0]).is_err());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 4096);
+    }
+
+    #[test]
+    fn short_files_grow_with_erased_or_zero_gaps() {
+        let directory = tempfile::tempdir().unwrap();
+        for (growth, gap) in [(Growth::Erased, ERASED), (Growth::Tockloader, 0)] {
+            let path = directory.path().join(format!("{growth:?}.bin"));
+            std::fs::write(&path, [7u8; 16]).unwrap();
+            let mut flash = FlashFile::open_with(&path, 0x1000, 4096, growth).unwrap();
+            assert_eq!(flash.read(0x1010, 2).unwrap(), vec![ERASED; 2]);
+            flash.write(0x1020, &[1]).unwrap();
+            let bytes = std::fs::read(&path).unwrap();
+            assert_eq!(bytes.len(), 0x21, "{growth:?}");
+            assert_eq!(&bytes[16..0x20], &[gap; 16], "{growth:?}");
+        }
+        let missing = directory.path().join("missing.bin");
+        FlashFile::open_with(&missing, 0, 4096, Growth::Tockloader).unwrap();
+        assert_eq!(std::fs::metadata(&missing).unwrap().len(), 0);
     }
 }

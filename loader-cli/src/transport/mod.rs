@@ -19,7 +19,7 @@ pub use serial::{SerialBootloader, SerialLink};
 pub use simulated_kernel::SimulatedKernel;
 
 use crate::error::LoaderResult;
-use loader_protocol::AppState;
+use loader_protocol::{AppState, RefusalReason};
 
 /// An app operation on a running kernel (our loader service's
 /// extensions): the kernel starts or stops the process itself.
@@ -37,6 +37,28 @@ pub enum LiveOperation {
     },
     /// Stop the app whose header is at this address and free its slot.
     Remove(u32),
+    /// Stop, resume or restart the process of the app at `address`.
+    Control {
+        /// The app's header.
+        address: u32,
+        /// What to do with its process.
+        action: loader_protocol::ProcessAction,
+    },
+    /// Replace the app at `old` in its own slot: the `length` bytes
+    /// written at `source` (past the chain's end) become the slot's
+    /// content in one flash-journal commit, after the kernel checked the
+    /// new image at `new` against its credential policy and stopped the
+    /// old process; then the new image starts.
+    ReplaceInPlace {
+        /// The old app's header: the slot's start.
+        old: u32,
+        /// The new image's header, inside the slot.
+        new: u32,
+        /// Where the slot's new content was written.
+        source: u32,
+        /// Its length.
+        length: u32,
+    },
 }
 
 /// One bootloader attribute (key, value), as the board reports it.
@@ -91,6 +113,13 @@ pub trait Transport {
     /// where apps do not run (a flash file, a bootloader).
     fn app_states(&mut self) -> LoaderResult<Option<Vec<(u32, AppState)>>> {
         Ok(None)
+    }
+
+    /// On a running kernel: why each refused image (enabled, nothing
+    /// runs from it) was refused, by header address. Empty where apps do
+    /// not run.
+    fn refusal_reasons(&mut self) -> LoaderResult<Vec<(u32, RefusalReason)>> {
+        Ok(Vec::new())
     }
 
     /// Bytes that crossed the link both ways so far, where there is a link.

@@ -490,6 +490,17 @@ impl Transport for SerialBootloader {
         Ok(Some(states))
     }
 
+    fn refusal_reasons(&mut self) -> LoaderResult<Vec<(u32, loader_protocol::RefusalReason)>> {
+        if !self.is_live() {
+            return Ok(Vec::new());
+        }
+        let body = self.extension_ok(&Request::ListApps)?;
+        let reasons = loader_protocol::app_records(&body)
+            .filter_map(|record| Some((record.address, record.refusal?)))
+            .collect();
+        Ok(reasons)
+    }
+
     fn live_operation(&mut self, operation: LiveOperation) -> LoaderResult<()> {
         let request = match operation {
             LiveOperation::Install(address) => Request::InstallApp {
@@ -501,6 +512,20 @@ impl Transport for SerialBootloader {
                 new_address: new,
             },
             LiveOperation::Remove(address) => Request::RemoveApp { address },
+            LiveOperation::Control { address, action } => {
+                Request::ControlProcess { address, action }
+            }
+            LiveOperation::ReplaceInPlace {
+                old,
+                new,
+                source,
+                length,
+            } => Request::ReplaceInPlace {
+                old_address: old,
+                new_address: new,
+                source,
+                length,
+            },
         };
         self.extension_ok(&request).map(|_| ())
     }

@@ -16,11 +16,14 @@
 //!   one, a lower or equal version is refused (the kernel's identity
 //!   rule);
 //! - a remove stops the process, or succeeds with nothing to stop on an
-//!   app image nothing runs from.
+//!   app image nothing runs from;
+//! - a replace in place checks the new image's copy (its erase block, the
+//!   board's policy) before the old process stops, then changes the slot
+//!   in one step (the flash journal's commit) and starts the new image.
 
 use super::{LiveOperation, MemoryFlash, Transport};
 use crate::error::{LoaderError, LoaderResult};
-use loader_protocol::AppState;
+use loader_protocol::{AppAction, AppState, ProcessAction, RefusalReason};
 
 /// A process the simulated kernel runs: the flash range of its image.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +36,8 @@ pub struct SimulatedProcess {
     pub name: String,
     /// Its version (Program TLV).
     pub version: u32,
+    /// Running (or yielded), stopped; the simulated apps never exit.
+    pub state: AppState,
 }
 
 /// App flash in memory plus the processes loaded from it.
@@ -48,7 +53,12 @@ pub struct SimulatedKernel {
     pub require_credentials: bool,
     /// Every live operation asked for, in order, with whether it was done.
     pub operations: Vec<(LiveOperation, bool)>,
+    /// The flash's erase block: a replace in place changes one.
+    pub erase_block: u32,
 }
+
+/// qemu-rv32-virt's pflash erase block.
+const DEFAULT_ERASE_BLOCK: u32 = 0x4_0000;
 
 impl SimulatedKernel {
     /// A kernel with nothing running over `flash`, apps from `app_start`.
@@ -59,19 +69,56 @@ impl SimulatedKernel {
             processes: Vec::new(),
             require_credentials,
             operations: Vec::new(),
+            erase_block: DEFAULT_ERASE_BLOCK,
         }
     }
 
-    /// A reset: every process is gone, then each enabled app image of the
-    /// chain that the board accepts is loaded, as at boot.
+    /// A reset: every process is gone; of each app name's images only
+    /// the one the board would run stays (the capsule's
+    /// `free_duplicate_images`); then each enabled app image of the chain
+    /// that the board accepts is loaded, as at boot.
     pub fn reboot(&mut self) {
         self.processes.clear();
+        self.free_duplicate_images();
         let (start, end) = (self.app_start, self.flash_end());
         let Ok(chain) = crate::chain::read_chain(self, start, end) else {
             return;
         };
         for app in chain.apps() {
             let _ = self.load(app.address);
+        }
+    }
+
+    /// Of each name's images keep the highest version the board accepts
+    /// (the highest version when it accepts none; the first on a tie);
+    /// the others become padding.
+    fn free_duplicate_images(&mut self) {
+        let (start, end) = (self.app_start, self.flash_end());
+        let Ok(chain) = crate::chain::read_chain(self, start, end) else {
+            return;
+        };
+        let mut keep: std::collections::BTreeMap<String, ((bool, u32), u32)> = Default::default();
+        let mut ranked = Vec::new();
+        for app in chain.apps() {
+            let image = self
+                .flash
+                .read(app.address, app.total_size as usize)
+                .unwrap_or_default();
+            let accepted = tbf::parse(&image)
+                .is_ok_and(|tbf| !self.require_credentials || verified(&tbf, &image));
+            let rank = (accepted, app.version.unwrap_or(0));
+            let best = keep.entry(app.name.clone()).or_insert((rank, app.address));
+            if rank > best.0 {
+                *best = (rank, app.address);
+            }
+            ranked.push((app.name.clone(), app.address, app.total_size));
+        }
+        for (name, address, size) in ranked {
+            if keep.get(&name).is_some_and(|(_, kept)| *kept != address) {
+                let _ = self
+                    .flash
+                    .write(address, &crate::image::padding_header(size));
+            }
         }
     }
 
@@ -148,7 +195,45 @@ impl SimulatedKernel {
             size: base.total_size,
             name,
             version,
+            state: AppState::Running,
         });
+        Ok(())
+    }
+
+    /// Whether the image at `address` has a credential that verifies.
+    fn image_verifies(&mut self, address: u32) -> bool {
+        let size = self
+            .flash
+            .read(address, tbf::BASE_HEADER_SIZE)
+            .ok()
+            .and_then(|header| tbf::parse_base(&header).ok())
+            .map_or(0, |base| base.total_size as usize);
+        let image = self.flash.read(address, size).unwrap_or_default();
+        tbf::parse(&image).is_ok_and(|tbf| verified(&tbf, &image))
+    }
+
+    /// CONTROL_PROCESS, checked against the shared model as the capsule
+    /// checks it.
+    fn control(&mut self, address: u32, action: ProcessAction) -> Result<(), String> {
+        let wanted = match action {
+            ProcessAction::Stop => AppAction::Stop,
+            ProcessAction::Resume => AppAction::Start,
+            ProcessAction::Restart => AppAction::Restart,
+        };
+        let Some(index) = self.processes.iter().position(|p| p.address == address) else {
+            return match self.is_app_image(address) {
+                true => Err(format!("WrongState: no process runs from {address:#x}")),
+                false => Err(format!("NotFound: no app image starts at {address:#x}")),
+            };
+        };
+        let process = &mut self.processes[index];
+        if let Err(wrong) = process.state.check(wanted) {
+            return Err(format!("WrongState: {wrong}"));
+        }
+        process.state = match action {
+            ProcessAction::Stop => AppState::Stopped,
+            ProcessAction::Resume | ProcessAction::Restart => AppState::Running,
+        };
         Ok(())
     }
 
@@ -175,6 +260,11 @@ impl SimulatedKernel {
         match operation {
             LiveOperation::Install(address) => self.load(address),
             LiveOperation::Replace { old, new } => {
+                // The capsule checks the board's policy before it stops
+                // the old process: a refused build changes nothing.
+                if self.require_credentials && !self.image_verifies(new) {
+                    return Err("CredentialsRejected: the old one keeps running; the new build was refused: no credential that verifies".to_string());
+                }
                 if !self.unload(old) {
                     if !self.is_app_image(old) {
                         return Err(format!("NotFound: no process is loaded from {old:#x}"));
@@ -188,6 +278,13 @@ impl SimulatedKernel {
                 }
                 loaded
             }
+            LiveOperation::ReplaceInPlace {
+                old,
+                new,
+                source,
+                length,
+            } => self.replace_in_place(old, new, source, length),
+            LiveOperation::Control { address, action } => self.control(address, action),
             LiveOperation::Remove(address) => {
                 if self.unload(address) {
                     return Ok(());
@@ -198,6 +295,62 @@ impl SimulatedKernel {
                 }
             }
         }
+    }
+}
+
+impl SimulatedKernel {
+    /// REPLACE_IN_PLACE as the capsule serves it: every check before the
+    /// old process stops, then one commit, then the new image loads.
+    fn replace_in_place(
+        &mut self,
+        old: u32,
+        new: u32,
+        source: u32,
+        length: u32,
+    ) -> Result<(), String> {
+        let last = old + length.max(1) - 1;
+        if old / self.erase_block != last / self.erase_block {
+            return Err(format!(
+                "BadAddress: the slot at {old:#x} ({length} bytes) spans two erase blocks of {} bytes; nothing was changed",
+                self.erase_block
+            ));
+        }
+        if !self.is_app_image(old) {
+            return Err(format!("NotFound: no app image starts at {old:#x}"));
+        }
+        let copy = self
+            .flash
+            .read(source, length as usize)
+            .map_err(|_| format!("BadAddress: the copy at {source:#x} is outside app flash"))?;
+        let image = new
+            .checked_sub(old)
+            .and_then(|offset| copy.get(offset as usize..))
+            .and_then(|rest| {
+                let size = tbf::parse_base(rest).ok()?.total_size as usize;
+                rest.get(..size)
+            })
+            .ok_or_else(|| format!("BadImage: the copy holds no image for {new:#x}"))?;
+        let tbf = tbf::parse(image).map_err(|error| format!("BadImage: {error:?}"))?;
+        if self.require_credentials && !verified(&tbf, image) {
+            return Err("CredentialsRejected: the old one keeps running; the new build was refused: no credential that verifies".to_string());
+        }
+        let others = self.processes.iter().find(|process| {
+            process.address != old
+                && process.address < old + length
+                && old < process.address + process.size
+        });
+        if let Some(other) = others {
+            return Err(format!(
+                "BadAddress: the slot at {old:#x} overlaps the loaded app {}",
+                other.name
+            ));
+        }
+        self.unload(old);
+        // The journal's commit: the whole slot at once.
+        self.flash
+            .write(old, &copy)
+            .map_err(|error| format!("InternalError: {error}"))?;
+        self.load(new)
     }
 }
 
@@ -257,7 +410,7 @@ impl Transport for SimulatedKernel {
             .apps()
             .map(|app| {
                 let state = match self.process_at(app.address) {
-                    Some(_) => AppState::Running,
+                    Some(process) => process.state,
                     None if app.enabled => AppState::Refused,
                     None => AppState::Disabled,
                 };
@@ -265,6 +418,38 @@ impl Transport for SimulatedKernel {
             })
             .collect();
         Ok(Some(states))
+    }
+
+    fn refusal_reasons(&mut self) -> LoaderResult<Vec<(u32, RefusalReason)>> {
+        let states = self.app_states()?.unwrap_or_default();
+        let mut reasons = Vec::new();
+        for (address, state) in states {
+            if state != AppState::Refused {
+                continue;
+            }
+            let size = self
+                .flash
+                .read(address, tbf::BASE_HEADER_SIZE)
+                .ok()
+                .and_then(|header| tbf::parse_base(&header).ok())
+                .map_or(0, |base| base.total_size as usize);
+            let image = self.flash.read(address, size).unwrap_or_default();
+            let reason = match tbf::parse(&image) {
+                Err(_) => RefusalReason::Malformed,
+                Ok(tbf) if self.require_credentials && !verified(&tbf, &image) => {
+                    match tbf
+                        .footers()
+                        .any(|footer| matches!(footer, Ok(tbf::Footer::Credentials(_))))
+                    {
+                        true => RefusalReason::CredentialInvalid,
+                        false => RefusalReason::NotSigned,
+                    }
+                }
+                Ok(_) => RefusalReason::Unknown,
+            };
+            reasons.push((address, reason));
+        }
+        Ok(reasons)
     }
 
     fn live_operation(&mut self, operation: LiveOperation) -> LoaderResult<()> {

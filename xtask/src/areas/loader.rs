@@ -9,6 +9,8 @@ mod demo;
 mod live;
 mod live_bench;
 mod live_console;
+mod live_in_place;
+mod live_random;
 mod live_states;
 mod live_tests;
 mod live_tockloader;
@@ -214,6 +216,7 @@ fn timed_install(
 pub fn bench(ctx: &Context, figures: &mut Figures) -> Result<()> {
     const RUNS: usize = 7;
     model_bench::measure(ctx, figures)?;
+    live_random::measure(ctx, figures)?;
     let tockloader = tools::tockloader_path()?;
     ensure!(
         tockloader.is_file(),

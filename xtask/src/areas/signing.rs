@@ -17,6 +17,7 @@ mod bare_verify;
 mod figures;
 mod fixture;
 mod live;
+mod live_refusals;
 mod scenarios;
 
 // The kernel area's image and flash helpers: the same board arguments

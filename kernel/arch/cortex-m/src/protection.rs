@@ -1,6 +1,7 @@
 //! [`MemoryProtection`] on the ARMv7-M MPU ([`Mpu`], with subregions) and
 //! the ARMv6-M MPU ([`MpuV6m`], whole regions): a process may read and
-//! execute its flash and read and write `[ram.start, app_break)`, nothing
+//! execute its flash and read and write `[ram.start, app_break)` and the
+//! buffers other processes shared with it ([`kernel::sharing`]), nothing
 //! else. The kernel runs privileged with PRIVDEFENA set, so the MPU never
 //! limits it. Both write the same RBAR/RASR pairs; they differ in the
 //! region rules and in where a process's RAM may start.
@@ -8,13 +9,22 @@
 //! ```text
 //!  regions 0..f   flash image, read + execute  (f <= FLASH_REGION_BUDGET)
 //!  regions f..r   RAM below the break, read + write, execute-never
-//!  regions r..8   disabled
+//!  regions r..s   shared buffers, read + write, execute-never
+//!  regions s..8   disabled
 //! ```
+//!
+//! A shared buffer is covered exactly, never a byte more: upstream's rule
+//! (a power of two, aligned to its size, at least 32 bytes) always fits one
+//! region; other 32-byte aligned buffers take as many as [`cover_with`]
+//! needs, and one that does not fit the regions left is refused. Shared
+//! regions take what the process's own RAM does not use: a later break
+//! that needs one of them fails (NOMEM) while the buffer is shared.
 
 use core::cell::Cell;
 use core::marker::PhantomData;
 
 use kernel::platform::{MemoryProtection, MemoryProtectionError, Permissions, Region};
+use kernel::sharing::MAX_SHARED_PER_PROCESS;
 
 use crate::mpu::{
     cover_with, round_up_to, MpuError, MpuRegion, RegionList, RegionRules, ARMV6M_RULES,
@@ -33,9 +43,18 @@ pub struct ProcessProtection {
     registers: [(u32, u32); REGION_COUNT],
     /// Regions 0..flash_regions hold the flash image; RAM follows.
     flash_regions: u8,
+    /// Regions after the flash's holding its own RAM (in the padding: the
+    /// configuration does not grow).
+    ram_regions: u8,
+    /// Regions after those holding buffers other processes shared with it.
+    shared_regions: u8,
     /// Unique per computed configuration (0: none yet).
     stamp: u32,
 }
+
+// The region counts fill what was padding: shared buffers cost no kernel
+// RAM per process.
+const _: () = assert!(core::mem::size_of::<ProcessProtection>() == 72);
 
 impl ProcessProtection {
     /// Does the configuration allow an unprivileged `access` at `address`?
@@ -61,6 +80,11 @@ impl ProcessProtection {
             // RBAR with VALID selects the region; RASR 0 disables it.
             self.registers[number] = ((1 << 4) | number as u32, 0);
         }
+        self.write_regions(first, regions);
+    }
+
+    /// Writes `regions` from hardware region `first` on.
+    fn write_regions(&mut self, first: usize, regions: &RegionList) {
         for (offset, region) in regions.iter().enumerate() {
             let number = first + offset;
             self.registers[number] = (region.rbar(number), region.rasr());
@@ -198,6 +222,8 @@ impl<V: MpuVariant> MemoryProtection for RegionMpu<V> {
         .map_err(map_error)?;
         config.set_regions(0, &flash_regions);
         config.flash_regions = flash_regions.len() as u8;
+        config.ram_regions = 0;
+        config.shared_regions = 0;
         config.stamp = self.next_stamp();
         Ok(())
     }
@@ -220,17 +246,59 @@ impl<V: MpuVariant> MemoryProtection for RegionMpu<V> {
             .filter(|end| *end <= kernel_break)
             .ok_or(MemoryProtectionError::DoesNotFit)?;
         let first = usize::from(config.flash_regions);
-        let budget = REGION_COUNT - first;
+        let shared = usize::from(config.shared_regions);
         let ram_regions = cover_with(
             V::RULES,
             to_u32(ram.start)?,
             to_u32(protected_end - ram.start)?,
             Permissions::ReadWrite,
-            budget,
+            REGION_COUNT - first - shared,
         )
         .map_err(map_error)?;
+        // The shared buffers' regions move up or down behind the new RAM
+        // regions, register pair for register pair (only RBAR's region
+        // number changes).
+        let old_shared = first + usize::from(config.ram_regions);
+        let carried = config.registers;
         config.set_regions(first, &ram_regions);
+        let new_shared = first + ram_regions.len();
+        for offset in 0..shared {
+            let (rbar, rasr) = carried[old_shared + offset];
+            let number = new_shared + offset;
+            config.registers[number] = ((rbar & !0xf) | number as u32, rasr);
+        }
+        config.ram_regions = ram_regions.len() as u8;
         config.stamp = self.next_stamp();
+        Ok(())
+    }
+
+    fn set_shared_regions(
+        &self,
+        regions: &[Region],
+        config: &mut ProcessProtection,
+    ) -> Result<(), MemoryProtectionError> {
+        if regions.len() > MAX_SHARED_PER_PROCESS {
+            return Err(MemoryProtectionError::OutOfRegions);
+        }
+        let mut updated = *config;
+        let first = usize::from(config.flash_regions) + usize::from(config.ram_regions);
+        updated.set_regions(first, &RegionList::default());
+        let mut next = first;
+        for region in regions {
+            let covering = cover_with(
+                V::RULES,
+                to_u32(region.start)?,
+                to_u32(region.size)?,
+                Permissions::ReadWrite,
+                REGION_COUNT - next,
+            )
+            .map_err(map_error)?;
+            updated.write_regions(next, &covering);
+            next += covering.len();
+        }
+        updated.shared_regions = (next - first) as u8;
+        updated.stamp = self.next_stamp();
+        *config = updated;
         Ok(())
     }
 
@@ -349,6 +417,76 @@ mod tests {
             .unwrap();
         assert!(config.allows(0x2000_21fc, Permissions::ReadWrite));
         assert!(!config.allows(0x2000_2200, Permissions::ReadOnly));
+    }
+
+    fn process_with_ram(mpu: &Mpu) -> (Region, ProcessProtection) {
+        let mut config = ProcessProtection::default();
+        let ram = Region::new(0x2001_0000, 0x2c00);
+        mpu.set_flash(Region::new(0x0004_0000, 0x1000), &mut config)
+            .unwrap();
+        mpu.update_app_break(ram, 0x2001_1000, 0x2001_2800, &mut config)
+            .unwrap();
+        (ram, config)
+    }
+
+    #[test]
+    fn an_aligned_shared_buffer_takes_one_region_covering_exactly_it() {
+        let mpu = Mpu::new();
+        let (ram, mut config) = process_with_ram(&mpu);
+        let used = config.regions_in_use();
+        // upstream's rot13 client: 64 bytes aligned to 64.
+        let buffer = Region::new(0x2002_0840, 0x40);
+        mpu.set_shared_regions(&[buffer], &mut config).unwrap();
+        assert_eq!(config.regions_in_use(), used + 1);
+        assert!(config.allows(0x2002_0840, Permissions::ReadWrite));
+        assert!(config.allows(0x2002_087f, Permissions::ReadWrite));
+        assert!(!config.allows(0x2002_0880, Permissions::ReadOnly));
+        assert!(!config.allows(0x2002_083f, Permissions::ReadOnly));
+        assert!(!config.allows(0x2002_0840, Permissions::ReadExecute), "XN");
+        // A break that needs one more RAM region moves the shared one up.
+        mpu.update_app_break(ram, 0x2001_1020, 0x2001_2800, &mut config)
+            .unwrap();
+        assert_eq!(config.regions_in_use(), used + 2);
+        assert!(config.allows(0x2002_0840, Permissions::ReadWrite), "kept");
+        assert!(!config.allows(0x2002_0880, Permissions::ReadOnly));
+        assert!(config.allows(0x2001_101c, Permissions::ReadWrite));
+        assert!(!config.allows(0x2001_1020, Permissions::ReadOnly));
+        for (number, (rbar, _)) in config.registers.iter().enumerate() {
+            assert_eq!(
+                rbar & 0x1f,
+                0x10 | number as u32,
+                "RBAR selects its own region"
+            );
+        }
+        mpu.update_app_break(ram, 0x2001_2000, 0x2001_2800, &mut config)
+            .unwrap();
+        assert!(config.allows(0x2002_0840, Permissions::ReadWrite), "kept");
+        assert!(config.allows(0x2001_1ffc, Permissions::ReadWrite));
+        mpu.set_shared_regions(&[], &mut config).unwrap();
+        assert!(!config.allows(0x2002_0840, Permissions::ReadOnly));
+    }
+
+    #[test]
+    fn a_shared_buffer_the_mpu_cannot_cover_exactly_changes_nothing() {
+        let mpu = Mpu::new();
+        let (_, mut config) = process_with_ram(&mpu);
+        let before = config;
+        assert_eq!(
+            mpu.set_shared_regions(&[Region::new(0x2002_0844, 0x40)], &mut config),
+            Err(MemoryProtectionError::Unrepresentable),
+            "not on 32 bytes: mapping it would expose its neighbours"
+        );
+        // Starting 32 bytes past a power of two and ending 32 bytes short
+        // of one, each needs five regions; the process has three left.
+        let scattered = [
+            Region::new(0x2002_0020, 0x3fc0),
+            Region::new(0x2003_0020, 0x3fc0),
+        ];
+        assert_eq!(
+            mpu.set_shared_regions(&scattered, &mut config),
+            Err(MemoryProtectionError::OutOfRegions)
+        );
+        assert_eq!(config, before);
     }
 
     #[test]

@@ -81,8 +81,15 @@ pub enum PmpError {
 pub struct PmpConfig {
     cfg: [u8; ENTRY_COUNT],
     addr: [u32; ENTRY_COUNT],
-    used: usize,
+    used: u8,
+    /// Entries from here to `used` are standalone regions (see
+    /// [`PmpConfig::add_standalone_region`]); before it, the process's own.
+    standalone_from: u8,
 }
+
+// Standalone regions live in the entries, not in extra fields: the
+// per-process configuration (kernel RAM per process) does not grow.
+const _: () = assert!(core::mem::size_of::<PmpConfig>() == 84);
 
 impl Default for PmpConfig {
     fn default() -> Self {
@@ -97,6 +104,7 @@ impl PmpConfig {
             cfg: [0; ENTRY_COUNT],
             addr: [0; ENTRY_COUNT],
             used: 0,
+            standalone_from: 0,
         }
     }
 
@@ -118,49 +126,101 @@ impl PmpConfig {
 
     /// Entries in use.
     pub const fn used_entries(&self) -> usize {
-        self.used
+        self.used as usize
     }
 
     /// Adds `start..start+size` with `permissions`: one NAPOT entry when
-    /// the region is a naturally aligned power of two, else TOR.
+    /// the region is a naturally aligned power of two, else TOR. The
+    /// process's own regions come first: once a standalone region is
+    /// added, this refuses (`OutOfEntries`).
     pub fn add_region(
         &mut self,
         start: u32,
         size: u32,
         permissions: Permissions,
     ) -> Result<(), PmpError> {
-        if size == 0 {
-            return Err(PmpError::Empty);
+        let end = checked_end(start, size)?;
+        if self.standalone_from != self.used {
+            return Err(PmpError::OutOfEntries);
         }
-        if !start.is_multiple_of(4) || !size.is_multiple_of(4) {
-            return Err(PmpError::Misaligned { start, size });
-        }
-        let end = start.checked_add(size).ok_or(PmpError::Overflow)?;
-        if size >= 8 && size.is_power_of_two() && start.is_multiple_of(size) {
+        if is_napot(start, size) {
             self.push(
                 (start | (size / 2 - 1)) >> 2,
                 CFG_NAPOT | permissions.bits(),
             )?;
-            return Ok(());
+        } else {
+            // TOR takes its lower bound from the previous entry's address.
+            let used = usize::from(self.used);
+            let previous_bound = match used {
+                0 => Some(0),
+                n if self.cfg[n - 1] & CFG_MODE_MASK != CFG_NAPOT => Some(self.addr[n - 1] << 2),
+                _ => None,
+            };
+            if previous_bound != Some(start) {
+                self.push(start >> 2, 0)?;
+            }
+            self.push(end >> 2, CFG_TOR | permissions.bits())?;
         }
-        // TOR takes its lower bound from the previous entry's address.
-        let previous_bound = match self.used {
-            0 => Some(0),
-            n if self.cfg[n - 1] & CFG_MODE_MASK != CFG_NAPOT => Some(self.addr[n - 1] << 2),
-            _ => None,
-        };
-        if previous_bound != Some(start) {
-            self.push(start >> 2, 0)?;
+        self.standalone_from = self.used;
+        Ok(())
+    }
+
+    /// Adds `start..start+size` after everything else as a region of its
+    /// own: one NAPOT entry, or an OFF entry holding its start followed by
+    /// its TOR entry. It never takes a bound from the entry before it, so
+    /// it can be carried over unchanged when the regions before it change
+    /// ([`PmpConfig::with_standalone_regions_of`]).
+    ///
+    /// ```text
+    ///  | own regions ... | NAPOT (base|size/2-1) | OFF start>>2 , TOR end>>2 | off ...
+    ///                    ^ standalone_from
+    /// ```
+    pub fn add_standalone_region(
+        &mut self,
+        start: u32,
+        size: u32,
+        permissions: Permissions,
+    ) -> Result<(), PmpError> {
+        let end = checked_end(start, size)?;
+        if is_napot(start, size) {
+            return self.push(
+                (start | (size / 2 - 1)) >> 2,
+                CFG_NAPOT | permissions.bits(),
+            );
         }
+        if usize::from(self.used) + 2 > ENTRY_COUNT {
+            return Err(PmpError::OutOfEntries);
+        }
+        self.push(start >> 2, 0)?;
         self.push(end >> 2, CFG_TOR | permissions.bits())
     }
 
+    /// This configuration's own regions followed by the standalone regions
+    /// of `previous` (entry for entry: they depend on no entry before them).
+    pub fn with_standalone_regions_of(mut self, previous: &PmpConfig) -> Result<Self, PmpError> {
+        let first = usize::from(previous.standalone_from);
+        for index in first..usize::from(previous.used) {
+            self.push(previous.addr[index], previous.cfg[index])?;
+        }
+        Ok(self)
+    }
+
+    /// This configuration without its standalone regions.
+    pub fn without_standalone_regions(mut self) -> Self {
+        let first = usize::from(self.standalone_from);
+        self.cfg[first..].fill(0);
+        self.addr[first..].fill(0);
+        self.used = self.standalone_from;
+        self
+    }
+
     fn push(&mut self, addr: u32, cfg: u8) -> Result<(), PmpError> {
-        if self.used == ENTRY_COUNT {
+        let used = usize::from(self.used);
+        if used == ENTRY_COUNT {
             return Err(PmpError::OutOfEntries);
         }
-        self.addr[self.used] = addr;
-        self.cfg[self.used] = cfg;
+        self.addr[used] = addr;
+        self.cfg[used] = cfg;
         self.used += 1;
         Ok(())
     }
@@ -176,7 +236,7 @@ impl PmpConfig {
 
     /// The `pmpaddr` values of the entries in use.
     pub fn addresses(&self) -> &[u32] {
-        &self.addr[..self.used]
+        &self.addr[..usize::from(self.used)]
     }
 
     /// Whether U-mode may perform `access` at byte `address`, evaluated the
@@ -189,7 +249,7 @@ impl PmpConfig {
             Access::Execute => CFG_EXECUTE,
         };
         let address = u64::from(address);
-        for index in 0..self.used {
+        for index in 0..usize::from(self.used) {
             let cfg = self.cfg[index];
             let this = u64::from(self.addr[index]) << 2;
             let matched = match cfg & CFG_MODE_MASK {
@@ -237,6 +297,24 @@ impl PmpConfig {
             );
         }
     }
+}
+
+/// The end of `start..start+size` if the PMP can express it (4-byte
+/// granules, not empty, inside the address space).
+fn checked_end(start: u32, size: u32) -> Result<u32, PmpError> {
+    if size == 0 {
+        return Err(PmpError::Empty);
+    }
+    if !start.is_multiple_of(4) || !size.is_multiple_of(4) {
+        return Err(PmpError::Misaligned { start, size });
+    }
+    start.checked_add(size).ok_or(PmpError::Overflow)
+}
+
+/// Can one NAPOT entry express it (a power of two of 8 bytes or more,
+/// aligned to its size)?
+fn is_napot(start: u32, size: u32) -> bool {
+    size >= 8 && size.is_power_of_two() && start.is_multiple_of(size)
 }
 
 #[cfg(target_arch = "riscv32")]
@@ -370,6 +448,43 @@ mod tests {
         }
         assert_eq!(
             config.add_region(0x1_0000, 0x10, Permissions::ReadOnly),
+            Err(PmpError::OutOfEntries)
+        );
+    }
+
+    #[test]
+    fn a_standalone_region_right_after_own_ram_takes_its_own_bound() {
+        let mut config =
+            PmpConfig::for_process(0x2004_0000, 0x100, 0x8001_0000, 0x8001_0a00).unwrap();
+        // Another process's buffer starting where this one's RAM ends.
+        config
+            .add_standalone_region(0x8001_0a00, 0x24, Permissions::ReadWrite)
+            .unwrap();
+        check_exact(&config, 0x8001_0a00, 0x8001_0a24, Permissions::ReadWrite);
+        // New own regions: the buffer is carried over byte for byte.
+        let moved = PmpConfig::for_process(0x2004_0000, 0x100, 0x8001_0000, 0x8001_0400)
+            .unwrap()
+            .with_standalone_regions_of(&config)
+            .unwrap();
+        check_exact(&moved, 0x8001_0000, 0x8001_0400, Permissions::ReadWrite);
+        check_exact(&moved, 0x8001_0a00, 0x8001_0a24, Permissions::ReadWrite);
+        assert!(denied(&moved, 0x8001_0400));
+        assert!(denied(&moved, 0x8001_09fc));
+        assert!(denied(&moved, 0x8001_0a24));
+        let alone = moved.without_standalone_regions();
+        assert!(denied(&alone, 0x8001_0a00));
+        assert_eq!(alone.used_entries(), 2, "two NAPOT entries");
+        assert_eq!(alone.cfg_words()[1..], [0, 0, 0]);
+    }
+
+    #[test]
+    fn own_regions_cannot_follow_standalone_ones() {
+        let mut config = PmpConfig::new();
+        config
+            .add_standalone_region(0x8002_0000, 0x40, Permissions::ReadWrite)
+            .unwrap();
+        assert_eq!(
+            config.add_region(0x8001_0000, 0x40, Permissions::ReadWrite),
             Err(PmpError::OutOfEntries)
         );
     }

@@ -1,22 +1,37 @@
 //! [`MemoryProtection`] on the PMP: a process may touch its flash (R-X)
-//! and `[ram.start, app_break)` (RW), nothing else.
+//! and `[ram.start, app_break)` (RW), and buffers other processes shared
+//! with it (RW, [`kernel::sharing`]), nothing else.
 //!
 //! ```text
 //!  ram.start          app_break        kernel_break          ram end
 //!  | stack, data, heap |  (free)        | grant region (kernel) |
 //!  |<---- PMP RW ----->|<--------- no PMP entry: denied ---------->|
+//!
+//!  entries: flash (1-2) | own RAM (0-2) | each shared buffer (1-2) | off
 //! ```
+//!
+//! A shared buffer is mapped exactly: its ends are multiples of 4 (the
+//! kernel refuses to share anything else), which NAPOT (aligned powers of
+//! two) or an OFF + TOR pair expresses to the byte. They are standalone
+//! entries after the process's own ([`PmpConfig::add_standalone_region`]),
+//! carried over entry for entry when the break moves, so the configuration
+//! needs no extra field. At most 2 + 2 + 2 x
+//! `MAX_SHARED_PER_PROCESS` = 8 of the 16 entries are ever used.
 
 use core::cell::Cell;
 
 use kernel::platform::{MemoryProtection, MemoryProtectionError, Region};
+use kernel::sharing::MAX_SHARED_PER_PROCESS;
 
-use crate::pmp::{PmpConfig, PmpError};
+use crate::pmp::{Permissions, PmpConfig, PmpError};
 
 /// One process's protection: the computed entries and what they came from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ProcessProtection {
     flash: Region,
+    /// Its own regions, then buffers other processes shared with it as
+    /// standalone regions (no extra bytes: the kernel RAM per process
+    /// stays as it was).
     pmp: PmpConfig,
     /// The `pmpcfg0..3` words, computed when the regions change so the
     /// context switch only copies them.
@@ -61,6 +76,13 @@ impl Pmp {
     /// True if `config` must be written (it is not what the hardware holds).
     pub fn needs_write(&self, config: &ProcessProtection) -> bool {
         config.stamp == 0 || config.stamp != self.in_hardware.get()
+    }
+
+    /// Store `pmp` in `config` with its cfg words and a new stamp.
+    fn install(&self, pmp: PmpConfig, config: &mut ProcessProtection) {
+        config.pmp = pmp;
+        config.cfg_words = pmp.cfg_words();
+        config.stamp = self.next_stamp();
     }
 }
 
@@ -118,12 +140,8 @@ impl MemoryProtection for Pmp {
     ) -> Result<(), MemoryProtectionError> {
         let pmp = PmpConfig::for_process(to_u32(flash.start)?, to_u32(flash.size)?, 0, 0)
             .map_err(map_error)?;
-        *config = ProcessProtection {
-            flash,
-            pmp,
-            cfg_words: pmp.cfg_words(),
-            stamp: self.next_stamp(),
-        };
+        config.flash = flash;
+        self.install(pmp, config);
         Ok(())
     }
 
@@ -146,10 +164,30 @@ impl MemoryProtection for Pmp {
             to_u32(ram.start)?,
             to_u32(app_break)?,
         )
+        .and_then(|own| own.with_standalone_regions_of(&config.pmp))
         .map_err(map_error)?;
-        config.pmp = pmp;
-        config.cfg_words = pmp.cfg_words();
-        config.stamp = self.next_stamp();
+        self.install(pmp, config);
+        Ok(())
+    }
+
+    fn set_shared_regions(
+        &self,
+        regions: &[Region],
+        config: &mut ProcessProtection,
+    ) -> Result<(), MemoryProtectionError> {
+        if regions.len() > MAX_SHARED_PER_PROCESS {
+            return Err(MemoryProtectionError::OutOfRegions);
+        }
+        let mut pmp = config.pmp.without_standalone_regions();
+        for region in regions {
+            pmp.add_standalone_region(
+                to_u32(region.start)?,
+                to_u32(region.size)?,
+                Permissions::ReadWrite,
+            )
+            .map_err(map_error)?;
+        }
+        self.install(pmp, config);
         Ok(())
     }
 
@@ -219,6 +257,73 @@ mod tests {
             pmp.needs_write(&first),
             "a new break is a new configuration"
         );
+    }
+
+    fn process_with_ram(pmp: &Pmp) -> (Region, ProcessProtection) {
+        let mut config = ProcessProtection::default();
+        let ram = Region::new(0x8001_0000, 0x3000);
+        pmp.set_flash(Region::new(0x2004_0000, 0x1000), &mut config)
+            .unwrap();
+        pmp.update_app_break(ram, 0x8001_1000, 0x8001_2c00, &mut config)
+            .unwrap();
+        (ram, config)
+    }
+
+    #[test]
+    fn a_shared_buffer_is_reachable_to_the_byte_and_survives_a_new_break() {
+        let pmp = Pmp::new();
+        let (ram, mut config) = process_with_ram(&pmp);
+        // Another process's buffers: a NAPOT one and a TOR one.
+        let shared = [
+            Region::new(0x8002_0840, 0x40),
+            Region::new(0x8003_0104, 0x1c),
+        ];
+        pmp.set_shared_regions(&shared, &mut config).unwrap();
+        for region in shared {
+            let (start, end) = (region.start as u32, region.end() as u32);
+            for address in [start, end - 1] {
+                assert!(config.pmp().allows(address, Access::Write));
+                assert!(!config.pmp().allows(address, Access::Execute));
+            }
+            assert!(!config.pmp().allows(start - 1, Access::Read), "{start:#x}");
+            assert!(!config.pmp().allows(end, Access::Read), "{end:#x}");
+        }
+        pmp.update_app_break(ram, 0x8001_2000, 0x8001_2c00, &mut config)
+            .unwrap();
+        assert!(config.pmp().allows(0x8002_0840, Access::Write));
+        assert!(config.pmp().allows(0x8001_1ffc, Access::Write), "own RAM");
+        assert!(!config.pmp().allows(0x8001_2c00, Access::Read), "grants");
+    }
+
+    #[test]
+    fn removing_shared_buffers_leaves_only_the_process_itself() {
+        let pmp = Pmp::new();
+        let (_, mut config) = process_with_ram(&pmp);
+        let alone = config;
+        pmp.set_shared_regions(&[Region::new(0x8002_0840, 0x40)], &mut config)
+            .unwrap();
+        assert!(pmp.needs_write(&config));
+        pmp.set_shared_regions(&[], &mut config).unwrap();
+        assert!(!config.pmp().allows(0x8002_0840, Access::Read));
+        assert_eq!(config.pmp().addresses(), alone.pmp().addresses());
+        assert_eq!(config.cfg_words, alone.cfg_words);
+    }
+
+    #[test]
+    fn a_buffer_the_pmp_cannot_map_exactly_changes_nothing() {
+        let pmp = Pmp::new();
+        let (_, mut config) = process_with_ram(&pmp);
+        let before = config;
+        assert_eq!(
+            pmp.set_shared_regions(&[Region::new(0x8002_0842, 0x40)], &mut config),
+            Err(MemoryProtectionError::Unrepresentable)
+        );
+        let too_many = [Region::new(0x8002_0000, 0x40); MAX_SHARED_PER_PROCESS + 1];
+        assert_eq!(
+            pmp.set_shared_regions(&too_many, &mut config),
+            Err(MemoryProtectionError::OutOfRegions)
+        );
+        assert_eq!(config, before);
     }
 
     #[test]

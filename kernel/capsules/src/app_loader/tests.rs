@@ -83,11 +83,24 @@ impl Flash<'static> for FakeFlash {
 
 /// Records block rewrites (the journal's job) and succeeds.
 #[derive(Default)]
-struct FakeRewrite(RefCell<Vec<(usize, Vec<u8>)>>);
+struct FakeRewrite(
+    RefCell<Vec<(usize, Vec<u8>)>>,
+    RefCell<Vec<(usize, usize, usize)>>,
+);
 
 impl BlockRewrite for FakeRewrite {
     fn rewrite(&self, offset: usize, data: &[u8]) -> Result<(), JournalError> {
         self.0.borrow_mut().push((offset, data.to_vec()));
+        Ok(())
+    }
+
+    fn rewrite_from_flash(
+        &self,
+        offset: usize,
+        source: usize,
+        length: usize,
+    ) -> Result<(), JournalError> {
+        self.1.borrow_mut().push((offset, source, length));
         Ok(())
     }
 }
@@ -375,6 +388,13 @@ fn enter_bootloader_on_a_board_without_one_is_answered_unsupported() {
         "{answer:02x?}"
     );
 }
+
+#[path = "duplicates_tests.rs"]
+mod duplicates_tests;
+#[path = "in_place_tests.rs"]
+mod in_place_tests;
+#[path = "refusals_tests.rs"]
+mod refusals_tests;
 
 /// A 256-byte app image named `name` with the enabled flag `enabled`.
 fn app_image(name: &str, enabled: bool) -> Vec<u8> {

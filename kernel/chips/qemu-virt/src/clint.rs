@@ -3,6 +3,18 @@
 //! the two deadlines; the interrupt handler works out which one expired.
 //!
 //! The timer counts at 10 MHz on QEMU's virt machine.
+//!
+//! The alarm's 32-bit count (what [`Time::now`] returns, what capsules and
+//! apps see) is the low word of `mtime` plus [`START_OFFSET`], so it
+//! wraps [`SECONDS_BEFORE_WRAP`] seconds after reset instead of 430 s
+//! later: every boot, not only a test's, crosses the wrap early (as Linux
+//! starts jiffies five minutes before theirs wraps), and an overflow bug
+//! in the kernel's alarms or in an app's timer code shows up in a short
+//! run. The offset is applied only where that count crosses the alarm
+//! HIL (`now`, `set_alarm`, `get_alarm`); deadlines, `mtimecmp` and the
+//! scheduler's timeslice stay in `mtime`'s own 64-bit time, which never
+//! wraps. Alarm arithmetic is in wrapping differences, which a constant
+//! added to both sides leaves unchanged.
 
 use core::cell::Cell;
 
@@ -17,6 +29,11 @@ use tock_registers::registers::ReadWrite;
 pub const FREQUENCY: u32 = 10_000_000;
 /// Timer ticks per microsecond (10 MHz).
 pub const TICKS_PER_MICROSECOND: u64 = 10;
+/// Seconds from reset until the alarm's 32-bit count wraps.
+pub const SECONDS_BEFORE_WRAP: u32 = 15;
+/// Added to `mtime`'s low word to give the alarm's count: at reset it is
+/// 15 s of ticks short of 2^32 (0xF70F_2E80), and it wraps 15 s in.
+pub const START_OFFSET: u32 = 0u32.wrapping_sub(SECONDS_BEFORE_WRAP * FREQUENCY);
 
 register_structs! {
     /// CLINT registers for hart 0.
@@ -145,6 +162,16 @@ impl MachineTimer {
     }
 }
 
+/// The alarm's count for `mtime`'s low word `hardware`.
+pub fn alarm_count(hardware: u32) -> u32 {
+    hardware.wrapping_add(START_OFFSET)
+}
+
+/// `mtime`'s low word for the alarm's count `count`.
+pub fn hardware_count(count: u32) -> u32 {
+    count.wrapping_sub(START_OFFSET)
+}
+
 /// The 64-bit deadline for the 32-bit alarm `reference + dt` seen at
 /// `now` (64-bit): at once if it has passed, else the wrapped distance on.
 pub fn deadline_for(reference: u32, dt: u32, now: u64) -> u64 {
@@ -169,7 +196,7 @@ impl Time for MachineTimer {
     }
 
     fn now(&self) -> u32 {
-        self.registers.mtime_low.get()
+        alarm_count(self.registers.mtime_low.get())
     }
 }
 
@@ -179,11 +206,12 @@ impl Alarm<'static> for MachineTimer {
     }
 
     fn set_alarm(&self, reference: u32, dt: u32) {
+        let reference = hardware_count(reference);
         self.set_deadline(deadline_for(reference, dt, self.now_64()));
     }
 
     fn get_alarm(&self) -> u32 {
-        self.deadlines.get().alarm.unwrap_or(0) as u32
+        alarm_count(self.deadlines.get().alarm.unwrap_or(0) as u32)
     }
 
     fn disarm(&self) -> Result<(), ErrorCode> {
@@ -255,6 +283,26 @@ mod tests {
         assert_eq!(remaining_microseconds(1000, 1000), None);
         assert_eq!(remaining_microseconds(1000, 1001), None);
         assert_eq!(remaining_microseconds(5, u32::MAX - 14), Some(2));
+    }
+
+    #[test]
+    fn the_alarm_count_wraps_15_seconds_after_reset() {
+        assert_eq!(alarm_count(0), 0xF70F_2E80);
+        let at_wrap = SECONDS_BEFORE_WRAP * FREQUENCY;
+        assert_eq!(alarm_count(at_wrap - 1), u32::MAX);
+        assert_eq!(alarm_count(at_wrap), 0);
+        assert_eq!(hardware_count(alarm_count(12345)), 12345);
+    }
+
+    #[test]
+    fn an_alarm_set_across_the_count_wrap_fires_at_the_right_hardware_time() {
+        // 5 ticks before the alarm count wraps, an alarm 20 ticks on.
+        let now = u64::from(SECONDS_BEFORE_WRAP * FREQUENCY - 5);
+        let reference = alarm_count(now as u32);
+        assert_eq!(reference, u32::MAX - 4);
+        let deadline = deadline_for(hardware_count(reference), 20, now);
+        assert_eq!(deadline, now + 20);
+        assert_eq!(alarm_count(deadline as u32), 15, "the count wrapped");
     }
 
     #[test]

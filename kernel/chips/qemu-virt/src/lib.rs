@@ -1,6 +1,7 @@
 //! Drivers for QEMU's RISC-V `virt` machine and the [`Chip`] that ties
 //! them to the kernel: 16550 UART, CLINT machine timer (alarm and
-//! timeslice), PLIC, CFI pflash, virtio-rng and the SiFive test device.
+//! timeslice), PLIC, CFI pflash, virtio-rng, the goldfish RTC and the
+//! SiFive test device.
 //!
 //! Guarantees: every register block is accessed through `tock-registers`
 //! types at the address the caller vouches for (the `unsafe` constructors);
@@ -15,6 +16,7 @@
 //!
 //! ```text
 //!  0x0010_0000  SiFive test device     0x1000_0000  16550 UART (PLIC 10)
+//!  0x0010_1000  goldfish RTC
 //!  0x0200_0000  CLINT                  0x1000_1000  virtio-mmio slots 0..7
 //!  0x0c00_0000  PLIC                                 (0x1000 apart, PLIC 1..8)
 //!  0x2000_0000  pflash unit 0 (32 MiB) 0x8000_0000  RAM
@@ -23,6 +25,7 @@
 
 pub mod clint;
 pub mod emulated;
+pub mod goldfish_rtc;
 pub mod pflash;
 pub mod plic;
 pub mod reset;
@@ -42,6 +45,8 @@ use kernel::platform::Chip;
 pub mod addresses {
     /// SiFive test device.
     pub const TEST_DEVICE: usize = 0x0010_0000;
+    /// Goldfish real-time clock.
+    pub const GOLDFISH_RTC: usize = 0x0010_1000;
     /// CLINT.
     pub const CLINT: usize = 0x0200_0000;
     /// PLIC.

@@ -9,6 +9,7 @@
 
 pub mod aes;
 pub mod byte_uart;
+pub mod date_time;
 pub mod digest;
 pub mod entropy;
 pub mod flash;

@@ -130,6 +130,15 @@ pub struct FakeConfig {
     pub flash: Region,
     pub ram_start: usize,
     pub app_break: usize,
+    pub shared: [Region; crate::sharing::MAX_SHARED_PER_PROCESS],
+    pub shared_count: usize,
+}
+
+impl FakeConfig {
+    /// The buffers of other processes this process may reach.
+    pub fn shared_regions(&self) -> &[Region] {
+        &self.shared[..self.shared_count]
+    }
 }
 
 impl MemoryProtection for FakeProtection {
@@ -171,6 +180,19 @@ impl MemoryProtection for FakeProtection {
         config: &mut FakeConfig,
     ) -> Result<(), MemoryProtectionError> {
         config.app_break = app_break;
+        Ok(())
+    }
+
+    fn set_shared_regions(
+        &self,
+        regions: &[Region],
+        config: &mut FakeConfig,
+    ) -> Result<(), MemoryProtectionError> {
+        if regions.len() > config.shared.len() {
+            return Err(MemoryProtectionError::OutOfRegions);
+        }
+        config.shared[..regions.len()].copy_from_slice(regions);
+        config.shared_count = regions.len();
         Ok(())
     }
 

@@ -245,3 +245,53 @@ fn a_record_with_a_torn_crc_is_ignored() {
     retired[16..20].fill(0);
     assert_eq!(decode_pending_record(&retired), None);
 }
+
+#[test]
+fn a_rewrite_from_flash_under_power_cuts_leaves_the_whole_old_or_the_whole_new_range() {
+    // An image written elsewhere (here: later in the same block, as the
+    // loader's copy after the chain's end may be) replaces a whole range.
+    let (offset, source, length) = (2 * BLOCK + 64, 2 * BLOCK + 2048, 1500);
+    let old = initial_flash();
+    let mut expected_new = old.clone();
+    expected_new.copy_within(source..source + length, offset);
+    let reference = FakeNor::new(old.clone());
+    journal(&reference)
+        .rewrite_from_flash(offset, source, length)
+        .unwrap();
+    assert_eq!(
+        reference.bytes.borrow()[..AREA_END],
+        expected_new[..AREA_END]
+    );
+    let total = reference.operations.get();
+    let mut saw = (false, false);
+    for cut_after in 0..total {
+        let flash = FakeNor::new(old.clone());
+        flash.power(Some(cut_after));
+        assert!(journal(&flash)
+            .rewrite_from_flash(offset, source, length)
+            .is_err());
+        flash.power(None);
+        journal(&flash).recover().unwrap();
+        let bytes = flash.bytes.borrow();
+        let is_old = bytes[..AREA_END] == old[..AREA_END];
+        let is_new = bytes[..AREA_END] == expected_new[..AREA_END];
+        assert!(is_old || is_new, "cut after {cut_after} operations: a mix");
+        saw = (saw.0 | is_old, saw.1 | is_new);
+    }
+    assert_eq!(saw, (true, true), "cuts both before and after the commit");
+}
+
+#[test]
+fn a_rewrite_from_flash_outside_the_area_or_across_blocks_is_refused() {
+    let flash = FakeNor::new(initial_flash());
+    let journal = journal(&flash);
+    assert_eq!(
+        journal.rewrite_from_flash(BLOCK, SPARE, 16),
+        Err(JournalError::OutsideArea(SPARE))
+    );
+    assert_eq!(
+        journal.rewrite_from_flash(BLOCK - 8, 3 * BLOCK, 16),
+        Err(JournalError::OutsideArea(BLOCK - 8))
+    );
+    assert_eq!(flash.operations.get(), 0, "nothing was touched");
+}

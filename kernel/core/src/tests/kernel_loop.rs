@@ -357,3 +357,71 @@ fn deferred_calls_run_before_processes() {
     let steps = rig.steps(&RoundRobin::new(10_000), 1);
     assert_eq!(steps, [LoopStep::ServicedDeferredCall]);
 }
+
+/// Client 0 shares 64 bytes of its RAM with service 2, as the IPC
+/// capsule does through the grant API.
+fn share_client_buffer_with_service(rig: &mut Rig) -> crate::platform::Region {
+    // The loop tells the kernel the protection's granule.
+    rig.steps(&RoundRobin::new(10_000), 0);
+    let client = rig.environment.process(0);
+    let start = client.layout().ram.start + 0x40;
+    let region = crate::platform::Region::new(start, 64);
+    let id = |index: usize| crate::process::ProcessId {
+        index,
+        identifier: rig.environment.process(index).identifier.get(),
+    };
+    rig.environment
+        .kernel
+        .shared_buffers()
+        .share(crate::sharing::SharedBuffer {
+            owner: id(0),
+            grant: 0,
+            buffer: 2,
+            peer: id(2),
+            region,
+        })
+        .unwrap();
+    region
+}
+
+#[test]
+fn a_shared_buffer_reaches_the_service_alone_and_leaves_it_when_the_client_ends() {
+    let mut rig = Rig::new(3);
+    let region = share_client_buffer_with_service(&mut rig);
+    rig.chip.script(&[
+        syscall(0, [1, 0, 0, 0]),
+        syscall(0, [1, 0, 0, 0]),
+        syscall(0, [1, 0, 0, 0]),
+    ]);
+    rig.steps(&RoundRobin::new(10_000), 3);
+    let protection = |rig: &Rig, index: usize| rig.environment.contexts[index].protection;
+    assert_eq!(protection(&rig, 2).shared_regions(), [region]);
+    assert!(protection(&rig, 0).shared_regions().is_empty(), "owner");
+    assert!(protection(&rig, 1).shared_regions().is_empty(), "third");
+    rig.environment.kernel.terminate(0);
+    rig.environment.process(2).state.set(State::Running);
+    rig.chip.script(&[syscall(0, [1, 0, 0, 0])]);
+    rig.steps(&RoundRobin::new(10_000), 1);
+    assert!(
+        protection(&rig, 2).shared_regions().is_empty(),
+        "gone before the service ran again"
+    );
+}
+
+#[test]
+fn a_restarted_service_starts_without_the_buffer() {
+    let mut rig = Rig::new(3);
+    share_client_buffer_with_service(&mut rig);
+    rig.chip.script(&[
+        syscall(0, [1, 0, 0, 0]),
+        syscall(0, [1, 0, 0, 0]),
+        syscall(0, [1, 0, 0, 0]),
+    ]);
+    rig.steps(&RoundRobin::new(10_000), 3);
+    assert_eq!(rig.environment.contexts[2].protection.shared_count, 1);
+    rig.environment.kernel.restart(2);
+    rig.chip.script(&[syscall(0, [1, 0, 0, 0])]);
+    rig.steps(&RoundRobin::new(10_000), 1);
+    assert_eq!(rig.environment.contexts[2].protection.shared_count, 0);
+    assert_eq!(rig.environment.kernel.shared_buffers().iter().count(), 0);
+}

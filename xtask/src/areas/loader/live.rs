@@ -54,6 +54,13 @@ impl LiveBench {
         }
         // A spinner whose SHA-256 credential covers its header.
         package(ctx, &apps, "spinner", "signed", "signed", &["--sha256"])?;
+        // New versions of the spinner linked for its own slot: replaced
+        // in place (one flash-journal commit).
+        for version in ["2", "3"] {
+            let label = format!("spinner_v{version}");
+            let flags = ["--app-version", version];
+            package(ctx, &apps, "spinner", "spinner", &label, &flags)?;
+        }
         Ok(LiveBench {
             loader,
             kernel,

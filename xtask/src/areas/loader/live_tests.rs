@@ -42,6 +42,18 @@ pub const ALL: &[Test] = &[
         "refused_operations_change_nothing_and_list_and_process_list_agree",
         super::live_states::refused_operations_change_nothing_and_both_lists_agree,
     ),
+    (
+        "a_build_for_its_own_slot_replaces_the_old_in_one_commit_and_a_kill_there_leaves_one_version",
+        super::live_in_place::replace_in_place_and_kill_at_the_commit,
+    ),
+    (
+        "a_kill_between_linking_a_new_version_and_freeing_the_old_boots_with_one_image",
+        super::live_in_place::kill_between_link_and_free_leaves_one_image,
+    ),
+    (
+        "random_live_sequences_with_qemu_kills_keep_list_processes_and_flash_consistent",
+        super::live_random::random_live_sequences,
+    ),
 ];
 
 fn install_two_apps_live(bench: &LiveBench) -> Result<()> {

@@ -17,9 +17,9 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 /// The app installed with one code byte changed (slot 1).
 const TAMPERED: &str = "hello_b";
 /// Longer than one verification and the deferred calls around it take.
-const SETTLE: Duration = Duration::from_secs(3);
+pub(super) const SETTLE: Duration = Duration::from_secs(3);
 
-struct Device {
+pub(super) struct Device {
     loader: PathBuf,
     port: String,
     _qemu: Qemu,
@@ -27,7 +27,7 @@ struct Device {
 
 impl Device {
     /// Boots `flash` with the serial link on TCP for the loader.
-    fn boot(loader: PathBuf, flash: &Path) -> Result<Device> {
+    pub(super) fn boot(loader: PathBuf, flash: &Path) -> Result<Device> {
         let port = free_tcp_port()?;
         let qemu = QemuBuilder::new(Machine::Rv32Virt)
             .pflash(0, flash)
@@ -53,7 +53,7 @@ impl Device {
 
     /// `loader ARGUMENTS --port PORT`: its output (stdout and stderr) and
     /// whether it succeeded.
-    fn loader(&self, arguments: &[&str]) -> Result<(bool, String)> {
+    pub(super) fn loader(&self, arguments: &[&str]) -> Result<(bool, String)> {
         let mut command = Command::new(&self.loader);
         command.args(arguments).args(["--port", &self.port]);
         let output = command
@@ -68,7 +68,7 @@ impl Device {
     }
 
     /// Names of the loaded processes.
-    fn processes(&self) -> Result<Vec<String>> {
+    pub(super) fn processes(&self) -> Result<Vec<String>> {
         let (ok, text) = self.loader(&["process", "list", "--json"])?;
         ensure!(ok, "`loader process list` failed: {text}");
         let value: serde_json::Value = serde_json::from_str(text.trim())

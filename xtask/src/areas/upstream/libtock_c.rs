@@ -145,7 +145,11 @@ fn run_boot(
         std::fs::remove_file(&flash).with_context(|| format!("removing {}", flash.display()))?;
     }
     let started = Instant::now();
-    let mut qemu = kernel::board_with_tabs(ctx, kernel, &flash, &apps)?.spawn()?;
+    let mut board = kernel::board_with_tabs(ctx, kernel, &flash, &apps)?;
+    if boots::VIRTUAL_TIME.contains(&boot.name) {
+        board = board.args(boots::VIRTUAL_TIME_ARGUMENTS.iter().copied());
+    }
+    let mut qemu = board.spawn()?;
     let result = script::run(&mut qemu, boot);
     println!(
         "upstream libtock-c: boot {} ran {:.1?}",

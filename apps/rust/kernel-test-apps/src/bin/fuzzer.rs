@@ -182,6 +182,8 @@ impl Fuzzer {
             TEST_DRIVER => matches!(number, 1 | 2 | 5),
             // Starting, stopping and faulting other processes.
             DriverNumber::PROCESS_INFO => number == 10,
+            // Rewriting the fuzzer's own flash image (its code).
+            DriverNumber::APP_STATE => number == 1,
             _ => false,
         };
         if protected {

@@ -23,24 +23,45 @@ pub fn second_slot_stack_pointer(line: &str) -> bool {
 }
 
 /// `<id> <now> <expiration>` from the multi-alarm tests: alarm `id` fired,
-/// not before it was due.
-fn alarm_fired(line: &str, id: &str) -> bool {
+/// not before it was due and at most `late` ticks after. The counter
+/// wraps (15 s after boot on qemu-rv32-virt), so "after" is the wrapping
+/// distance: less than half the range. The process console's prompt may
+/// start the line (it is printed without a line end).
+fn alarm_fired_within(line: &str, id: &str, late: u32) -> bool {
+    let line = line.strip_prefix(PROMPT).unwrap_or(line);
     let fields: Vec<&str> = line.split(' ').collect();
     let [first, now, expiration] = fields[..] else {
         return false;
     };
     match (now.parse::<u32>(), expiration.parse::<u32>()) {
-        (Ok(now), Ok(expiration)) => first == id && now >= expiration,
+        (Ok(now), Ok(expiration)) => first == id && now.wrapping_sub(expiration) <= late,
         _ => false,
     }
 }
 
+/// The process console's prompt.
+const PROMPT: &str = "tock$ ";
+
+/// Half the 32-bit range: any later is earlier.
+const ANY_TIME_LATER: u32 = 1 << 31;
+/// 100 ms of the 10 MHz counter: an alarm fired by the right expiry, not
+/// one a counter wrap later.
+const PROMPTLY: u32 = 1_000_000;
+
 pub fn first_alarm_fired(line: &str) -> bool {
-    alarm_fired(line, "1")
+    alarm_fired_within(line, "1", ANY_TIME_LATER)
 }
 
 pub fn second_alarm_fired(line: &str) -> bool {
-    alarm_fired(line, "2")
+    alarm_fired_within(line, "2", ANY_TIME_LATER)
+}
+
+pub fn first_alarm_fired_promptly(line: &str) -> bool {
+    alarm_fired_within(line, "1", PROMPTLY)
+}
+
+pub fn second_alarm_fired_promptly(line: &str) -> bool {
+    alarm_fired_within(line, "2", PROMPTLY)
 }
 
 /// alarm_in_overflow's verdict: fired no earlier than due (an early fire
@@ -114,6 +135,16 @@ pub fn random_bytes(line: &str) -> bool {
         && hex.bytes().any(|byte| byte != hex.as_bytes()[0])
 }
 
+/// unit_test_supervisor's line for kv_unit_tests' first test:
+/// `<client id>.000: exists<padding to 24> [✓]`.
+pub fn first_unit_test_passed(line: &str) -> bool {
+    let line = line.strip_prefix(PROMPT).unwrap_or(line);
+    let Some((id, rest)) = line.split_once(".000: ") else {
+        return false;
+    };
+    id.parse::<u32>().is_ok() && rest.split_whitespace().eq(["exists", "[✓]"])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +167,14 @@ mod tests {
             "\tFailed! Difference of 4294967295 ms (> 1ms)"
         ));
         assert!(!first_alarm_fired("1 4999 5000"));
+        assert!(
+            first_alarm_fired("1 12 4294967290"),
+            "fired across the wrap"
+        );
+        assert!(first_alarm_fired_promptly("1 12 4294967290"));
+        assert!(first_alarm_fired_promptly("tock$ 1 4155061032 4155061001"));
+        assert!(!second_alarm_fired_promptly("2 4294967290 12"), "early");
+        assert!(!second_alarm_fired_promptly("2 2000012 12"), "200 ms late");
         assert!(!second_alarm_fired("1 5012 5000"));
         let random = format!("Randomness: {}", "0123456789abcdef".repeat(32));
         assert!(random_bytes(&random));
@@ -155,6 +194,19 @@ mod tests {
         assert!(flash_overrun_faults_at_the_end(&flash));
         assert!(!flash_overrun_faults_at_the_end(
             &flash.replace("44400", "44500")
+        ));
+    }
+
+    #[test]
+    fn the_first_unit_test_line_passes_only_with_its_check_mark() {
+        let passed = "0.000: exists                   [\u{2713}]";
+        assert!(first_unit_test_passed(passed));
+        assert!(first_unit_test_passed(&format!("tock$ {passed}")));
+        assert!(!first_unit_test_passed(
+            "0.000: exists                   [FAILED] x"
+        ));
+        assert!(!first_unit_test_passed(
+            "0.001: set_get                  [\u{2713}]"
         ));
     }
 }

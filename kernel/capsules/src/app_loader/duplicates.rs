@@ -1,0 +1,87 @@
+//! At boot, before processes load: one image per app name.
+//!
+//! The loader links a new version before it frees the old one (so a cut
+//! never leaves neither); a cut between the two leaves both in flash. The
+//! board calls [`AppLoader::free_duplicate_images`] after the journal's
+//! recovery: of each name's images it keeps the one the board would run
+//! (the highest version whose credentials the board's policy accepts;
+//! when none is accepted, the highest version; on a tie, the first in the
+//! chain) and turns the others into padding through the journal, one
+//! power-cut-safe 16-byte header rewrite each. A cut during that is
+//! finished by the next boot.
+
+use kernel::credential::check_credentials;
+
+use super::AppLoader;
+
+/// What decides which image of a name is kept: accepted first, then the
+/// higher version.
+type Rank = (bool, u32);
+
+impl AppLoader<'_> {
+    /// Free every image of an app name but the one the board would run.
+    /// Returns how many were freed.
+    pub fn free_duplicate_images(&self) -> usize {
+        let Some(rewriter) = self.rewriter else {
+            return 0;
+        };
+        let mut freed = 0;
+        for image in self.management.app_images() {
+            let keep = self.image_to_keep(image.name);
+            if image.name.is_empty() || keep.is_none_or(|keep| keep == image.address) {
+                continue;
+            }
+            let padding = tbf::padding_header(image.size as u32);
+            match rewriter.rewrite(image.address - self.flash_base, &padding) {
+                Ok(()) => {
+                    freed += 1;
+                    self.kernel.print(format_args!(
+                        "[kernel] loader: freed a second image of {} at {:#x} (one image per app; the one at {:#x} stays)\r\n",
+                        image.name,
+                        image.address,
+                        keep.unwrap_or(0)
+                    ));
+                }
+                Err(error) => self.kernel.print(format_args!(
+                    "[kernel] loader: could not free the second image of {} at {:#x}: {}\r\n",
+                    image.name, image.address, error
+                )),
+            }
+        }
+        freed
+    }
+
+    /// The image of `name` to keep, when it has more than one.
+    fn image_to_keep(&self, name: &str) -> Option<usize> {
+        let mut images = self
+            .management
+            .app_images()
+            .filter(|image| image.name == name);
+        let first = images.next()?;
+        let mut best = (self.rank(first.address, first.size), first.address);
+        let mut count = 1;
+        for image in images {
+            count += 1;
+            let rank = self.rank(image.address, image.size);
+            if rank > best.0 {
+                best = (rank, image.address);
+            }
+        }
+        (count > 1).then_some(best.1)
+    }
+
+    fn rank(&self, address: usize, size: usize) -> Rank {
+        let Some(image) = self.app_flash_range(address, size) else {
+            return (false, 0);
+        };
+        let version = tbf::parse(image)
+            .ok()
+            .and_then(|tbf| tbf.program())
+            .map_or(0, |program| program.app_version);
+        let accepted = self
+            .credential_policy
+            .get()
+            .is_none_or(|policy| check_credentials(image, &policy).is_ok());
+        (accepted, version)
+    }
+}
