@@ -130,6 +130,13 @@ impl Board {
                 Board::cortex_m(name, "cortex-m4", 4096, 0x40000)
             }
             "nrf51dk" => Board::cortex_m(name, "cortex-m0", 1024, 0x30000),
+            // Flash mapped at 0x10000000 (XIP), 2 MiB; apps where
+            // tockloader puts them.
+            "raspberry_pi_pico" => Board {
+                flash_address: 0x1000_0000,
+                flash_size: 2 * MIB,
+                ..Board::cortex_m(name, "cortex-m0", 4096, 0x1002_0000)
+            },
             _ => return None,
         };
         Some(board)
@@ -145,6 +152,7 @@ impl Board {
         "microbit_v2",
         "particle_boron",
         "nrf51dk",
+        "raspberry_pi_pico",
     ];
 
     /// A board nobody described: tockloader's defaults (apps at 0x30000,

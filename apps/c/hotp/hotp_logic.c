@@ -133,14 +133,23 @@ static hotp_command_t parse_set(char** save) {
   return command;
 }
 
+uint64_t hotp_totp_counter(uint64_t unix_seconds) {
+  return unix_seconds / HOTP_TOTP_STEP_SECONDS;
+}
+
+void hotp_counter_message(uint64_t counter, uint8_t message[8]) {
+  for (int i = 0; i < 8; i++) message[i] = (uint8_t)(counter >> (56 - 8 * i));
+}
+
 hotp_command_t hotp_parse(char* line) {
   char* save       = NULL;
   const char* word = strtok_r(line, " ", &save);
   hotp_command_t command = { .kind = HOTP_COMMAND_NOTHING };
   if (word == NULL) return command;
   if (strcmp(word, "set") == 0) return parse_set(&save);
-  if (strcmp(word, "select") == 0) {
-    command.kind = HOTP_COMMAND_SELECT;
+  bool select = strcmp(word, "select") == 0;
+  if (select || strcmp(word, "totp") == 0) {
+    command.kind = select ? HOTP_COMMAND_SELECT : HOTP_COMMAND_TOTP;
     if (!parse_slot(strtok_r(NULL, " ", &save), &command.slot)) {
       return error("the slot must be a number from 0 to 3");
     }

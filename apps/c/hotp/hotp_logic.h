@@ -1,4 +1,4 @@
-// HOTP logic with no system calls (so it builds and is tested on the host):
+// HOTP and TOTP logic with no system calls (so it builds and is tested on the host):
 // base32 (RFC 4648), dynamic truncation (RFC 4226 5.3), the slot record
 // kept in the key-value store, console command parsing, keyboard usages.
 // The record layout is the Rust app's (apps/rust/hotp/src/slot.rs):
@@ -42,6 +42,13 @@ bool hotp_decode(const uint8_t* record, size_t length, hotp_slot_t* slot);
 // Writes the key of slot `index` ("hotp-slot-N", 11 bytes, no NUL).
 void hotp_slot_key(unsigned index, uint8_t key[11]);
 
+// TOTP (RFC 6238): the counter is the number of whole 30-second steps
+// since the Unix epoch.
+#define HOTP_TOTP_STEP_SECONDS 30
+uint64_t hotp_totp_counter(uint64_t unix_seconds);
+// The HMAC message of `counter`: 8 bytes, big-endian.
+void hotp_counter_message(uint64_t counter, uint8_t message[8]);
+
 // The HID keyboard usage of an ASCII digit, or 0.
 uint8_t hotp_digit_usage(char digit);
 #define HOTP_USAGE_ENTER 0x28
@@ -50,6 +57,7 @@ typedef enum {
   HOTP_COMMAND_NOTHING,
   HOTP_COMMAND_SET,
   HOTP_COMMAND_SELECT,
+  HOTP_COMMAND_TOTP,
   HOTP_COMMAND_LIST,
   HOTP_COMMAND_HELP,
   HOTP_COMMAND_ERROR,

@@ -4,12 +4,14 @@
 // then press a button: button 0 emits the selected slot (`select N`),
 // button N slot N. The code is printed and typed on the USB keyboard. The
 // advanced counter is stored before the code is shown, so a reset never
-// repeats a code.
+// repeats a code. `totp N` prints and types slot N's TOTP code (RFC 6238,
+// 30-second steps) at the real-time clock's time; the HOTP counter stays.
 #include <stdio.h>
 #include <string.h>
 
 #include <libtock-sync/button.h>
 #include <libtock-sync/kv.h>
+#include <libtock-sync/rtc.h>
 #include <libtock-sync/sha.h>
 #include <libtock/button.h>
 #include <libtock/console.h>
@@ -83,39 +85,69 @@ static returncode_t type_code(const char* code) {
   }
 }
 
+// Loads slot `index`; false (and says why) if it is empty or unreadable.
+static bool load_programmed(unsigned index, hotp_slot_t* slot) {
+  bool found = false;
+  returncode_t ret = load(index, slot, &found);
+  if (ret != RETURNCODE_SUCCESS) {
+    printf("hotp: error: slot %u: %s\n", index, tock_strrcode(ret));
+  } else if (!found) {
+    printf("hotp: slot %u is empty: program it with `set %u <secret>`\n", index, index);
+  }
+  return ret == RETURNCODE_SUCCESS && found;
+}
+
+// The slot's code for `counter`, by the kernel's HMAC; false (and says
+// why) if it failed.
+static bool code_for(unsigned index, const hotp_slot_t* slot, uint64_t counter, char code[9]) {
+  uint8_t message[8], mac[32];
+  hotp_counter_message(counter, message);
+  libtock_hmac_algorithm_t algorithm = slot->algorithm == HOTP_SHA1 ? LIBTOCK_HMAC_SHA1 : LIBTOCK_HMAC_SHA256;
+  size_t mac_length = slot->algorithm == HOTP_SHA1 ? 20 : 32;
+  returncode_t ret = libtocksync_hmac_compute(algorithm, slot->secret, slot->secret_length, message,
+                                              sizeof(message), mac, mac_length);
+  if (ret != RETURNCODE_SUCCESS || !hotp_code(mac, mac_length, slot->digits, code)) {
+    printf("hotp: error: slot %u: HMAC failed (%s)\n", index, tock_strrcode(ret));
+    return false;
+  }
+  return true;
+}
+
+static void type_and_report(const char* code) {
+  returncode_t ret = type_code(code);
+  if (ret != RETURNCODE_SUCCESS) printf("hotp: error: typing the code failed: %s\n", tock_strrcode(ret));
+}
+
 static void emit(unsigned index) {
   hotp_slot_t slot;
-  bool found = false;
-  returncode_t ret = load(index, &slot, &found);
-  if (ret != RETURNCODE_SUCCESS || !found) {
-    if (ret == RETURNCODE_SUCCESS) {
-      printf("hotp: slot %u is empty: program it with `set %u <secret>`\n", index, index);
-    } else {
-      printf("hotp: error: slot %u: %s\n", index, tock_strrcode(ret));
-    }
-    return;
-  }
+  if (!load_programmed(index, &slot)) return;
   uint64_t counter = slot.counter;
   slot.counter++;
-  ret = store(index, &slot);
+  returncode_t ret = store(index, &slot);
   if (ret != RETURNCODE_SUCCESS) {
     printf("hotp: error: slot %u: %s\n", index, tock_strrcode(ret));
     return;
   }
-  uint8_t message[8], mac[32];
-  for (int i = 0; i < 8; i++) message[i] = (uint8_t)(counter >> (56 - 8 * i));
-  libtock_hmac_algorithm_t algorithm = slot.algorithm == HOTP_SHA1 ? LIBTOCK_HMAC_SHA1 : LIBTOCK_HMAC_SHA256;
-  size_t mac_length = slot.algorithm == HOTP_SHA1 ? 20 : 32;
-  ret = libtocksync_hmac_compute(algorithm, slot.secret, slot.secret_length, message,
-                                 sizeof(message), mac, mac_length);
   char code[9];
-  if (ret != RETURNCODE_SUCCESS || !hotp_code(mac, mac_length, slot.digits, code)) {
-    printf("hotp: error: slot %u: HMAC failed (%s)\n", index, tock_strrcode(ret));
+  if (!code_for(index, &slot, counter, code)) return;
+  printf("hotp: slot %u counter %lu code %s\n", index, (unsigned long)counter, code);
+  type_and_report(code);
+}
+
+// Prints and types slot `index`'s TOTP code at the clock's time.
+static void emit_totp(unsigned index) {
+  hotp_slot_t slot;
+  if (!load_programmed(index, &slot)) return;
+  uint64_t seconds = 0;
+  returncode_t ret = libtocksync_rtc_unix_seconds(&seconds);
+  if (ret != RETURNCODE_SUCCESS) {
+    printf("hotp: error: slot %u: TOTP: reading the clock failed: %s\n", index, tock_strrcode(ret));
     return;
   }
-  printf("hotp: slot %u counter %lu code %s\n", index, (unsigned long)counter, code);
-  ret = type_code(code);
-  if (ret != RETURNCODE_SUCCESS) printf("hotp: error: typing the code failed: %s\n", tock_strrcode(ret));
+  char code[9];
+  if (!code_for(index, &slot, hotp_totp_counter(seconds), code)) return;
+  printf("hotp: slot %u time %llu totp %s\n", index, (unsigned long long)seconds, code);
+  type_and_report(code);
 }
 
 static void list(void) {
@@ -151,10 +183,11 @@ static void execute_line(void) {
       selected = command.slot;
       printf("hotp: slot %u selected\n", selected);
       break;
+    case HOTP_COMMAND_TOTP: emit_totp(command.slot); break;
     case HOTP_COMMAND_LIST: list(); break;
     case HOTP_COMMAND_HELP:
       printf("hotp: commands: set <slot> <base32 secret> [6|7|8] [sha1|sha256]; select <slot>; "
-             "list; help\n");
+             "totp <slot>; list; help\n");
       break;
     case HOTP_COMMAND_ERROR: printf("hotp: error: %s\n", command.error); break;
     case HOTP_COMMAND_NOTHING: break;

@@ -3,10 +3,20 @@
 //! site is one static (a second use panics).
 
 use board_components::BoardCapability;
+#[cfg(feature = "date_time")]
+use capsules::date_time::DateTimeDriver;
+#[cfg(feature = "date_time")]
+use chip_qemu_virt::goldfish_rtc::GoldfishRtc;
 use chip_qemu_virt::test_device::TestDevice;
 use chip_qemu_virt::test_driver::{TestExitDriver, TEST_EXIT_DRIVER};
 use chip_qemu_virt::Peripherals;
+#[cfg(feature = "date_time")]
+use kernel::deferred_call::DeferredCalls;
+#[cfg(feature = "date_time")]
+use kernel::hil::date_time::DateTime;
 use kernel::Kernel;
+#[cfg(feature = "date_time")]
+use kernel_abi::DriverNumber;
 
 use crate::static_init;
 
@@ -26,4 +36,23 @@ pub fn test_exit(
         TestExitDriver,
         TestExitDriver::new(&peripherals.test_device, kernel, grant, &peripherals.flash)
     )
+}
+
+/// Date and time (0x90007) from QEMU's goldfish RTC (the host's time, or
+/// `-rtc base=...`).
+#[cfg(feature = "date_time")]
+pub fn date_time(
+    kernel: &'static Kernel,
+    deferred_calls: &'static DeferredCalls,
+) -> &'static DateTimeDriver<'static> {
+    // SAFETY: virt maps a goldfish RTC at this address, and this is its
+    // only driver.
+    let clock = static_init!(GoldfishRtc, unsafe {
+        GoldfishRtc::new(chip_qemu_virt::addresses::GOLDFISH_RTC)
+    });
+    clock.set_deferred_call(deferred_calls.allocate());
+    let grant = kernel.create_grant(DriverNumber::DATE_TIME.0, &BoardCapability);
+    let driver = static_init!(DateTimeDriver<'static>, DateTimeDriver::new(clock, grant));
+    clock.set_client(driver);
+    driver
 }

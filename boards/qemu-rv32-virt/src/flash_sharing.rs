@@ -12,23 +12,28 @@
 //!     '--> FlashJournal (records, spare: two blocks below KV_START)
 //! ```
 
+#[cfg(feature = "app_state")]
 use capsules::app_state::{AppState, MappedFlash};
 use capsules::virtual_flash::{FlashMux, FlashUser};
-use chip_qemu_virt::pflash::Pflash;
 use chip_qemu_virt::Peripherals;
 use kernel::deferred_call::DeferredCalls;
-use kernel::flash_journal::FlashJournal;
 use kernel::hil::flash::Flash;
-use kernel::Kernel;
 
-use crate::memory_map::{
-    APP_FLASH_END, APP_FLASH_START, JOURNAL_RECORDS_START, JOURNAL_SPARE_START,
-};
 use crate::static_init;
+#[cfg(any(feature = "app_state", feature = "app_loader"))]
+use {
+    crate::memory_map::{
+        APP_FLASH_END, APP_FLASH_START, JOURNAL_RECORDS_START, JOURNAL_SPARE_START,
+    },
+    chip_qemu_virt::pflash::Pflash,
+    kernel::flash_journal::FlashJournal,
+    kernel::Kernel,
+};
 
 /// The journal that rewrites app flash blocks in place, after it has
 /// finished any rewrite a power cut interrupted (call before processes
 /// load).
+#[cfg(any(feature = "app_state", feature = "app_loader"))]
 pub fn flash_journal(
     kernel: &'static Kernel,
     flash: &'static Pflash,
@@ -57,6 +62,7 @@ pub fn flash_journal(
 
 /// The app-state driver (0x50000) on its flash user and the journal,
 /// reading app flash where it is mapped.
+#[cfg(feature = "app_state")]
 pub fn app_state(
     kernel: &'static Kernel,
     user: &'static FlashUser<'static>,
@@ -89,6 +95,7 @@ pub fn app_state(
 /// The users of the shared flash.
 pub struct SharedFlash {
     /// The app-state driver's.
+    #[cfg(feature = "app_state")]
     pub app_state: &'static FlashUser<'static>,
     /// The live loader's.
     #[cfg(feature = "app_loader")]
@@ -106,6 +113,7 @@ pub fn shared_flash(
     let mux = static_init!(FlashMux<'static>, FlashMux::new(&peripherals.flash));
     peripherals.flash.set_client(mux);
     // Each user is its own static (a `static_init!` site runs once).
+    #[cfg(feature = "app_state")]
     let app_state = {
         let call = calls.allocate();
         let user: &'static FlashUser<'static> =
@@ -132,6 +140,7 @@ pub fn shared_flash(
     let users = static_init!(
         [&'static FlashUser<'static>; USERS],
         [
+            #[cfg(feature = "app_state")]
             app_state,
             #[cfg(feature = "app_loader")]
             loader,
@@ -141,6 +150,7 @@ pub fn shared_flash(
     );
     mux.set_users(users);
     SharedFlash {
+        #[cfg(feature = "app_state")]
         app_state,
         #[cfg(feature = "app_loader")]
         loader,
@@ -150,5 +160,6 @@ pub fn shared_flash(
 }
 
 /// How many users the enabled features make.
-const USERS: usize =
-    1 + cfg!(feature = "app_loader") as usize + cfg!(feature = "security_key") as usize;
+const USERS: usize = cfg!(feature = "app_state") as usize
+    + cfg!(feature = "app_loader") as usize
+    + cfg!(feature = "security_key") as usize;

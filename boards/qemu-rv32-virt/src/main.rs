@@ -14,6 +14,11 @@ mod app_loader;
 mod components;
 #[cfg(feature = "credential_checking")]
 mod credentials;
+#[cfg(any(
+    feature = "app_state",
+    feature = "app_loader",
+    feature = "security_key"
+))]
 mod flash_sharing;
 mod io;
 #[cfg(feature = "security_key")]
@@ -21,13 +26,17 @@ mod security_key;
 
 use board_components::console::{console, low_level_debug, process_console};
 use board_components::drivers::{alarm, alarm_mux, ipc, process_info, rng, virtual_alarm};
+#[cfg(feature = "emulated_io")]
 use board_components::emulated::{button, leds};
 use board_components::{driver_table, load_processes, static_buf, AppMemory};
 use capsules::alarm::AlarmDriver;
+#[cfg(feature = "app_state")]
 use capsules::app_state::AppState;
+#[cfg(feature = "emulated_io")]
 use capsules::button::Button;
 use capsules::console::Console;
 use capsules::ipc::Ipc;
+#[cfg(feature = "emulated_io")]
 use capsules::led::Led;
 use capsules::low_level_debug::LowLevelDebug;
 use capsules::process_info::ProcessInfo;
@@ -74,13 +83,18 @@ driver_table! {
     struct Drivers {
         DriverNumber::CONSOLE => console: Console<'static>,
         DriverNumber::ALARM => alarm: AlarmDriver<'static, VirtualAlarm<'static, MachineTimer>>,
+        #[cfg(feature = "emulated_io")]
         DriverNumber::LED => led: Led<'static>,
+        #[cfg(feature = "emulated_io")]
         DriverNumber::BUTTON => button: Button<'static>,
         DriverNumber::LOW_LEVEL_DEBUG => low_level_debug: LowLevelDebug<'static>,
         DriverNumber::RNG => rng: Rng<'static>,
         DriverNumber::IPC => ipc: Ipc,
         DriverNumber::PROCESS_INFO => process_info: ProcessInfo<'static>,
+        #[cfg(feature = "app_state")]
         DriverNumber::APP_STATE => app_state: AppState<'static>,
+        #[cfg(feature = "date_time")]
+        DriverNumber::DATE_TIME => date_time: capsules::date_time::DateTimeDriver<'static>,
         DriverNumber(TEST_EXIT_DRIVER) => test_exit: TestExitDriver,
         #[cfg(feature = "security_key")]
         DriverNumber::SHA => sha: capsules::digest_driver::DigestDriver<'static>,
@@ -126,7 +140,13 @@ pub extern "C" fn main() -> ! {
     }
 
     // Capsules. The journal finishes a cut rewrite before processes load.
+    #[cfg(any(feature = "app_state", feature = "app_loader"))]
     let journal = flash_sharing::flash_journal(kernel, &peripherals.flash);
+    #[cfg(any(
+        feature = "app_state",
+        feature = "app_loader",
+        feature = "security_key"
+    ))]
     let shared_flash = flash_sharing::shared_flash(peripherals, deferred_calls);
     #[cfg(feature = "app_loader")]
     let (mux, app_management, _loader_service) = app_loader::uart_mux_with_loader(
@@ -158,7 +178,9 @@ pub extern "C" fn main() -> ! {
                 virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, MachineTimer>)),
                 static_buf!(AlarmDriver<'static, VirtualAlarm<'static, MachineTimer>>)
             ),
+            #[cfg(feature = "emulated_io")]
             led: leds(&peripherals.uart),
+            #[cfg(feature = "emulated_io")]
             button: button(
                 kernel,
                 mux,
@@ -168,6 +190,7 @@ pub extern "C" fn main() -> ! {
             rng: rng(kernel, entropy),
             ipc: ipc(kernel),
             process_info: process_info(kernel),
+            #[cfg(feature = "app_state")]
             app_state: flash_sharing::app_state(
                 kernel,
                 shared_flash.app_state,
@@ -175,6 +198,8 @@ pub extern "C" fn main() -> ! {
                 deferred_calls
             ),
             test_exit: components::test_exit(kernel, peripherals),
+            #[cfg(feature = "date_time")]
+            date_time: components::date_time(kernel, deferred_calls),
             #[cfg(feature = "security_key")]
             sha: security_key::sha(kernel, deferred_calls),
             #[cfg(feature = "security_key")]

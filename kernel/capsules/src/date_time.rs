@@ -242,11 +242,23 @@ mod tests {
         for index in 0..3 {
             test.subscribe(index, DRIVER, &driver, 0);
         }
-        assert_eq!(driver.command(0, 0, 0, test.process_id(2)), CommandReturn::success());
-        assert_eq!(driver.command(1, 0, 0, test.process_id(0)), CommandReturn::success());
-        assert_eq!(driver.command(1, 0, 0, test.process_id(1)), CommandReturn::success());
+        assert_eq!(
+            driver.command(0, 0, 0, test.process_id(2)),
+            CommandReturn::success()
+        );
+        assert_eq!(
+            driver.command(1, 0, 0, test.process_id(0)),
+            CommandReturn::success()
+        );
+        assert_eq!(
+            driver.command(1, 0, 0, test.process_id(1)),
+            CommandReturn::success()
+        );
         assert_eq!(clock.reads.get(), 1, "the second read joins the first");
-        assert!(test.take_upcalls(0).is_empty(), "nothing before the clock answers");
+        assert!(
+            test.take_upcalls(0).is_empty(),
+            "nothing before the clock answers"
+        );
         driver.get_date_time_done(Ok(friday()));
         let (date, time) = pack(&friday());
         assert_eq!(test.take_upcalls(0)[0].arguments, [0, date, time]);
@@ -277,7 +289,10 @@ mod tests {
         driver.get_date_time_done(Ok(friday()));
         assert!(test.take_upcalls(0).is_empty());
         clock.refuse.set(None);
-        assert_eq!(driver.command(1, 0, 0, test.process_id(0)), CommandReturn::success());
+        assert_eq!(
+            driver.command(1, 0, 0, test.process_id(0)),
+            CommandReturn::success()
+        );
     }
 
     #[test]
@@ -287,7 +302,10 @@ mod tests {
         test.subscribe(0, DRIVER, &driver, 0);
         test.subscribe(1, DRIVER, &driver, 0);
         let (date, time) = pack(&friday());
-        assert_eq!(driver.command(2, date, time, test.process_id(0)), CommandReturn::success());
+        assert_eq!(
+            driver.command(2, date, time, test.process_id(0)),
+            CommandReturn::success()
+        );
         assert_eq!(clock.set_to.get(), Some(friday()));
         assert_eq!(
             driver.command(1, 0, 0, test.process_id(1)),

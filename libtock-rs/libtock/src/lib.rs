@@ -121,6 +121,13 @@ pub mod process_info {
     pub type ProcessInfo = libtock_process_info::ProcessInfo<crate::TockSyscalls>;
 }
 
+/// The date-time (real-time clock) driver ([`libtock_date_time`]).
+pub mod date_time {
+    pub use libtock_date_time::*;
+    /// Bound to the real system calls.
+    pub type DateTime = libtock_date_time::DateTime<crate::TockSyscalls>;
+}
+
 /// Writes formatted text to the console (what [`print!`] and [`println!`]
 /// expand to). A console write that fails is ignored: the console is where
 /// an app reports things, so there is nowhere left to report it.

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use loader_cli::{LoaderError, SerialBootloader, SerialLink};
+use loader_cli::{LoaderError, SerialBootloader};
 
 use super::Options;
 
@@ -13,16 +13,13 @@ use super::Options;
 const RESET_WAIT: Duration = Duration::from_secs(10);
 
 fn connect(options: &Options, verb: &str) -> Result<(SerialBootloader, String)> {
-    let Some(port) = &options.port else {
+    if options.flash_file.is_some() {
         bail!(LoaderError::Configuration {
             what: "device".to_string(),
-            hint: format!("{verb} needs a serial link: pass --port PORT"),
+            hint: format!("{verb} needs a serial link (a flash file has no bootloader): pass --port PORT or set LOADER_PORT"),
         });
-    };
-    let link = SerialLink::open(port, options.baud_rate)?;
-    let device = SerialBootloader::connect(link)
-        .with_context(|| format!("talking to the device on {port}"))?;
-    Ok((device, port.clone()))
+    }
+    options.serial_device()
 }
 
 /// Ask the running kernel to reset into the bootloader; wait until it answers.
@@ -31,6 +28,11 @@ pub fn enter(options: &Options) -> Result<()> {
     let reset = device.enter_bootloader(RESET_WAIT).with_context(|| {
         format!("asking the kernel on {port} for its bootloader (does it run the loader service?)")
     })?;
+    if options.json_output() {
+        let summary = serde_json::json!({ "port": port, "in_bootloader": true, "reset": reset });
+        println!("{summary}");
+        return Ok(());
+    }
     if options.quiet {
         return Ok(());
     }
@@ -46,7 +48,12 @@ pub fn enter(options: &Options) -> Result<()> {
 pub fn exit(options: &Options) -> Result<()> {
     let (mut device, port) = connect(options, "exit-bootloader")?;
     device.exit_bootloader()?;
-    if !options.quiet {
+    if options.json_output() {
+        println!(
+            "{}",
+            serde_json::json!({ "port": port, "in_bootloader": false })
+        );
+    } else if !options.quiet {
         println!("{port}: the bootloader starts the kernel.");
     }
     Ok(())
@@ -76,7 +83,10 @@ pub fn set_attribute(options: &Options, key: &str, value: &str) -> Result<()> {
     let slot = device
         .set_attribute(key, value)
         .with_context(|| format!("setting attribute `{key}` on {port}"))?;
-    if !options.quiet {
+    if options.json_output() {
+        let summary = serde_json::json!({ "slot": slot, "key": key, "value": value });
+        println!("{summary}");
+    } else if !options.quiet {
         println!("{port}: attribute {slot} is now {key} = {value}.");
     }
     Ok(())

@@ -15,5 +15,14 @@ pub fn run(options: &Options) -> Result<()> {
         board,
         progress: &mut progress,
     };
-    loader.erase_apps(options.force).map_err(Into::into)
+    loader.erase_apps(options.force)?;
+    if options.json_output() {
+        let summary = serde_json::json!({
+            "erased": true,
+            "device": loader.transport.describe(),
+            "app_address": format!("{:#x}", loader.board.app_address),
+        });
+        println!("{summary}");
+    }
+    Ok(())
 }

@@ -33,7 +33,14 @@ pub fn run(options: &Options, args: FlashArgs) -> Result<()> {
         });
     }
     transport.finish()?;
-    if !options.quiet {
+    if options.json_output() {
+        let summary = serde_json::json!({
+            "written": format!("{address:#x}"),
+            "length": binary.len(),
+            "device": transport.describe(),
+        });
+        println!("{summary}");
+    } else if !options.quiet {
         eprintln!(
             "Wrote {} bytes at {address:#x} on {}.",
             binary.len(),

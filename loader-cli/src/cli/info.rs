@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use loader_cli::{read_chain, Board};
+use loader_cli::read_chain;
 
 use super::Options;
 
@@ -15,10 +15,7 @@ pub struct InfoArgs {
 
 pub fn run(options: &Options, args: InfoArgs) -> Result<()> {
     if args.boards {
-        for name in Board::KNOWN {
-            println!("{name}");
-        }
-        return Ok(());
+        return super::compatibility::list_known_boards(options);
     }
     let board = options.board()?;
     let mut transport = options.transport(&board)?;
@@ -31,14 +28,14 @@ pub fn run(options: &Options, args: InfoArgs) -> Result<()> {
             "device": transport.describe(),
             "board": board.name,
             "arch": board.arch,
-            "flash_address": board.flash_address,
+            "flash_address": format!("{:#x}", board.flash_address),
             "flash_size": board.flash_size,
-            "app_address": board.app_address,
+            "app_address": format!("{:#x}", board.app_address),
             "page_size": board.page_size,
             "bootloader_version": version,
             "attributes": attributes.iter().map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect::<Vec<_>>(),
             "apps": chain.apps().count(),
-            "chain_end": chain.end,
+            "chain_end": format!("{:#x}", chain.end),
             "free_bytes": free,
         });
         println!("{}", serde_json::to_string_pretty(&value)?);

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use loader_cli::{load_app, Loader, Placement, Replace};
+use loader_cli::board::AppOrder;
+use loader_cli::{load_app, Loader, LoaderError, NewApp, Placement, Replace};
 
 use super::progress_bar::Bars;
 use super::Options;
@@ -18,6 +19,68 @@ pub struct InstallArgs {
     /// replacing it.
     #[arg(long)]
     pub no_replace: bool,
+    /// Remove every installed app first (sticky ones too with --force).
+    #[arg(long)]
+    pub erase: bool,
+    /// Install the apps sticky (kept by erase-apps and uninstall).
+    #[arg(long)]
+    pub sticky: bool,
+    /// Keep the apps in command-line order (position-independent apps;
+    /// fixed-address apps go where they are linked, so it is refused).
+    #[arg(long)]
+    pub preserve_order: bool,
+}
+
+/// What `install` does besides placing the apps.
+#[derive(Clone, Copy, Default)]
+struct InstallChoices {
+    erase: bool,
+    sticky: bool,
+    preserve_order: bool,
+}
+
+/// An ELF is not installable: say so, and how to package it.
+fn refuse_elf(path: &std::path::Path, arch: &str) -> Result<()> {
+    let mut magic = [0u8; 4];
+    let is_elf = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut magic))
+        .is_ok()
+        && magic == *b"\x7fELF";
+    if !is_elf {
+        return Ok(());
+    }
+    let stem = path
+        .file_stem()
+        .map_or("app".into(), |stem| stem.to_string_lossy());
+    anyhow::bail!(LoaderError::Input {
+        path: path.display().to_string(),
+        reason: format!(
+            "this is an ELF file, not a TAB or TBF; package it first: `tbf pack -o {stem}.tab -n {stem} --stack 2048 --app-heap 1024 --kernel-heap 1024 {},{arch}` (add `--ecdsa-nist-p256-private KEY` to sign it), then `loader install {stem}.tab`",
+            path.display()
+        ),
+    })
+}
+
+/// `--sticky`: set the flag in each build before it is written, as
+/// tockloader does; refused on a build whose credentials cover the header.
+fn make_sticky(apps: &mut [NewApp]) -> Result<()> {
+    for app in apps.iter_mut() {
+        for candidate in &mut app.candidates {
+            if candidate.signed {
+                anyhow::bail!(LoaderError::Refused(format!(
+                    "{}: app `{}` has credentials over its header; --sticky would invalidate them, so nothing was written. Package it sticky instead, or install without --sticky",
+                    app.source, app.name
+                )));
+            }
+            let header_size = candidate.header_size as usize;
+            loader_cli::image::set_flag(
+                &mut candidate.bytes[..header_size],
+                tbf::FLAG_STICKY,
+                true,
+            );
+        }
+    }
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -27,13 +90,34 @@ pub struct UpdateArgs {
     pub tabs: Vec<PathBuf>,
 }
 
-fn install(options: &Options, tabs: &[PathBuf], replace: Replace, tockloader: bool) -> Result<()> {
-    let board = options.board()?;
+fn install(
+    options: &Options,
+    tabs: &[PathBuf],
+    replace: Replace,
+    tockloader: bool,
+    choices: InstallChoices,
+) -> Result<()> {
+    let mut board = options.board()?;
     let arch = board.require_arch()?.to_string();
-    let apps = tabs
+    for path in tabs {
+        refuse_elf(path, &arch)?;
+    }
+    let mut apps = tabs
         .iter()
         .map(|path| load_app(path, &arch, &board.name, options.force))
         .collect::<Result<Vec<_>, _>>()?;
+    if choices.sticky {
+        make_sticky(&mut apps)?;
+    }
+    if choices.preserve_order {
+        if apps.iter().any(NewApp::is_fixed) {
+            anyhow::bail!(LoaderError::Configuration {
+                what: "order".to_string(),
+                hint: "cannot preserve order with fixed-address apps (tockloader refuses too): each goes where it is linked; drop --preserve-order".to_string(),
+            });
+        }
+        board.order = AppOrder::AsGiven;
+    }
     let mut transport = options.transport(&board)?;
     let mut progress = Bars::new(options.quiet || options.json_output());
     let mut loader = Loader {
@@ -46,6 +130,9 @@ fn install(options: &Options, tabs: &[PathBuf], replace: Replace, tockloader: bo
     } else {
         Placement::Append
     };
+    if choices.erase {
+        loader.erase_apps(options.force)?;
+    }
     loader.install(&apps, replace, placement)?;
     if options.json_output() {
         // For scripts and the `loader.serial_*` figures: what was sent.
@@ -86,9 +173,15 @@ pub fn run(options: &Options, args: InstallArgs, tockloader: bool) -> Result<()>
     } else {
         Replace::Yes
     };
-    install(options, &args.tabs, replace, tockloader)
+    let choices = InstallChoices {
+        erase: args.erase,
+        sticky: args.sticky,
+        preserve_order: args.preserve_order,
+    };
+    install(options, &args.tabs, replace, tockloader, choices)
 }
 
 pub fn run_update(options: &Options, args: UpdateArgs, tockloader: bool) -> Result<()> {
-    install(options, &args.tabs, Replace::Only, tockloader)
+    let choices = InstallChoices::default();
+    install(options, &args.tabs, Replace::Only, tockloader, choices)
 }

@@ -118,7 +118,12 @@ pub fn run(options: &Options, args: ListArgs, tockloader: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&apps)?);
         return Ok(());
     }
-    if tockloader && !args.verbose {
+    if tockloader && args.verbose {
+        // tockloader's boxed format with every header field: scripts read
+        // addresses from it.
+        return super::tockloader_format::print_verbose_list(transport.as_mut(), &shown);
+    }
+    if tockloader {
         print_like_tockloader(&shown);
         return Ok(());
     }

@@ -2,22 +2,31 @@
 //! set-up: which board, which transport, how to show progress.
 
 mod bootloader;
+mod compatibility;
 mod erase;
 mod flags;
 mod flash;
+mod flash_access;
+mod help;
 mod info;
 mod install;
 mod list;
 mod listen;
+mod listen_share;
+mod options;
+mod ports;
 mod process;
 mod progress_bar;
+mod tockloader_format;
 mod uninstall;
 
-use std::path::PathBuf;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use loader_cli::LoaderError;
 
-use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
-use loader_cli::{Board, FlashFile, LoaderError, SerialBootloader, SerialLink, Transport};
+pub use compatibility::TOCKLOADER_VERSION;
+pub use help::verb_help;
+pub use options::Options;
 
 /// Install, list and remove Tock apps over serial or in a flash file.
 #[derive(Parser, Debug)]
@@ -27,67 +36,6 @@ pub struct Cli {
     pub options: Options,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Options every verb takes (before or after the verb, as tockloader).
-#[derive(Args, Debug, Clone)]
-pub struct Options {
-    /// Operate on a flash image file instead of a device.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub flash_file: Option<PathBuf>,
-    /// Serial port (a tty, a pty, or tcp:HOST:PORT for QEMU).
-    #[arg(long, short = 'p', alias = "serial", global = true)]
-    pub port: Option<String>,
-    /// Board name (see `loader info --boards`).
-    #[arg(long, global = true)]
-    pub board: Option<String>,
-    /// Architecture of the images to install (e.g. rv32imac, cortex-m4).
-    #[arg(long, global = true)]
-    pub arch: Option<String>,
-    /// Address where apps start.
-    #[arg(long, short = 'a', global = true, value_parser = parse_number)]
-    pub app_address: Option<u32>,
-    /// Address of the first byte of flash (file offset 0 of a flash file).
-    #[arg(long, global = true, value_parser = parse_number)]
-    pub flash_address: Option<u32>,
-    /// Flash page size in bytes (informational; the serial protocol always
-    /// writes 512-byte pages).
-    #[arg(long, global = true, value_parser = parse_number)]
-    pub page_size: Option<u32>,
-    /// Do it even for sticky apps or apps built for other boards.
-    #[arg(long, global = true)]
-    pub force: bool,
-    /// Accepted for tockloader's command line: the loader never resets a
-    /// board into its bootloader by itself, the device must already be
-    /// listening (bootloader, or our kernel's loader service).
-    #[arg(long, global = true)]
-    pub no_bootloader_entry: bool,
-    /// Place apps exactly as tockloader does (the default when invoked as
-    /// `tockloader`); otherwise new images are appended after the chain.
-    #[arg(long, global = true)]
-    pub tockloader_layout: bool,
-    /// Baud rate of a serial port.
-    #[arg(long, global = true, default_value_t = 115_200)]
-    pub baud_rate: u32,
-    /// No progress bars or notes.
-    #[arg(long, short = 'q', global = true)]
-    pub quiet: bool,
-    /// Machine-readable output.
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// tockloader's spelling of --json (`--output-format json`).
-    #[arg(long, global = true, value_name = "FORMAT")]
-    pub output_format: Option<String>,
-    /// Use a debug probe over SWD (probe-rs) attached to this chip (e.g.
-    /// nRF52840_xxAA); needs a loader built with `--features swd`.
-    #[arg(long, global = true, value_name = "CHIP")]
-    pub swd: Option<String>,
-    /// Rejected: J-Link is not supported.
-    #[arg(long, global = true, hide = true)]
-    pub jlink: bool,
-    /// Rejected: OpenOCD is not supported.
-    #[arg(long, global = true, hide = true)]
-    pub openocd: bool,
 }
 
 /// The verbs.
@@ -107,12 +55,24 @@ pub enum Command {
     EnableApp(flags::FlagArgs),
     /// Mark apps disabled.
     DisableApp(flags::FlagArgs),
+    /// Mark apps sticky (kept by erase-apps and uninstall without --force).
+    StickyApp(flags::FlagArgs),
+    /// Clear apps' sticky flag.
+    UnstickyApp(flags::FlagArgs),
     /// Remove every app (sticky ones stay unless --force).
     EraseApps,
     /// Write a raw binary (kernel or bootloader) at an address.
     Flash(flash::FlashArgs),
+    /// Print flash bytes as a hex dump (tockloader's format; --json: hex).
+    Read(flash_access::ReadArgs),
+    /// Write LENGTH bytes of VALUE at ADDRESS.
+    Write(flash_access::WriteArgs),
+    /// Print one flash page (number PAGE of --page-size bytes) as a hex dump.
+    DumpFlashPage(flash_access::PageArgs),
     /// Show the device's console (and send what you type).
-    Listen,
+    Listen(listen::ListenArgs),
+    /// The boards the loader knows, with their settings.
+    ListKnownBoards,
     /// Processes of a running kernel: list, stop, start, restart.
     Process(process::ProcessArgs),
     /// Reset a running kernel into the board's serial bootloader.
@@ -128,6 +88,14 @@ pub enum Command {
         /// Value: 1 to 55 bytes.
         value: String,
     },
+    /// Print a shell completion script, e.g. `loader completions bash > ~/.local/share/bash-completion/completions/loader`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// tockloader verbs that map onto another tool here: each says which.
+    #[command(flatten)]
+    Elsewhere(compatibility::Elsewhere),
 }
 
 fn parse_number(text: &str) -> Result<u32, String> {
@@ -138,102 +106,10 @@ fn parse_number(text: &str) -> Result<u32, String> {
     parsed.map_err(|e| format!("`{text}` is not a number ({e}); write e.g. 0x20040000"))
 }
 
-impl Options {
-    pub fn json_output(&self) -> bool {
-        self.json || self.output_format.as_deref() == Some("json")
-    }
-
-    /// The board: known table, then command-line overrides.
-    pub fn board(&self) -> Result<Board> {
-        let name = self
-            .board
-            .as_deref()
-            .unwrap_or(loader_cli::board::QEMU_RV32_VIRT);
-        let mut board = Board::known(name).unwrap_or_else(|| Board::generic(name));
-        if let Some(arch) = &self.arch {
-            board = board.with_arch(arch);
-        }
-        if let Some(address) = self.flash_address {
-            board.flash_address = address;
-        }
-        if let Some(address) = self.app_address {
-            board.app_address = address;
-        }
-        if let Some(size) = self.page_size {
-            board.page_size = size;
-        }
-        // An existing flash file is the flash: its length is the flash size.
-        if let Some(length) = self
-            .flash_file
-            .as_ref()
-            .and_then(|path| std::fs::metadata(path).ok())
-            .map(|metadata| metadata.len())
-        {
-            board.flash_size = u32::try_from(length).unwrap_or(u32::MAX);
-        }
-        if board.app_address < board.flash_address {
-            anyhow::bail!(LoaderError::Configuration {
-                what: "app address".to_string(),
-                hint: format!(
-                    "--app-address {:#x} lies before flash at {:#x}; pass --flash-address or fix --app-address",
-                    board.app_address, board.flash_address
-                ),
-            });
-        }
-        Ok(board)
-    }
-
-    /// Open the transport the options name.
-    pub fn transport(&self, board: &Board) -> Result<Box<dyn Transport>> {
-        if self.jlink || self.openocd {
-            anyhow::bail!(LoaderError::Configuration {
-                what: "transport".to_string(),
-                hint: "--jlink and --openocd are not supported; use --port (serial bootloader) or --flash-file".to_string(),
-            });
-        }
-        if let Some(chip) = &self.swd {
-            return swd_transport(chip);
-        }
-        match (&self.flash_file, &self.port) {
-            (Some(path), None) => Ok(Box::new(FlashFile::open(
-                path,
-                board.flash_address,
-                board.flash_size,
-            )?)),
-            (None, Some(port)) => {
-                let link = SerialLink::open(port, self.baud_rate)?;
-                let bootloader = SerialBootloader::connect(link)
-                    .with_context(|| format!("talking to the bootloader on {port}"))?;
-                Ok(Box::new(bootloader))
-            }
-            (Some(_), Some(_)) => anyhow::bail!(LoaderError::Configuration {
-                what: "transport".to_string(),
-                hint: "give either --flash-file or --port, not both".to_string(),
-            }),
-            (None, None) => anyhow::bail!(LoaderError::Configuration {
-                what: "device".to_string(),
-                hint: "pass --port PORT (e.g. /dev/ttyUSB0 or tcp:127.0.0.1:4444) or --flash-file FILE".to_string(),
-            }),
-        }
-    }
-}
-
-#[cfg(feature = "swd")]
-fn swd_transport(chip: &str) -> Result<Box<dyn Transport>> {
-    Ok(Box::new(loader_cli::transport::swd::Swd::attach(chip)?))
-}
-
-#[cfg(not(feature = "swd"))]
-fn swd_transport(_chip: &str) -> Result<Box<dyn Transport>> {
-    anyhow::bail!(LoaderError::Configuration {
-        what: "transport".to_string(),
-        hint: "this loader was built without SWD support; rebuild it with `cargo build -p loader-cli --features swd`".to_string(),
-    })
-}
-
 /// Run one verb.
 pub fn run(cli: Cli, invoked_as_tockloader: bool) -> Result<()> {
-    let options = cli.options;
+    let mut options = cli.options;
+    options.invoked_as_tockloader = invoked_as_tockloader;
     let tockloader_layout = options.tockloader_layout || invoked_as_tockloader;
     match cli.command {
         Command::Install(args) => install::run(&options, args, tockloader_layout),
@@ -243,14 +119,26 @@ pub fn run(cli: Cli, invoked_as_tockloader: bool) -> Result<()> {
         Command::Uninstall(args) => uninstall::run(&options, args),
         Command::EnableApp(args) => flags::run(&options, args, true),
         Command::DisableApp(args) => flags::run(&options, args, false),
+        Command::StickyApp(args) => flags::run_sticky(&options, args, true),
+        Command::UnstickyApp(args) => flags::run_sticky(&options, args, false),
         Command::EraseApps => erase::run(&options),
         Command::Flash(args) => flash::run(&options, args),
-        Command::Listen => listen::run(&options),
+        Command::Read(args) => flash_access::read(&options, args),
+        Command::Write(args) => flash_access::write(&options, args),
+        Command::DumpFlashPage(args) => flash_access::dump_page(&options, args),
+        Command::Listen(args) => listen::run(&options, args),
+        Command::ListKnownBoards => compatibility::list_known_boards(&options),
         Command::Process(args) => process::run(&options, args),
         Command::EnterBootloader => bootloader::enter(&options),
         Command::ExitBootloader => bootloader::exit(&options),
         Command::ListAttributes => bootloader::list_attributes(&options),
         Command::SetAttribute { key, value } => bootloader::set_attribute(&options, &key, &value),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "loader", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Elsewhere(verb) => compatibility::refuse(verb),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use loader_cli::{LoaderError, SerialBootloader, SerialLink};
+use loader_cli::{LoaderError, SerialBootloader};
 use loader_protocol::{app_records, AppState, ProcessAction, ProcessState, Request};
 
 use super::Options;
@@ -39,14 +39,14 @@ struct Process {
 }
 
 fn connect(options: &Options) -> Result<SerialBootloader> {
-    let Some(port) = &options.port else {
+    if options.flash_file.is_some() {
         bail!(LoaderError::Configuration {
             what: "device".to_string(),
-            hint: "process control needs a running kernel: pass --port PORT".to_string(),
+            hint: "process control needs a running kernel: pass --port PORT or set LOADER_PORT"
+                .to_string(),
         });
-    };
-    let link = SerialLink::open(port, options.baud_rate)?;
-    SerialBootloader::connect(link).with_context(|| format!("talking to the kernel on {port}"))
+    }
+    Ok(options.serial_device()?.0)
 }
 
 fn processes(device: &mut SerialBootloader) -> Result<Vec<Process>> {

@@ -3,6 +3,11 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use loader_cli::{Progress, ProgressEvent};
 
+/// A transfer: bytes done of all, speed and the time left (indicatif
+/// estimates it from the recent rate). indicatif draws only on a terminal.
+const TEMPLATE: &str =
+    "{msg:>10} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}";
+
 /// Draws transfers as bars and notes as lines on stderr.
 pub struct Bars {
     quiet: bool,
@@ -23,11 +28,9 @@ impl Progress for Bars {
         match event {
             ProgressEvent::Begin { task, total_bytes } => {
                 let bar = ProgressBar::new(total_bytes);
-                let style = ProgressStyle::with_template(
-                    "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> ");
+                let style = ProgressStyle::with_template(TEMPLATE)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> ");
                 bar.set_style(style);
                 bar.set_message(task);
                 self.bar = Some(bar);
@@ -47,6 +50,19 @@ impl Progress for Bars {
                 Some(bar) if !bar.is_hidden() => bar.println(text),
                 _ => eprintln!("{text}"),
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_shows_bytes_speed_and_time_left() {
+        assert!(ProgressStyle::with_template(TEMPLATE).is_ok());
+        for field in ["{binary_bytes}", "{binary_bytes_per_sec}", "{eta}"] {
+            assert!(TEMPLATE.contains(field), "{field}");
         }
     }
 }

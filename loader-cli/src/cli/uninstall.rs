@@ -24,7 +24,13 @@ pub fn run(options: &Options, args: UninstallArgs) -> Result<()> {
         progress: &mut progress,
     };
     let removed = loader.uninstall(&args.names, options.force)?;
-    if !options.quiet {
+    if options.json_output() {
+        let summary = serde_json::json!({
+            "uninstalled": removed,
+            "device": loader.transport.describe(),
+        });
+        println!("{summary}");
+    } else if !options.quiet {
         super::install::print_console(loader.transport.take_console());
         eprintln!("Uninstalled {}.", removed.join(", "));
     }

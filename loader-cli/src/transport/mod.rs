@@ -9,6 +9,7 @@
 pub mod flash_file;
 pub mod memory;
 pub mod serial;
+pub mod shared_port;
 pub mod simulated_kernel;
 #[cfg(feature = "swd")]
 pub mod swd;

@@ -45,7 +45,17 @@ impl SerialLink {
             reason,
         };
         let writer: Option<Box<dyn Write + Send>>;
-        let link: Box<dyn ByteLink> = if let Some(address) = port.strip_prefix("tcp:") {
+        let link: Box<dyn ByteLink> = if let Some(stream) = super::shared_port::connect(port) {
+            // A `loader listen` holds the port: go through it.
+            stream
+                .set_read_timeout(Some(RESPONSE_TIMEOUT))
+                .map_err(|e| failure(e.to_string()))?;
+            writer = stream
+                .try_clone()
+                .ok()
+                .map(|clone| Box::new(clone) as Box<dyn Write + Send>);
+            Box::new(stream)
+        } else if let Some(address) = port.strip_prefix("tcp:") {
             let stream =
                 TcpStream::connect(address).map_err(|e| failure(format!("cannot connect: {e}")))?;
             stream

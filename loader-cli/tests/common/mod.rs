@@ -4,6 +4,7 @@
 #![allow(dead_code, reason = "each test binary uses a different part")]
 
 pub mod simulated_bootloader;
+pub mod tcp_bootloader;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

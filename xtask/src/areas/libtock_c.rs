@@ -96,6 +96,14 @@ const EXAMPLES: &[Example] = &[
         on_fake_kernel: false,
     },
     Example {
+        name: "rtc",
+        // The board's date-time driver (QEMU's goldfish RTC) must answer:
+        // read, set, read back, an impossible date refused; the fake kernel
+        // has none.
+        expected: &[&["rtc: ok"]],
+        on_fake_kernel: false,
+    },
+    Example {
         name: "sha_hmac",
         // The board's SHA and HMAC drivers must answer, with the FIPS 180-2
         // and RFC 4231 digests the app checks; the fake kernel has neither.

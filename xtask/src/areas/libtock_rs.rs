@@ -63,6 +63,7 @@ const HOST_CRATES: &[&str] = &[
     "libtock-usb-keyboard-hid",
     "libtock-ctap",
     "libtock-process-info",
+    "libtock-date-time",
     "libtock-examples",
 ];
 

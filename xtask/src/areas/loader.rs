@@ -114,6 +114,9 @@ fn fuzz(ctx: &Context) -> Result<()> {
         fuzz_path.display()
     );
     let crate_dir = ctx.workspace.join("loader-cli/protocol");
+    // A stale lock would be rewritten by the build: fail instead, naming
+    // the fix, so the tree stays clean.
+    tools::ensure_fuzz_lock_is_current(ctx, &crate_dir)?;
     // The decoders' seeds are frames: the bootloader engine starts from
     // them too.
     for (target, runs) in [("decode", FUZZ_RUNS), ("bootloader", BOOTLOADER_FUZZ_RUNS)] {

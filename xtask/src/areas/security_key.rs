@@ -10,14 +10,19 @@
 //!   `tbf pack`; the C app built with `make WERROR=1` for every target;
 //! - `clients`: the Python clients (pyotp, python-fido2, from the venv the
 //!   set-up makes) import, and pyotp agrees with RFC 4226 appendix D;
+//!   pyotp and `oathtool --totp` agree with RFC 6238 appendix B;
 //! - `qemu`: each app booted on qemu-rv32-virt with the HID link
 //!   ([`qemu`]): HOTP programmed over the console, codes typed on the
-//!   keyboard interface checked by pyotp, the counter still ahead after a
+//!   keyboard interface checked by pyotp and oathtool, the counter still ahead after a
 //!   reboot; U2F driven by python-fido2 over a CTAPHID transport on the
 //!   socket, registration and authentication signatures verified, the
 //!   counter still ahead after a reboot; then both apps on one device
 //!   (`both`: U2F in the second slot), each with its own store entries and
 //!   the one button (`hotp`, `u2f` or `both` runs one scenario);
+//! - `totp` (also part of `qemu`, [`totp`]): each HOTP app gives TOTP codes
+//!   at the time of QEMU's RTC, started with `-rtc base=...` just before a
+//!   step boundary: codes from both sides of it, and an 8-digit SHA-256
+//!   one, equal `oathtool --totp`'s and pyotp's at the device's time;
 //! - `live` (also part of `qemu`, [`live`]): a kernel with an embedded
 //!   `tbf keygen` key boots with empty app flash; loader-cli installs the
 //!   signed HOTP and U2F over the console link and both answer their
@@ -29,7 +34,9 @@
 //! did, listing each failure.
 
 mod live;
+mod oathtool;
 mod qemu;
+mod totp;
 
 use super::libtock_rs::{build_packager, package_arguments, LibtockApp, RISCV};
 use super::{targets, Area, DeviceCrate};
@@ -42,7 +49,7 @@ use std::process::Command;
 /// The security-key area in the registry.
 pub const AREA: Area = Area {
     name: "security-key",
-    about: "HOTP (Rust, C) and U2F (Rust) apps: logic vs RFC vectors, built, run in QEMU against pyotp and python-fido2",
+    about: "HOTP and TOTP (Rust, C) and U2F (Rust) apps: logic vs RFC vectors, built, run in QEMU against pyotp, oathtool and python-fido2",
     tests,
     bench: None,
     device_crates: &[
@@ -91,31 +98,22 @@ pub fn tests(ctx: &Context) -> Result<()> {
         record("apps' logic (cargo test)", host_tests(ctx));
         record("C HOTP logic on the host", c_logic_test(ctx));
     }
-    if runs("build") && !(runs("qemu") || runs("hotp")) {
+    let qemu_totp = runs("qemu") || runs("totp");
+    if runs("build") && !(runs("qemu") || runs("hotp") || qemu_totp) {
         record("C HOTP app built", build_c_app(ctx).map(|_| ()));
     }
     if runs("clients") {
         record("Python clients", qemu::check_clients(ctx));
+        record("oathtool and pyotp TOTP", totp::check_clients(ctx));
     }
     let (qemu_hotp, qemu_u2f) = (runs("qemu") || runs("hotp"), runs("qemu") || runs("u2f"));
     let qemu_both = runs("qemu") || runs("both");
     let qemu_live = runs("qemu") || runs("live");
-    if runs("build") || qemu_hotp || qemu_u2f || qemu_both || qemu_live {
+    if runs("build") || qemu_hotp || qemu_totp || qemu_u2f || qemu_both || qemu_live {
         match build_rust_apps(ctx) {
             Ok(tbfs) => {
-                if qemu_hotp {
-                    record(
-                        "HOTP (Rust) in QEMU with pyotp",
-                        qemu::hotp(ctx, "hotp", &tbfs[0]),
-                    );
-                    let c_app = build_c_app(ctx).and_then(|tab| c_slot_zero_tbf(ctx, &tab));
-                    match c_app {
-                        Ok(tbf) => record(
-                            "HOTP (C) in QEMU with pyotp",
-                            qemu::hotp(ctx, "c-hotp", &tbf),
-                        ),
-                        Err(error) => record("C HOTP app built", Err(error)),
-                    }
+                if qemu_hotp || qemu_totp {
+                    hotp_apps_in_qemu(ctx, &tbfs[0], (qemu_hotp, qemu_totp), &mut record);
                 }
                 if qemu_u2f {
                     record("U2F in QEMU with python-fido2", qemu::u2f(ctx, &tbfs[1]));
@@ -156,6 +154,38 @@ pub fn tests(ctx: &Context) -> Result<()> {
     }
 }
 
+/// The HOTP scenario (`hotp`) and the TOTP one (`totp`) for the Rust app
+/// (`rust_tbf`) and the C app (built here), as `(hotp, totp)` asks.
+fn hotp_apps_in_qemu(
+    ctx: &Context,
+    rust_tbf: &[u8],
+    (hotp, totp): (bool, bool),
+    record: &mut impl FnMut(&str, Result<()>),
+) {
+    let c_tbf = match build_c_app(ctx).and_then(|tab| c_slot_zero_tbf(ctx, &tab)) {
+        Ok(tbf) => Some(tbf),
+        Err(error) => {
+            record("C HOTP app built", Err(error));
+            None
+        }
+    };
+    let apps = [
+        ("Rust", "hotp", Some(rust_tbf)),
+        ("C", "c-hotp", c_tbf.as_deref()),
+    ];
+    for (language, name, tbf) in apps {
+        let Some(tbf) = tbf else { continue };
+        if hotp {
+            let what = format!("HOTP ({language}) in QEMU with pyotp and oathtool");
+            record(&what, qemu::hotp(ctx, name, tbf));
+        }
+        if totp {
+            let what = format!("TOTP ({language}) in QEMU with oathtool and pyotp");
+            record(&what, totp::totp(ctx, name, tbf));
+        }
+    }
+}
+
 /// Builds the loader, a key, the signed kernel and the signed apps, then
 /// runs [`live::installed_live`].
 fn live_tests(ctx: &Context, hotp: &[u8], u2f: &[u8], u2f_update: &[u8]) -> Result<()> {
@@ -188,7 +218,8 @@ fn apps_dir(ctx: &Context) -> PathBuf {
     ctx.workspace.join("apps")
 }
 
-/// `apps/c/hotp/hotp_logic.c` with its test, built by the host compiler.
+/// `apps/c/hotp/hotp_logic.c` (and libtock's date arithmetic) with its
+/// test, built by the host compiler.
 fn c_logic_test(ctx: &Context) -> Result<()> {
     let source = apps_dir(ctx).join("c").join("hotp");
     let binary = ctx.scratch_dir("security-key")?.join("hotp_logic_test");
@@ -202,8 +233,12 @@ fn c_logic_test(ctx: &Context) -> Result<()> {
         "-o",
     ])
     .arg(&binary)
+    .arg("-I")
+    .arg(ctx.workspace.join("libtock-c"))
     .arg(source.join("test").join("logic_test.c"))
-    .arg(source.join("hotp_logic.c"));
+    .arg(source.join("hotp_logic.c"))
+    // The date arithmetic TOTP uses, with no system calls.
+    .arg(ctx.workspace.join("libtock-c/libtock/rtc_date.c"));
     cmd::output(&mut cc)
         .context("compiling the C HOTP logic test (is a host C compiler installed?)")?;
     let output =

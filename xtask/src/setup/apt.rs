@@ -26,6 +26,8 @@ const PACKAGES: &[&str] = &[
     "picolibc-arm-none-eabi",
     "libudev-dev",
     "pkg-config",
+    // The security-key tests check HOTP and TOTP codes with it.
+    "oathtool",
 ];
 const RELEASE: &str = "bookworm";
 const BACKPORTS_SUITE: &str = "bookworm-backports";

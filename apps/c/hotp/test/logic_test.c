@@ -1,9 +1,12 @@
 // Host test of hotp_logic.c: RFC 4226 appendix D (the HMAC-SHA-1 values and
-// the codes it lists), RFC 4648 base32 vectors, the slot record and the
-// command parser. Built and run by `cargo xtask test security-key`.
+// the codes it lists), RFC 6238 appendix B (dates through libtock's
+// rtc_date.c, steps, codes), RFC 4648 base32 vectors, the slot record and
+// the command parser. Built and run by `cargo xtask test security-key`.
 // Exit status 0 only when every check passed.
 #include <stdio.h>
 #include <string.h>
+
+#include <libtock/rtc.h>
 
 #include "../hotp_logic.h"
 
@@ -94,6 +97,56 @@ static void records_and_commands(void) {
   CHECK(hotp_digit_usage('1') == 0x1e && hotp_digit_usage('0') == 0x27);
 }
 
+// RFC 6238 appendix B (SHA-1, eight digits): each UTC date is the Unix
+// time the RFC lists, and its step's HMAC (computed by Python's hmac)
+// gives the RFC's code.
+static void rfc_6238_appendix_b(void) {
+  static const struct {
+    libtock_rtc_date_t date;
+    int64_t seconds;
+    uint64_t counter;
+    const char* mac;
+    const char* code;
+  } vectors[] = {
+    { { 1970, 1, 1, THURSDAY, 0, 0, 59 }, 59, 1, "75a48a19d4cbe100644e8ac1397eea747a2d33ab", "94287082" },
+    { { 2005, 3, 18, FRIDAY, 1, 58, 29 }, 1111111109, 37037036,
+      "278c02e53610f84c40bd9135acd4101012410a14", "07081804" },
+    { { 2005, 3, 18, FRIDAY, 1, 58, 31 }, 1111111111, 37037037,
+      "b0092b21d048af209da0a1ddd498ade8a79487ed", "14050471" },
+    { { 2009, 2, 13, FRIDAY, 23, 31, 30 }, 1234567890, 41152263,
+      "907cd1a9116564ecb9d5d1780325f246173fe703", "89005924" },
+  };
+  for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+    int64_t seconds = libtock_rtc_unix_seconds(&vectors[i].date);
+    CHECK(seconds == vectors[i].seconds);
+    CHECK(hotp_totp_counter((uint64_t)seconds) == vectors[i].counter);
+    uint8_t mac[20];
+    char code[9];
+    from_hex(vectors[i].mac, mac);
+    CHECK(hotp_code(mac, sizeof(mac), 8, code) && strcmp(code, vectors[i].code) == 0);
+  }
+  uint8_t message[8];
+  hotp_counter_message(37037036, message);
+  const uint8_t expected[8] = { 0, 0, 0, 0, 0x02, 0x35, 0x23, 0xec };
+  CHECK(memcmp(message, expected, 8) == 0);
+  libtock_rtc_date_t leap_day = { 2000, 2, 29, TUESDAY, 0, 0, 0 };
+  CHECK(libtock_rtc_unix_seconds(&leap_day) == 951782400);
+  libtock_rtc_date_t before_1970 = { 1969, 12, 31, WEDNESDAY, 23, 59, 59 };
+  CHECK(libtock_rtc_unix_seconds(&before_1970) == -1);
+  uint32_t packed_date, packed_time;
+  libtock_rtc_pack(&vectors[3].date, &packed_date, &packed_time);
+  CHECK(packed_date == ((2009u << 9) | (2u << 5) | 13u));
+  CHECK(packed_time == ((5u << 17) | (23u << 12) | (31u << 6) | 30u));
+  libtock_rtc_date_t back;
+  libtock_rtc_unpack(packed_date, packed_time, &back);
+  CHECK(memcmp(&back, &vectors[3].date, sizeof(back)) == 0);
+  char totp[] = "totp 2";
+  hotp_command_t command = hotp_parse(totp);
+  CHECK(command.kind == HOTP_COMMAND_TOTP && command.slot == 2);
+  char bad_totp[] = "totp 4";
+  CHECK(hotp_parse(bad_totp).kind == HOTP_COMMAND_ERROR);
+}
+
 static void lines(void) {
   hotp_line_t line = { 0 };
   const char typed[] = "\x1b" "B0se\x1b[Ax\x7ft\x1bOP \x1b" "B30\r";
@@ -115,6 +168,7 @@ static void lines(void) {
 int main(void) {
   lines();
   rfc_4226_appendix_d();
+  rfc_6238_appendix_b();
   base32();
   records_and_commands();
   if (failures != 0) {

@@ -4,7 +4,7 @@
 //! One console read of one byte is always outstanding; button presses are
 //! handled while it waits. A finished line is a [`crate::command`].
 
-use crate::code::{counter_message, Code};
+use crate::code::{counter_message, totp_counter, Code};
 use crate::command::{self, Command, CommandError};
 use crate::keyboard;
 use crate::line::{LineBuffer, LineEvent, MAX_LINE};
@@ -13,6 +13,7 @@ use core::cell::Cell;
 use core::fmt::Write;
 use libtock_buttons::Buttons;
 use libtock_console::Console;
+use libtock_date_time::DateTime;
 use libtock_hmac::Hmac;
 use libtock_key_value::KeyValue;
 use libtock_platform::share::{scope, Handle};
@@ -150,6 +151,7 @@ impl<S: Syscalls> HotpApp<S> {
                 self.selected = slot;
                 say!("hotp: slot {slot} selected");
             }
+            Command::Totp(slot) => show_totp::<S>(slot),
             Command::Delete(slot) => match KeyValue::<S>::delete(&slot::key(slot)) {
                 Ok(()) => say!("hotp: slot {slot} deleted"),
                 Err(error) => say!("hotp: error: deleting slot {slot} failed: {error:?}"),
@@ -231,6 +233,11 @@ fn emit<S: Syscalls>(index: usize) -> Result<Option<(Code, u64)>, ErrorCode> {
     let counter = slot.counter;
     slot.counter = counter.checked_add(1).ok_or(ErrorCode::Size)?;
     store::<S>(index, &slot)?;
+    Ok(Some((code_for::<S>(&slot, counter)?, counter)))
+}
+
+/// The slot's code for `counter`, by the kernel's HMAC.
+fn code_for<S: Syscalls>(slot: &Slot, counter: u64) -> Result<Code, ErrorCode> {
     let algorithm = match slot.algorithm {
         Algorithm::Sha1 => libtock_hmac::Algorithm::Sha1,
         Algorithm::Sha256 => libtock_hmac::Algorithm::Sha256,
@@ -242,8 +249,47 @@ fn emit<S: Syscalls>(index: usize) -> Result<Option<(Code, u64)>, ErrorCode> {
         &counter_message(counter),
         &mut mac,
     )?;
-    let code = Code::from_mac(&mac[..length], slot.digits).ok_or(ErrorCode::Fail)?;
-    Ok(Some((code, counter)))
+    Code::from_mac(&mac[..length], slot.digits).ok_or(ErrorCode::Fail)
+}
+
+/// The TOTP code (RFC 6238) of slot `index` at the clock's time, with the
+/// time it used; `None` for an empty slot. The slot's HOTP counter is not
+/// touched: TOTP's counter is the time.
+fn totp<S: Syscalls>(index: usize) -> Result<Option<(Code, u64)>, ErrorCode> {
+    let Some(slot) = load::<S>(index)? else {
+        return Ok(None);
+    };
+    let seconds = DateTime::<S>::unix_seconds()?;
+    Ok(Some((
+        code_for::<S>(&slot, totp_counter(seconds))?,
+        seconds,
+    )))
+}
+
+/// Prints and types the TOTP code of slot `index`.
+fn show_totp<S: Syscalls>(index: usize) {
+    match totp::<S>(index) {
+        Ok(Some((code, seconds))) => {
+            say_line::<S>(format_args!(
+                "hotp: slot {index} time {seconds} totp {}",
+                code.as_str()
+            ));
+            if let Err(error) = type_code::<S>(&code) {
+                say_line::<S>(format_args!(
+                    "hotp: error: typing the code failed: {error:?}"
+                ));
+            }
+        }
+        Ok(None) => say_line::<S>(format_args!(
+            "hotp: slot {index} is empty: program it with `set {index} <secret>`"
+        )),
+        Err(error) => say_line::<S>(format_args!("hotp: error: slot {index}: TOTP: {error:?}")),
+    }
+}
+
+/// One console line outside the app's methods (see `say!`).
+fn say_line<S: Syscalls>(arguments: core::fmt::Arguments) {
+    let _ = writeln!(Console::<S>::writer(), "{arguments}");
 }
 
 /// Types `code` and Enter on the keyboard.

@@ -1,5 +1,5 @@
 //! The whole app against the fake kernel: console commands, button
-//! presses, the key-value store, HMAC and the keyboard.
+//! presses, the key-value store, HMAC, the keyboard and the clock.
 
 extern crate std;
 
@@ -21,6 +21,7 @@ struct Bench {
     buttons: Rc<drivers::Buttons>,
     store: Rc<drivers::KeyValue>,
     keyboard: Rc<drivers::UsbKeyboardHid>,
+    clock: Rc<drivers::DateTime>,
 }
 
 impl Bench {
@@ -30,6 +31,8 @@ impl Bench {
         let buttons = Rc::new(drivers::Buttons::new(2));
         let store = Rc::new(drivers::KeyValue::new());
         let keyboard = Rc::new(drivers::UsbKeyboardHid::new());
+        let clock = Rc::new(drivers::DateTime::new());
+        kernel.add_driver(&clock);
         kernel.add_driver(&console);
         kernel.add_driver(&buttons);
         kernel.add_driver(&store);
@@ -41,7 +44,15 @@ impl Bench {
             buttons,
             store,
             keyboard,
+            clock,
         }
+    }
+
+    /// Queues moving the clock to 2005-03-18 (a Friday) 01:58:`second`.
+    fn set_clock_at_1_58(&self, second: u32) {
+        let clock = self.clock.clone();
+        self.kernel
+            .when_idle(move || clock.set_date(2005, 3, 18, 5, 1, 58, second));
     }
 
     /// Queues `line` on the console.
@@ -183,5 +194,51 @@ fn no_code_is_shown_when_the_counter_cannot_be_stored() {
     assert!(output.contains("hotp: error: slot 0: NoMem"), "{output}");
     assert!(!output.contains("code "), "{output}");
     assert_eq!(bench.slot(0).counter, 0);
+    assert_eq!(bench.typed(), "");
+}
+
+#[test]
+fn totp_codes_follow_rfc_6238_across_a_step_boundary() {
+    let bench = Bench::new();
+    bench.type_line(&std::format!("set 0 {RFC_SECRET} 8"));
+    // RFC 6238 appendix B: 1111111109 and 1111111111 lie on either side
+    // of the boundary at 1111111110.
+    bench.set_clock_at_1_58(29);
+    bench.type_line("totp 0");
+    bench.set_clock_at_1_58(31);
+    bench.type_line("totp 0");
+    let output = bench.run();
+    assert!(
+        output.contains("hotp: slot 0 time 1111111109 totp 07081804"),
+        "{output}"
+    );
+    assert!(
+        output.contains("hotp: slot 0 time 1111111111 totp 14050471"),
+        "{output}"
+    );
+    assert_eq!(bench.typed(), "07081804\n14050471\n");
+    assert_eq!(
+        bench.slot(0).counter,
+        0,
+        "TOTP leaves the HOTP counter alone"
+    );
+}
+
+#[test]
+fn totp_of_an_empty_slot_or_without_a_clock_is_explained() {
+    let bench = Bench::new();
+    bench.type_line("totp 1");
+    bench.type_line(&std::format!("set 1 {RFC_SECRET}"));
+    let clock = bench.clock.clone();
+    bench
+        .kernel
+        .when_idle(move || clock.fail_next(ErrorCode::Off));
+    bench.type_line("totp 1");
+    let output = bench.run();
+    assert!(output.contains("hotp: slot 1 is empty"), "{output}");
+    assert!(
+        output.contains("hotp: error: slot 1: TOTP: Off"),
+        "{output}"
+    );
     assert_eq!(bench.typed(), "");
 }

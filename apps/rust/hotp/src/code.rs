@@ -1,5 +1,6 @@
 //! The HOTP value (RFC 4226 section 5.3): dynamic truncation of an HMAC
-//! and reduction to 6 to 8 decimal digits, written as text.
+//! and reduction to 6 to 8 decimal digits, written as text. TOTP (RFC
+//! 6238) is HOTP with the counter taken from the time.
 
 /// Digits a code may have (RFC 4226 requires at least 6).
 pub const MIN_DIGITS: u8 = 6;
@@ -9,6 +10,15 @@ pub const MAX_DIGITS: u8 = 8;
 /// The counter as the HMAC message: 8 bytes, big-endian.
 pub fn counter_message(counter: u64) -> [u8; 8] {
     counter.to_be_bytes()
+}
+
+/// TOTP's time step X (RFC 6238 section 4.1: 30 seconds by default, and
+/// what authenticator apps and `oathtool --totp` use).
+pub const TOTP_STEP_SECONDS: u64 = 30;
+
+/// TOTP's counter T at `unix_seconds`: whole steps since T0 = 0.
+pub fn totp_counter(unix_seconds: u64) -> u64 {
+    unix_seconds / TOTP_STEP_SECONDS
 }
 
 /// Dynamic truncation of `mac` (at least 20 bytes): the 31-bit value at the
@@ -62,6 +72,7 @@ mod tests {
 
     use super::*;
     use hmac::{Hmac, Mac};
+    use std::string::String;
 
     const SECRET: &[u8] = b"12345678901234567890";
 
@@ -122,6 +133,44 @@ mod tests {
         let mut mac = [0u8; 20];
         mac[3] = 7;
         assert_eq!(Code::from_mac(&mac, 6).unwrap().as_str(), "000007");
+    }
+
+    fn hmac_code<M: Mac + hmac::digest::KeyInit>(secret: &[u8], seconds: u64) -> String {
+        let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(secret).unwrap();
+        mac.update(&counter_message(totp_counter(seconds)));
+        let mac = mac.finalize().into_bytes();
+        String::from(Code::from_mac(&mac, 8).unwrap().as_str())
+    }
+
+    #[test]
+    fn rfc_6238_appendix_b_vectors() {
+        let sha256_secret = b"12345678901234567890123456789012";
+        // (time, SHA-1 code, SHA-256 code), eight digits.
+        let vectors = [
+            (59, "94287082", "46119246"),
+            (1_111_111_109, "07081804", "68084774"),
+            (1_111_111_111, "14050471", "67062674"),
+            (1_234_567_890, "89005924", "91819424"),
+            (2_000_000_000, "69279037", "90698825"),
+            (20_000_000_000, "65353130", "77737706"),
+        ];
+        for (seconds, sha1_code, sha256_code) in vectors {
+            assert_eq!(hmac_code::<Hmac<sha1::Sha1>>(SECRET, seconds), sha1_code);
+            assert_eq!(
+                hmac_code::<Hmac<sha2::Sha256>>(sha256_secret, seconds),
+                sha256_code
+            );
+        }
+    }
+
+    #[test]
+    fn a_totp_code_holds_for_one_whole_step() {
+        assert_eq!(totp_counter(0), 0);
+        assert_eq!(totp_counter(29), 0);
+        assert_eq!(totp_counter(30), 1);
+        assert_eq!(totp_counter(59), 1);
+        assert_eq!(totp_counter(1_111_111_109), 37_037_036);
+        assert_eq!(totp_counter(1_111_111_111), 37_037_037);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! ```text
 //! set <slot> <base32 secret> [6|7|8] [sha1|sha256]   program a slot (counter 0)
 //! select <slot>                                      button 0 emits this slot
+//! totp <slot>                                        TOTP code of the slot now
 //! delete <slot>                                      forget a slot
 //! list                                               slots, digits, counters
 //! help
@@ -24,6 +25,8 @@ pub enum Command {
     },
     /// Make `slot` the one button 0 emits.
     Select(usize),
+    /// Show and type the slot's TOTP code (RFC 6238) at the clock's time.
+    Totp(usize),
     /// Forget `slot`.
     Delete(usize),
     /// Show every slot.
@@ -72,7 +75,7 @@ impl CommandError {
 
 /// The commands, for `help`.
 pub const HELP: &str = "commands: set <slot> <base32 secret> [6|7|8] [sha1|sha256]; \
-select <slot>; delete <slot>; list; help";
+select <slot>; totp <slot>; delete <slot>; list; help";
 
 fn parse_slot(word: Option<&str>) -> Result<usize, CommandError> {
     word.and_then(|word| word.parse::<usize>().ok())
@@ -112,6 +115,7 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         None => Ok(Command::Nothing),
         Some("set") => parse_set(words),
         Some("select") => parse_slot(words.next()).map(Command::Select),
+        Some("totp") => parse_slot(words.next()).map(Command::Totp),
         Some("delete") => parse_slot(words.next()).map(Command::Delete),
         Some("list") => Ok(Command::List),
         Some("help") => Ok(Command::Help),
@@ -142,6 +146,7 @@ mod tests {
     #[test]
     fn other_commands_parse() {
         assert_eq!(parse("select 3"), Ok(Command::Select(3)));
+        assert_eq!(parse("totp 1"), Ok(Command::Totp(1)));
         assert_eq!(parse("delete 0"), Ok(Command::Delete(0)));
         assert_eq!(parse("list"), Ok(Command::List));
         assert_eq!(parse("help"), Ok(Command::Help));
@@ -153,6 +158,7 @@ mod tests {
         assert_eq!(parse("format"), Err(CommandError::Unknown));
         assert_eq!(parse("select 4"), Err(CommandError::BadSlot));
         assert_eq!(parse("select"), Err(CommandError::BadSlot));
+        assert_eq!(parse("totp 4"), Err(CommandError::BadSlot));
         assert_eq!(parse("set 1"), Err(CommandError::MissingSecret));
         assert_eq!(
             parse("set 1 MZXW6YT1"),

@@ -4,7 +4,9 @@
 //! the kernel's key-value store, accepts new secrets as base32 text on the
 //! console (`set <slot> <base32> [6|8] [sha1|sha256]`), and on a button
 //! press computes the next code with the kernel's HMAC driver, types it
-//! through the USB keyboard HID driver and prints it.
+//! through the USB keyboard HID driver and prints it. `totp <slot>` does
+//! the same for the slot's TOTP code (RFC 6238: 30-second steps from the
+//! Unix epoch), with the time from the kernel's date-time driver.
 //!
 //! The pure logic (base32, dynamic truncation, slot records, console
 //! commands, key codes) lives in modules that build and are tested on the

@@ -51,23 +51,24 @@ impl AppLoader<'_> {
         freed
     }
 
-    /// The image of `name` to keep, when it has more than one.
+    /// The image of `name` to keep, when it has more than one (ranks,
+    /// which may verify a signature, are computed only then).
     fn image_to_keep(&self, name: &str) -> Option<usize> {
-        let mut images = self
-            .management
-            .app_images()
-            .filter(|image| image.name == name);
-        let first = images.next()?;
-        let mut best = (self.rank(first.address, first.size), first.address);
-        let mut count = 1;
-        for image in images {
-            count += 1;
-            let rank = self.rank(image.address, image.size);
-            if rank > best.0 {
-                best = (rank, image.address);
-            }
-        }
-        (count > 1).then_some(best.1)
+        let same_name = || {
+            self.management
+                .app_images()
+                .filter(move |image| image.name == name)
+        };
+        // One image: nothing to settle.
+        same_name().nth(1)?;
+        same_name()
+            .map(|image| (self.rank(image.address, image.size), image.address))
+            // The first of equal ranks: `max_by_key` would take the last.
+            .fold(None, |best: Option<(Rank, usize)>, candidate| match best {
+                Some(best) if best.0 >= candidate.0 => Some(best),
+                _ => Some(candidate),
+            })
+            .map(|(_, address)| address)
     }
 
     fn rank(&self, address: usize, size: usize) -> Rank {

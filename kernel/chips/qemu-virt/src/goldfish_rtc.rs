@@ -152,7 +152,9 @@ impl DeferredCallClient for GoldfishRtc {
             return;
         };
         match pending {
-            Pending::Read => client.get_date_time_done(date_time_from_nanoseconds(self.nanoseconds())),
+            Pending::Read => {
+                client.get_date_time_done(date_time_from_nanoseconds(self.nanoseconds()))
+            }
             Pending::Set(result) => client.set_date_time_done(result),
         }
     }
@@ -172,7 +174,9 @@ mod tests {
         let calls: &'static DeferredCalls = Box::leak(Box::new(DeferredCalls::new()));
         // SAFETY: `memory` is two aligned words that live for ever and that
         // only this driver touches: the register block's layout.
-        let rtc = Box::leak(Box::new(unsafe { GoldfishRtc::new(memory.as_mut_ptr() as usize) }));
+        let rtc = Box::leak(Box::new(unsafe {
+            GoldfishRtc::new(memory.as_mut_ptr() as usize)
+        }));
         rtc.set_deferred_call(calls.allocate());
         (rtc, calls)
     }

@@ -282,10 +282,7 @@ mod tests {
             assert_eq!(converted, expected, "{seconds}");
             assert_eq!(converted.to_unix_seconds(), Some(seconds));
         }
-        assert_eq!(
-            values(2009, 2, 13, 0, 0, 0).day_of_week,
-            DayOfWeek::Friday
-        );
+        assert_eq!(values(2009, 2, 13, 0, 0, 0).day_of_week, DayOfWeek::Friday);
     }
 
     #[test]

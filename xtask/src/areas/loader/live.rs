@@ -124,7 +124,10 @@ impl LiveBench {
             .pflash(0, &self.flash)
             .args(image::BOARD_ARGUMENTS.iter().copied())
             .spawn()?;
-        qemu.expect("kernel RAM per process", BOOT_TIMEOUT)
+        let mut log = qemu.expect("kernel RAM per process", BOOT_TIMEOUT)?;
+        // The rest of that line, so a log shown to a user ends whole.
+        log.push_str(&qemu.expect(" bytes", BOOT_TIMEOUT)?);
+        Ok(log)
     }
 
     /// Run the loader; its stdout on success, the error otherwise.

@@ -306,7 +306,7 @@ fn both_apps_installed_signed_run_without_a_reboot(
     // Let HOTP arm its console read.
     std::thread::sleep(Duration::from_millis(500));
     let code = qemu::both_answer(ctx, &mut console, &device.hid)?;
-    qemu::pyotp_agrees(ctx, std::slice::from_ref(&code))?;
+    qemu::hotp_clients_agree(ctx, std::slice::from_ref(&code))?;
     Ok(vec![code])
 }
 
@@ -330,7 +330,7 @@ fn a_third_identity_cannot_read_their_kv_entries(
     println!("{}", report.trim());
     let mut link = qemu::connect(&device.hid)?;
     codes.push(qemu::press_for_code(&mut console, &mut link, 1)?);
-    qemu::pyotp_agrees(ctx, &codes)
+    qemu::hotp_clients_agree(ctx, &codes)
 }
 
 /// An unsigned U2F offered live as an update of the running, signed one is

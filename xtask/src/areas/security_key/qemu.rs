@@ -20,16 +20,16 @@ pub const TIMEOUT: Duration = Duration::from_secs(60);
 /// `ESC 'B' '0'`: clicks button 0 (kernel/chips/qemu-virt emulated.rs).
 pub const CLICK: &[u8] = b"\x1bB0";
 /// The RFC 4226 appendix D secret, "12345678901234567890", in base32.
-const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+pub const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 /// Interface byte of keyboard frames on the HID link.
 const KEYBOARD: u8 = 0x02;
 
-fn python_dir(ctx: &Context) -> PathBuf {
+pub fn python_dir(ctx: &Context) -> PathBuf {
     ctx.workspace.join("xtask").join("python")
 }
 
 /// The venv's Python, writing no bytecode caches into the source tree.
-fn python_command() -> Result<Command> {
+pub fn python_command() -> Result<Command> {
     let mut command = Command::new(python()?);
     command.env("PYTHONDONTWRITEBYTECODE", "1");
     Ok(command)
@@ -90,7 +90,7 @@ impl Console for Qemu {
 }
 
 /// QEMU on `flash` with the HID link on `socket`.
-fn boot(flash: &Path, socket: &Path) -> Result<Qemu> {
+pub fn boot(flash: &Path, socket: &Path) -> Result<Qemu> {
     with_hid_link(board(flash), socket)?.spawn()
 }
 
@@ -112,7 +112,7 @@ pub fn scratch(ctx: &Context) -> Result<PathBuf> {
 }
 
 /// A fresh flash with the kernel and `tbfs` (in slot order).
-fn flash_with(ctx: &Context, name: &str, tbfs: &[&[u8]]) -> Result<PathBuf> {
+pub fn flash_with(ctx: &Context, name: &str, tbfs: &[&[u8]]) -> Result<PathBuf> {
     let kernel = image::build_kernel(ctx)?;
     let flash = scratch(ctx)?.join(format!("{name}.pflash"));
     let apps: Vec<Vec<u8>> = tbfs.iter().map(|tbf| tbf.to_vec()).collect();
@@ -138,7 +138,7 @@ pub fn connect(socket: &Path) -> Result<UnixStream> {
 }
 
 /// Reads keyboard frames until Enter; returns the digits typed.
-fn typed_code(link: &mut UnixStream) -> Result<String> {
+pub fn typed_code(link: &mut UnixStream) -> Result<String> {
     link.set_read_timeout(Some(TIMEOUT))?;
     let mut code = String::new();
     loop {
@@ -160,7 +160,7 @@ fn typed_code(link: &mut UnixStream) -> Result<String> {
 
 /// Waits for the app's ready line, then for its first console read: a
 /// byte typed before the app reads goes to the process console only.
-fn wait_until_ready(qemu: &mut Qemu) -> Result<()> {
+pub fn wait_until_ready(qemu: &mut Qemu) -> Result<()> {
     qemu.expect("hotp: ready", TIMEOUT)?;
     qemu.expect("button(s)", TIMEOUT)?;
     std::thread::sleep(Duration::from_millis(500));
@@ -195,14 +195,27 @@ pub fn press_for_code(
     Ok(format!("{counter}:{typed}"))
 }
 
-pub fn pyotp_agrees(ctx: &Context, codes: &[String]) -> Result<()> {
+/// pyotp and oathtool give each of `codes` (`counter:code`, 6 digits,
+/// SHA-1, the RFC 4226 secret).
+pub fn hotp_clients_agree(ctx: &Context, codes: &[String]) -> Result<()> {
+    for pair in codes {
+        let (counter, code) = pair
+            .split_once(':')
+            .with_context(|| format!("{pair:?} is not counter:code"))?;
+        let counter = counter.parse().context("a HOTP counter")?;
+        let expected = super::oathtool::hotp(counter, 6)?;
+        ensure!(
+            code == expected,
+            "counter {counter}: the device gave {code}, oathtool {expected}"
+        );
+    }
     let mut check = python_command()?;
     check
         .current_dir(python_dir(ctx))
         .args(["hotp_check.py", RFC_SECRET, "6", "sha1"])
         .args(codes);
     let output = cmd::output(&mut check).context("pyotp disagrees with the device")?;
-    println!("{}", output.trim());
+    println!("{} (and oathtool's)", output.trim());
     Ok(())
 }
 
@@ -229,7 +242,7 @@ pub fn hotp(ctx: &Context, name: &str, tbf: &[u8]) -> Result<()> {
     let mut link = connect(&socket)?;
     wait_until_ready(&mut qemu)?;
     codes.push(press_for_code(&mut qemu, &mut link, 3)?);
-    pyotp_agrees(ctx, &codes)
+    hotp_clients_agree(ctx, &codes)
 }
 
 /// Runs the python-fido2 client `mode` against a booted U2F app, clicking
@@ -307,7 +320,7 @@ pub fn both(ctx: &Context, hotp: &[u8], u2f: &[u8]) -> Result<()> {
     // Let HOTP arm its first console read.
     std::thread::sleep(Duration::from_millis(500));
     let code = both_answer(ctx, &mut qemu, &socket)?;
-    pyotp_agrees(ctx, &[code])
+    hotp_clients_agree(ctx, &[code])
 }
 
 /// With HOTP (empty) and U2F running: U2F registers and authenticates
