@@ -12,6 +12,7 @@
 pub mod commands;
 pub mod credentials;
 pub mod elf_app;
+pub mod external_signing;
 pub mod header_layout;
 pub mod images;
 pub mod output;

@@ -8,6 +8,9 @@
 //!   `openssl ec -pubout` writes) or DER.
 //! - `BOARD_CREDENTIAL_POLICY`: `ecdsa-p256` (the default when a key is
 //!   given), `sha256` (integrity only) or `none` (the default without a key).
+//! - `BOARD_SIGNERS_REQUIRED`: under `ecdsa-p256`, how many distinct keys of
+//!   `BOARD_SIGNING_KEY` must have signed an app (default 1, at most the
+//!   number of keys).
 //!
 //! A bad value stops the build with a message saying what to fix.
 
@@ -15,17 +18,30 @@ use std::path::PathBuf;
 
 const KEY_VARIABLE: &str = "BOARD_SIGNING_KEY";
 const POLICY_VARIABLE: &str = "BOARD_CREDENTIAL_POLICY";
+const SIGNERS_VARIABLE: &str = "BOARD_SIGNERS_REQUIRED";
+/// `kernel::credential::MAX_BOARD_KEYS`.
+const MAX_BOARD_KEYS: usize = 64;
 
 pub fn generate() {
     println!("cargo:rerun-if-env-changed={KEY_VARIABLE}");
     println!("cargo:rerun-if-env-changed={POLICY_VARIABLE}");
+    println!("cargo:rerun-if-env-changed={SIGNERS_VARIABLE}");
     let keys = match read_keys() {
         Ok(keys) => keys,
         Err(message) => fail(&message),
     };
+    if keys.len() > MAX_BOARD_KEYS {
+        fail(&format!(
+            "{KEY_VARIABLE} names {} keys; a board may trust at most {MAX_BOARD_KEYS}",
+            keys.len()
+        ));
+    }
+    let signers_required = signers_required(keys.len());
     let policy = std::env::var(POLICY_VARIABLE).unwrap_or_default();
     let policy = match (policy.as_str(), keys.is_empty()) {
-        ("", false) | ("ecdsa-p256", false) => "CredentialPolicy::EcdsaP256 { keys: BOARD_KEYS }",
+        ("", false) | ("ecdsa-p256", false) => {
+            "CredentialPolicy::EcdsaP256 { keys: BOARD_KEYS, signers_required: BOARD_SIGNERS_REQUIRED }"
+        }
         ("ecdsa-p256", true) => fail(&format!(
             "{POLICY_VARIABLE}=ecdsa-p256 needs a key: set {KEY_VARIABLE}=path/to/key.pub \
              (make one with `tbf keygen`)"
@@ -44,12 +60,30 @@ pub fn generate() {
     for key in &keys {
         source.push_str(&format!("    {key:?},\n"));
     }
-    source.push_str("];\n/// What the board requires of an app before it runs.\n");
+    source.push_str("];\n/// How many distinct keys of `BOARD_KEYS` must have signed an app.\n");
+    source.push_str(&format!(
+        "pub const BOARD_SIGNERS_REQUIRED: usize = {signers_required};\n"
+    ));
+    source.push_str("/// What the board requires of an app before it runs.\n");
     source.push_str(&format!("pub const POLICY: CredentialPolicy = {policy};\n"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let path = out.join("credential_policy.rs");
     if let Err(error) = std::fs::write(&path, source) {
         fail(&format!("cannot write {}: {error}", path.display()));
+    }
+}
+
+/// `BOARD_SIGNERS_REQUIRED`: 1 unless set; between 1 and the number of keys.
+fn signers_required(keys: usize) -> usize {
+    let Ok(text) = std::env::var(SIGNERS_VARIABLE) else {
+        return 1;
+    };
+    match text.trim().parse::<usize>() {
+        Ok(count) if count >= 1 && count <= keys.max(1) => count,
+        _ => fail(&format!(
+            "{SIGNERS_VARIABLE}={text:?} must be a number from 1 to the {keys} key(s) in \
+             {KEY_VARIABLE} (how many distinct keys must have signed an app)"
+        )),
     }
 }
 

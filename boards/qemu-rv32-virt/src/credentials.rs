@@ -1,6 +1,6 @@
 //! Credential checking (feature `credential_checking`): the policy and the
 //! public keys embedded at build time (`BOARD_SIGNING_KEY`,
-//! `BOARD_CREDENTIAL_POLICY`, see `build/credential_policy.rs` and
+//! `BOARD_CREDENTIAL_POLICY`, `BOARD_SIGNERS_REQUIRED`, see `build/credential_policy.rs` and
 //! docs/signing.md), and the checker that runs before any process starts.
 
 use kernel::credential::{CredentialChecker, CredentialPolicy, RawPublicKey};
@@ -21,11 +21,20 @@ pub fn install_checker(
     if POLICY == CredentialPolicy::AcceptAll {
         return None;
     }
-    kernel.print(format_args!(
-        "[kernel] credential policy: {} ({} key(s))\r\n",
-        POLICY.name(),
-        BOARD_KEYS.len()
-    ));
+    if BOARD_SIGNERS_REQUIRED > 1 {
+        kernel.print(format_args!(
+            "[kernel] credential policy: {} ({} key(s), {} must sign)\r\n",
+            POLICY.name(),
+            BOARD_KEYS.len(),
+            BOARD_SIGNERS_REQUIRED
+        ));
+    } else {
+        kernel.print(format_args!(
+            "[kernel] credential policy: {} ({} key(s))\r\n",
+            POLICY.name(),
+            BOARD_KEYS.len()
+        ));
+    }
     let checker = static_init!(
         CredentialChecker,
         CredentialChecker::new(kernel, POLICY, calls.allocate())

@@ -1,7 +1,8 @@
 //! Credential checking: which apps a board lets run.
 //!
-//! A board picks a [`CredentialPolicy`]: ECDSA P-256 signatures by one of
-//! its public keys, SHA-256 integrity only, or nothing. Every process that
+//! A board picks a [`CredentialPolicy`]: ECDSA P-256 signatures by at
+//! least N distinct keys of its public keys (N = 1 unless the board says
+//! otherwise), SHA-256 integrity only, or nothing. Every process that
 //! loading places (at boot, or installed at runtime) goes through one
 //! function, `admit`: with a `CredentialChecker` (feature `credentials`)
 //! the process stays unstarted ([`Approval::Unchecked`]) until the
@@ -53,13 +54,20 @@ pub enum CredentialPolicy {
     AcceptAll,
     /// A SHA-256 credential matching the image (integrity, not origin).
     Sha256Integrity,
-    /// An ECDSA P-256 signature by one of these keys; the index of the
-    /// key that verifies becomes part of the app's identity.
+    /// ECDSA P-256 signatures by at least `signers_required` distinct keys
+    /// of these; the index of the first key that verifies (in footer
+    /// order) becomes part of the app's identity.
     EcdsaP256 {
-        /// The board's keys.
+        /// The board's keys (at most [`MAX_BOARD_KEYS`]).
         keys: &'static [RawPublicKey],
+        /// How many distinct keys must have signed (0 counts as 1). Two
+        /// signatures by one key count once.
+        signers_required: usize,
     },
 }
+
+/// The most keys a board may trust (the checker tracks them in a `u64`).
+pub const MAX_BOARD_KEYS: usize = 64;
 
 impl CredentialPolicy {
     /// A short name for messages.
@@ -81,14 +89,21 @@ pub enum Refusal {
     Missing(CredentialsFormat),
     /// Its SHA-256 credential does not match the image.
     DigestMismatch,
-    /// No signature verifies with any of the board's keys.
+    /// Fewer distinct board keys signed it than the board requires: none
+    /// (`verified == 0`: no signature verifies with any of the board's
+    /// keys), or some but too few.
     SignatureInvalid {
         /// How many signatures it carries.
         signatures: usize,
         /// How many keys the board has.
         keys: usize,
+        /// How many distinct board keys verified a signature.
+        verified: usize,
+        /// How many the board requires.
+        required: usize,
     },
-    /// One of the board's keys is not a valid P-256 point (board error).
+    /// One of the board's keys is not a valid P-256 point, or the board
+    /// has more than [`MAX_BOARD_KEYS`] (board error).
     BadBoardKey(usize),
 }
 
@@ -107,11 +122,29 @@ impl core::fmt::Display for Refusal {
             Refusal::DigestMismatch => {
                 f.write_str("SHA-256 credential does not match the image (altered after packaging)")
             }
-            Refusal::SignatureInvalid { signatures, keys } => write!(
+            Refusal::SignatureInvalid {
+                signatures,
+                keys,
+                verified: 0,
+                ..
+            } => write!(
                 f,
                 "{} signature(s) verify with none of the board's {} key(s) \
                  (altered after signing, or signed by an unknown key)",
                 signatures, keys
+            ),
+            Refusal::SignatureInvalid {
+                verified, required, ..
+            } => write!(
+                f,
+                "signed by {} of the board's keys, but the board needs {} distinct keys \
+                 (have the app signed by more of its keys: tbf sign adds a signature)",
+                verified, required
+            ),
+            Refusal::BadBoardKey(index) if *index >= MAX_BOARD_KEYS => write!(
+                f,
+                "the board has more than {} keys (build it with fewer)",
+                MAX_BOARD_KEYS
             ),
             Refusal::BadBoardKey(index) => {
                 write!(f, "board key {} is not a valid P-256 public key", index)
@@ -122,16 +155,23 @@ impl core::fmt::Display for Refusal {
 
 /// Check the credentials of `image` (a whole TBF image) against `policy`.
 ///
-/// Under `EcdsaP256` every ECDSA P-256 footer is tried with every key until
-/// one verifies; other footers are ignored. Under `Sha256Integrity` a
-/// SHA-256 footer must match (the first one decides). Each verification is
-/// a full P-256 verification (millions of instructions).
+/// Under `EcdsaP256` every ECDSA P-256 footer is tried with every key that
+/// has not verified one yet, until `signers_required` distinct keys have;
+/// other footers are ignored. Under `Sha256Integrity` a SHA-256 footer must
+/// match (the first one decides). Each verification is a full P-256
+/// verification (millions of instructions).
 pub fn check_credentials(image: &[u8], policy: &CredentialPolicy) -> Result<Approval, Refusal> {
-    let keys = match policy {
+    let (keys, required) = match policy {
         CredentialPolicy::AcceptAll => return Ok(Approval::Unverified),
         CredentialPolicy::Sha256Integrity => return check_sha256(image),
-        CredentialPolicy::EcdsaP256 { keys } => keys,
+        CredentialPolicy::EcdsaP256 {
+            keys,
+            signers_required,
+        } => (keys, (*signers_required).max(1)),
     };
+    if keys.len() > MAX_BOARD_KEYS {
+        return Err(Refusal::BadBoardKey(MAX_BOARD_KEYS));
+    }
     let tbf = parse(image).map_err(Refusal::Malformed)?;
     let region =
         tbf.integrity_region()
@@ -139,6 +179,9 @@ pub fn check_credentials(image: &[u8], policy: &CredentialPolicy) -> Result<Appr
                 available: image.len(),
             }))?;
     let mut signatures = 0;
+    // Bit `n`: board key `n` verified a signature (each key counts once).
+    let mut signed_by: u64 = 0;
+    let mut first_signer = None;
     // Hashed once, at the first signature (every signature covers the same
     // region).
     let mut digest = None;
@@ -154,12 +197,20 @@ pub fn check_credentials(image: &[u8], policy: &CredentialPolicy) -> Result<Appr
         signatures += 1;
         let digest = digest.get_or_insert_with(|| sha256(region));
         for (index, raw) in keys.iter().enumerate() {
+            if signed_by & 1 << index != 0 {
+                continue;
+            }
             let key = PublicKey::from_raw(raw).ok_or(Refusal::BadBoardKey(index))?;
             if verify_prehashed(&key, digest, credential.data) {
-                // Boards have a handful of keys: the index fits a byte.
-                let index = u8::try_from(index).unwrap_or(u8::MAX);
-                return Ok(Approval::SignedBy(index));
+                signed_by |= 1 << index;
+                first_signer.get_or_insert(index);
+                break;
             }
+        }
+        if signed_by.count_ones() as usize >= required {
+            // Boards have a handful of keys: the index fits a byte.
+            let index = first_signer.map_or(0, |index| u8::try_from(index).unwrap_or(u8::MAX));
+            return Ok(Approval::SignedBy(index));
         }
     }
     if signatures == 0 {
@@ -168,6 +219,8 @@ pub fn check_credentials(image: &[u8], policy: &CredentialPolicy) -> Result<Appr
     Err(Refusal::SignatureInvalid {
         signatures,
         keys: keys.len(),
+        verified: signed_by.count_ones() as usize,
+        required,
     })
 }
 

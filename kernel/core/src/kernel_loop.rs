@@ -12,7 +12,7 @@ use crate::driver::SyscallDriverLookup;
 use crate::kernel::{Kernel, ProcessContext};
 use crate::platform::{
     AccessibleMemory, Chip, ContextSwitchReason, DebugWriter, Fault, MemoryProtection,
-    ProcessStart, SchedulerTimer, UpcallEntry, UserspaceBoundary,
+    ProcessStart, Region, SchedulerTimer, UpcallEntry, UserspaceBoundary,
 };
 use crate::process::State;
 use crate::scheduler::{Scheduler, SchedulingDecision, StoppedReason};
@@ -344,6 +344,10 @@ impl<'a, C: Chip> KernelLoop<'a, C> {
                 layout.app_break = minimum_break;
                 process.layout.set(layout);
             }
+            boundary.clear_process_memory(Region {
+                start: layout.ram.start,
+                size: layout.kernel_break.saturating_sub(layout.ram.start),
+            });
             let protection = self.chip.memory_protection();
             let start = ProcessStart {
                 init_function: process.init_function.get(),

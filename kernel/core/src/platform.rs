@@ -228,6 +228,14 @@ pub trait UserspaceBoundary {
         start: ProcessStart,
     ) -> Result<(), BoundaryError>;
 
+    /// Zero `memory`, the part of a process's RAM that no grant holds,
+    /// before the process starts or restarts: a new incarnation reads
+    /// nothing its predecessor (or an earlier app in the slot) left there,
+    /// as upstream's `zero_memory_checker` expects. The kernel calls it
+    /// only while the process is not running and no buffer of it is
+    /// shared or allowed.
+    fn clear_process_memory(&self, memory: Region);
+
     /// Write the return registers of the syscall the process made: the
     /// first `registers.count` of them and no others (see
     /// [`ReturnRegisters`]: the rest keep what the process had).

@@ -6,14 +6,22 @@
 //! part of the signed region) and the command says so. Images whose size is
 //! a power of two (Cortex-M MPU sizing) grow to the next power of two, the
 //! others to a multiple of 4.
+//!
+//! An ECDSA P-256 signature comes from a key file (`--key FILE`), a
+//! PKCS#11 token (`--pkcs11 MODULE --token LABEL --key LABEL`) or an outside
+//! command (`--signer CMD --key PUBLIC`). Signatures by other keys stay, so
+//! several signers can sign one image; a key signing again replaces its own.
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use tbf::sign::{add_credentials, CredentialRequest, GrowPolicy, SignOptions};
+use tbf::sign::{add_credentials, CredentialRequest, ExternalSigner, GrowPolicy, SignOptions};
 use tbf::{CredentialsFormat, Footer, FooterCredential};
 
-use crate::credentials::{load_ecdsa_private, load_rsa4096_private, rsa4096_credential};
+use crate::credentials::{
+    load_ecdsa_private, load_ecdsa_public, load_rsa4096_private, rsa4096_credential,
+};
+use crate::external_signing::{CommandSigner, EcdsaSigner, TokenFlags};
 use crate::images::{load, Image};
 use crate::output::write_atomically;
 
@@ -21,8 +29,26 @@ use crate::output::write_atomically;
 #[derive(clap::Args, Debug)]
 pub struct SignArgs {
     /// ECDSA P-256 private key: PKCS#8 (`tbf keygen`) or SEC1 (`openssl ecparam -genkey`), DER or PEM.
+    /// With --pkcs11: the key pair's label in the token. With --signer: the signer's public key file.
     #[arg(long, visible_alias = "ecdsa-nist-p256-private")]
     pub key: Option<PathBuf>,
+    /// Sign with a key in a PKCS#11 token: the module (shared library), e.g.
+    /// /usr/lib/softhsm/libsofthsm2.so. The PIN comes from TBF_PKCS11_PIN or --pin-file.
+    #[arg(long, value_name = "MODULE", conflicts_with = "signer")]
+    pub pkcs11: Option<PathBuf>,
+    /// With --pkcs11: the token's label.
+    #[arg(long, value_name = "LABEL", requires = "pkcs11")]
+    pub token: Option<String>,
+    /// With --pkcs11: a file holding the user PIN (instead of TBF_PKCS11_PIN).
+    #[arg(long, value_name = "FILE", requires = "pkcs11")]
+    pub pin_file: Option<PathBuf>,
+    /// Sign with an outside command (run by `sh -c`): it reads the SHA-256 digest as hex on
+    /// stdin and prints a DER ECDSA signature; --key names its public key.
+    #[arg(long, value_name = "CMD")]
+    pub signer: Option<String>,
+    /// Drop every existing ECDSA signature (default: keep other keys' signatures).
+    #[arg(long, conflicts_with = "keep_existing")]
+    pub replace_signatures: bool,
     /// RSA-4096 private key (PKCS#8 DER or PEM).
     #[arg(long = "rsa4096-private")]
     pub rsa4096_private: Option<PathBuf>,
@@ -84,7 +110,7 @@ fn fill_rsa(image: &mut [u8], key: &rsa::RsaPrivateKey) -> Result<()> {
 fn sign_image(
     image: &Image,
     args: &SignArgs,
-    ecdsa: Option<&p256::ecdsa::SigningKey>,
+    ecdsa: Option<CredentialRequest<'_>>,
     rsa_key: Option<&rsa::RsaPrivateKey>,
     reports: &mut Vec<serde_json::Value>,
 ) -> Result<Vec<u8>> {
@@ -102,12 +128,13 @@ fn sign_image(
         let placeholder = FooterCredential::new(CredentialsFormat::Rsa4096Key, vec![0; 1024]);
         requests.push(CredentialRequest::Precomputed(placeholder));
     }
-    if let Some(key) = ecdsa {
-        requests.push(CredentialRequest::EcdsaP256(key));
+    if let Some(request) = ecdsa {
+        requests.push(request);
     }
     let options = SignOptions {
         replace_same_format: !args.keep_existing,
         grow: grow_policy(&image.bytes),
+        keep_other_signers: !args.replace_signatures,
     };
     let signed = add_credentials(&image.bytes, &requests, &options)
         .map_err(|e| anyhow::anyhow!("{}: {e}", image.name))?;
@@ -150,15 +177,61 @@ fn sign_image(
     Ok(bytes)
 }
 
+/// The ECDSA signer the flags ask for, if any.
+fn ecdsa_signer(args: &SignArgs) -> Result<Option<EcdsaSigner>> {
+    if let Some(module) = &args.pkcs11 {
+        let flags = TokenFlags {
+            module,
+            token: args.token.as_deref(),
+            key: args.key.as_deref(),
+            pin_file: args.pin_file.as_deref(),
+        };
+        return Ok(Some(EcdsaSigner::Token(Box::new(flags.open()?))));
+    }
+    if let Some(command) = &args.signer {
+        let public = args.key.as_deref().context(
+            "--signer needs --key PUBLIC_KEY: the signer's public key, so its signature is \
+             checked before it is written",
+        )?;
+        let public = load_ecdsa_public(public)?;
+        let signer = CommandSigner {
+            command: command.clone(),
+        };
+        return Ok(Some(EcdsaSigner::Command(signer, public)));
+    }
+    let key = args.key.as_deref().map(load_ecdsa_private).transpose()?;
+    Ok(key.map(EcdsaSigner::File))
+}
+
 /// Runs `tbf sign`.
 pub fn run(args: &SignArgs) -> Result<()> {
     if args.key.is_none()
         && args.rsa4096_private.is_none()
         && !(args.sha256 || args.sha384 || args.sha512)
     {
-        bail!("nothing to add: pass --key, --rsa4096-private, --sha256, --sha384 or --sha512");
+        bail!(
+            "nothing to add: pass --key, --pkcs11, --signer, --rsa4096-private, --sha256, \
+             --sha384 or --sha512"
+        );
     }
-    let ecdsa = args.key.as_deref().map(load_ecdsa_private).transpose()?;
+    let ecdsa = ecdsa_signer(args)?;
+    let external_sign = |digest: &[u8; 32]| match &ecdsa {
+        Some(EcdsaSigner::Token(token)) => token.sign(digest),
+        Some(EcdsaSigner::Command(command, _)) => command.sign(digest),
+        _ => Err("no external signer".to_string()),
+    };
+    let request = match &ecdsa {
+        None => None,
+        Some(EcdsaSigner::File(key)) => Some(CredentialRequest::EcdsaP256(key)),
+        Some(EcdsaSigner::Token(token)) => Some(CredentialRequest::ExternalEcdsaP256 {
+            public: token.public_key(),
+            sign: ExternalSigner(&external_sign),
+        }),
+        Some(EcdsaSigner::Command(_, public)) => Some(CredentialRequest::ExternalEcdsaP256 {
+            public: *public,
+            sign: ExternalSigner(&external_sign),
+        }),
+    };
     let rsa_key = args
         .rsa4096_private
         .as_deref()
@@ -168,7 +241,7 @@ pub fn run(args: &SignArgs) -> Result<()> {
     let mut signed = Vec::new();
     let mut reports = Vec::new();
     for image in &file.images {
-        let bytes = sign_image(image, args, ecdsa.as_ref(), rsa_key.as_ref(), &mut reports)?;
+        let bytes = sign_image(image, args, request.clone(), rsa_key.as_ref(), &mut reports)?;
         signed.push(Image {
             name: image.name.clone(),
             bytes,

@@ -12,11 +12,12 @@
 //! after:  | header | binary | SHA256 | ECDSA P-256 | Reserved (n-72)|
 //! ```
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
 use crate::credentials::Footer;
-use crate::crypto::SigningKey;
+use crate::crypto::{SigningKey, VerifyingKey};
 use crate::error::{BuildError, ParseError};
 use crate::footer::FooterCredential;
 use crate::types::CredentialsFormat;
@@ -32,10 +33,35 @@ pub enum CredentialRequest<'k> {
     Sha512,
     /// ECDSA P-256 signature with this key.
     EcdsaP256(&'k SigningKey),
+    /// ECDSA P-256 signature made outside this process (an HSM through
+    /// PKCS#11, a cloud KMS through a command): `sign` gets the SHA-256
+    /// digest of the final integrity region and returns `r || s`, which
+    /// must verify with `public` or signing fails with
+    /// [`SignError::ExternalSignatureInvalid`].
+    ExternalEcdsaP256 {
+        /// The public key the signature must verify with.
+        public: VerifyingKey,
+        /// Signs a SHA-256 digest.
+        sign: ExternalSigner<'k>,
+    },
     /// A credential computed elsewhere (for example an RSA signature). It
     /// must already cover the final integrity region: use it only when the
     /// image does not grow, or check [`SignedImage::grew`].
     Precomputed(FooterCredential),
+}
+
+/// Signs a SHA-256 digest with ECDSA P-256, returning `r || s`, or why it
+/// could not.
+pub type SignDigest<'k> = dyn Fn(&[u8; 32]) -> Result<[u8; 64], String> + 'k;
+
+/// A [`SignDigest`] function kept outside this crate (an HSM, a command).
+#[derive(Clone, Copy)]
+pub struct ExternalSigner<'k>(pub &'k SignDigest<'k>);
+
+impl fmt::Debug for ExternalSigner<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExternalSigner(..)")
+    }
 }
 
 impl CredentialRequest<'_> {
@@ -44,8 +70,19 @@ impl CredentialRequest<'_> {
             CredentialRequest::Sha256 => CredentialsFormat::Sha256,
             CredentialRequest::Sha384 => CredentialsFormat::Sha384,
             CredentialRequest::Sha512 => CredentialsFormat::Sha512,
-            CredentialRequest::EcdsaP256(_) => CredentialsFormat::EcdsaNistP256,
+            CredentialRequest::EcdsaP256(_) | CredentialRequest::ExternalEcdsaP256 { .. } => {
+                CredentialsFormat::EcdsaNistP256
+            }
             CredentialRequest::Precomputed(c) => c.format,
+        }
+    }
+
+    /// The public key of a signature request.
+    fn public_key(&self) -> Option<VerifyingKey> {
+        match self {
+            CredentialRequest::EcdsaP256(key) => Some(VerifyingKey::from(*key)),
+            CredentialRequest::ExternalEcdsaP256 { public, .. } => Some(*public),
+            _ => None,
         }
     }
 
@@ -67,6 +104,14 @@ impl CredentialRequest<'_> {
             CredentialRequest::Sha512 => FooterCredential::sha512(region),
             CredentialRequest::EcdsaP256(key) => {
                 FooterCredential::ecdsa_p256(region, key).ok_or(SignError::SigningFailed)?
+            }
+            CredentialRequest::ExternalEcdsaP256 { public, sign } => {
+                let signature =
+                    (sign.0)(&crate::crypto::sha256(region)).map_err(SignError::External)?;
+                if !crate::crypto::ecdsa_p256_verify(region, &signature, public) {
+                    return Err(SignError::ExternalSignatureInvalid);
+                }
+                FooterCredential::new(CredentialsFormat::EcdsaNistP256, signature.to_vec())
             }
             CredentialRequest::Precomputed(c) => c.clone(),
         })
@@ -93,6 +138,11 @@ pub struct SignOptions {
     pub replace_same_format: bool,
     /// How to size the image if the footers do not fit.
     pub grow: GrowPolicy,
+    /// With `replace_same_format`, replace only the ECDSA P-256 signatures
+    /// made by a key being signed with (re-signing is idempotent) and keep
+    /// those of other keys, so several signers can sign one image (default
+    /// false: every existing signature is replaced).
+    pub keep_other_signers: bool,
 }
 
 impl Default for SignOptions {
@@ -100,6 +150,7 @@ impl Default for SignOptions {
         SignOptions {
             replace_same_format: true,
             grow: GrowPolicy::Exact,
+            keep_other_signers: false,
         }
     }
 }
@@ -138,6 +189,11 @@ pub enum SignError {
     TooLarge,
     /// The signing library failed.
     SigningFailed,
+    /// An external signer (HSM, command) could not sign; why.
+    External(String),
+    /// An external signer returned a signature that does not verify with
+    /// the public key it was given.
+    ExternalSignatureInvalid,
 }
 
 impl fmt::Display for SignError {
@@ -151,6 +207,12 @@ impl fmt::Display for SignError {
             ),
             SignError::TooLarge => write!(f, "the image would grow beyond 4 GiB"),
             SignError::SigningFailed => write!(f, "the ECDSA signing library reported a failure"),
+            SignError::External(reason) => write!(f, "the external signer failed: {reason}"),
+            SignError::ExternalSignatureInvalid => write!(
+                f,
+                "the external signer's signature does not verify with the given public key \
+                 (wrong key, or the signer signed something else than the SHA-256 digest)"
+            ),
         }
     }
 }
@@ -196,13 +258,23 @@ pub fn add_credentials(
     if tbf.program().is_none() {
         return Err(SignError::NoProgramHeader);
     }
-    let replaced = |format: CredentialsFormat| {
-        options.replace_same_format && requests.iter().any(|r| r.format() == format)
+    let region = tbf.integrity_region().unwrap_or_default();
+    let signers: Vec<VerifyingKey> = requests.iter().filter_map(|r| r.public_key()).collect();
+    let replaced = |format: CredentialsFormat, data: &[u8]| {
+        if !options.replace_same_format || !requests.iter().any(|r| r.format() == format) {
+            return false;
+        }
+        if options.keep_other_signers && format == CredentialsFormat::EcdsaNistP256 {
+            return signers
+                .iter()
+                .any(|key| crate::crypto::ecdsa_p256_verify(region, data, key));
+        }
+        true
     };
     let mut kept: Vec<FooterCredential> = Vec::new();
     for footer in tbf.footers() {
         if let Footer::Credentials(c) = footer? {
-            if c.format != CredentialsFormat::Reserved && !replaced(c.format) {
+            if c.format != CredentialsFormat::Reserved && !replaced(c.format, c.data) {
                 kept.push(FooterCredential::new(c.format, c.data.to_vec()));
             }
         }

@@ -19,6 +19,7 @@ mod fixture;
 mod live;
 mod live_refusals;
 mod scenarios;
+mod several_signers;
 
 // The kernel area's image and flash helpers: the same board arguments
 // and flash layout as every other QEMU test.

@@ -19,7 +19,32 @@ mod libtock_rs;
 
 use super::Area;
 use crate::context::Context;
-use anyhow::{bail, Result};
+use anyhow::{bail, ensure, Result};
+use std::path::{Path, PathBuf};
+
+/// Where the upstream snapshots live: `$TOCK_UPSTREAM_DIR` if set, else
+/// `shared/upstream` beside the checkout (`<checkout>/../shared/upstream`).
+pub(crate) fn snapshots(workspace: &Path) -> PathBuf {
+    match std::env::var_os("TOCK_UPSTREAM_DIR") {
+        Some(directory) => PathBuf::from(directory),
+        None => workspace.join("../shared/upstream"),
+    }
+}
+
+/// The snapshot `name` (`libtock-rs`, `libtock-c`), checked to hold
+/// `marker`; the error says where it was looked for and how to point
+/// elsewhere.
+pub(crate) fn snapshot(workspace: &Path, name: &str, marker: &str) -> Result<PathBuf> {
+    let path = snapshots(workspace).join(name);
+    ensure!(
+        path.join(marker).is_file(),
+        "upstream {name} is missing at {} (the read-only upstream snapshots, \
+         shared/upstream beside the checkout; set TOCK_UPSTREAM_DIR to their folder \
+         if they are elsewhere)",
+        path.display()
+    );
+    Ok(path)
+}
 
 /// The upstream area in the registry.
 pub const AREA: Area = Area {

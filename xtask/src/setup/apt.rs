@@ -28,6 +28,12 @@ const PACKAGES: &[&str] = &[
     "pkg-config",
     // The security-key tests check HOTP and TOTP codes with it.
     "oathtool",
+    // `tbf sign --pkcs11` is tested against a SoftHSM2 token; pkcs11-tool
+    // (OpenSC) makes its key pair and exports the public key, and openssl
+    // is the stand-in cloud KMS behind `tbf sign --signer`.
+    "softhsm2",
+    "opensc",
+    "openssl",
 ];
 const RELEASE: &str = "bookworm";
 const BACKPORTS_SUITE: &str = "bookworm-backports";

@@ -34,7 +34,7 @@ use core::fmt;
 
 use kernel::platform::{
     AccessibleMemory, BoundaryError, ContextSwitchReason, Fault, ProcessStart, RawSyscall,
-    ReturnRegisters, UpcallEntry, UserspaceBoundary,
+    Region, ReturnRegisters, UpcallEntry, UserspaceBoundary,
 };
 
 use crate::fault::{exception, FaultRegisters};
@@ -233,6 +233,14 @@ impl UserspaceBoundary for CortexMUserspaceBoundary {
             end: start.initial_break,
         };
         Ok(())
+    }
+
+    fn clear_process_memory(&self, memory: Region) {
+        // SAFETY: the kernel passes RAM it gave this process and no grant
+        // holds, while the process does not run and none of it is shared
+        // or allowed: no Rust reference points into it, and the kernel's
+        // own memory lies outside it.
+        unsafe { core::ptr::write_bytes(memory.start as *mut u8, 0, memory.size) }
     }
 
     fn set_syscall_return(

@@ -30,7 +30,7 @@ use core::fmt;
 
 use kernel::platform::{
     AccessibleMemory, BoundaryError, ContextSwitchReason, Fault, FaultCause, ProcessStart,
-    RawSyscall, ReturnRegisters, UpcallEntry, UserspaceBoundary,
+    RawSyscall, Region, ReturnRegisters, UpcallEntry, UserspaceBoundary,
 };
 
 use crate::cause::{Exception, FaultDescription, TrapCause};
@@ -144,6 +144,14 @@ impl UserspaceBoundary for RiscvUserspaceBoundary {
         state.registers[A0 + 3] = to_u32(start.initial_break)?;
         state.registers[SP] = to_u32(start.initial_break)?;
         Ok(())
+    }
+
+    fn clear_process_memory(&self, memory: Region) {
+        // SAFETY: the kernel passes RAM it gave this process and no grant
+        // holds, while the process does not run and none of it is shared
+        // or allowed: no Rust reference points into it, and the kernel's
+        // own memory lies outside it.
+        unsafe { core::ptr::write_bytes(memory.start as *mut u8, 0, memory.size) }
     }
 
     fn set_syscall_return(

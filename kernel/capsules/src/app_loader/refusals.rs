@@ -95,10 +95,11 @@ pub(super) fn not_started_reason(not_started: &NotStarted) -> RefusalReason {
 pub(super) fn credential_reason(refusal: &Refusal) -> RefusalReason {
     match refusal {
         Refusal::Missing(_) => RefusalReason::NotSigned,
-        Refusal::DigestMismatch | Refusal::SignatureInvalid { .. } | Refusal::BadBoardKey(_) => {
-            RefusalReason::CredentialInvalid
-        }
         Refusal::Malformed(_) => RefusalReason::Malformed,
+        // Every other refusal is a credential that is there but does not
+        // satisfy the policy (a digest or signature that does not verify,
+        // too few signers, a bad board key): the same advice applies.
+        _ => RefusalReason::CredentialInvalid,
     }
 }
 

@@ -38,6 +38,8 @@ impl UserspaceBoundary for Boundary {
         Ok(())
     }
 
+    fn clear_process_memory(&self, _memory: Region) {}
+
     fn set_syscall_return(
         &self,
         _: &mut usize,

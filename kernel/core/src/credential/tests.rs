@@ -52,8 +52,14 @@ fn with(image: &[u8], requests: &[CredentialRequest<'_>]) -> Vec<u8> {
 }
 
 fn ecdsa(keys: &'static [RawPublicKey]) -> CredentialPolicy {
-    CredentialPolicy::EcdsaP256 { keys }
+    CredentialPolicy::EcdsaP256 {
+        keys,
+        signers_required: 1,
+    }
 }
+
+#[path = "signers_required_tests.rs"]
+mod signers_required;
 
 #[test]
 fn a_signed_image_is_approved_by_the_key_that_signed_it() {
@@ -73,7 +79,9 @@ fn an_image_signed_by_an_unknown_key_is_refused() {
         check_credentials(&image, &ecdsa(keys(&[&key(1)]))),
         Err(Refusal::SignatureInvalid {
             signatures: 1,
-            keys: 1
+            keys: 1,
+            verified: 0,
+            required: 1,
         })
     );
 }
@@ -170,7 +178,16 @@ fn every_refusal_says_what_to_do() {
         Refusal::SignatureInvalid {
             signatures: 1,
             keys: 2,
+            verified: 0,
+            required: 1,
         },
+        Refusal::SignatureInvalid {
+            signatures: 2,
+            keys: 2,
+            verified: 1,
+            required: 2,
+        },
+        Refusal::BadBoardKey(MAX_BOARD_KEYS),
     ];
     for refusal in refusals {
         let text = std::format!("{refusal}");

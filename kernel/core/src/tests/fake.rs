@@ -63,6 +63,8 @@ pub struct FakeState {
 pub struct FakeBoundary {
     pub script: RefCell<VecDeque<ContextSwitchReason>>,
     pub events: RefCell<Vec<BoundaryEvent>>,
+    /// Every region the kernel asked to zero, in order.
+    pub cleared: RefCell<Vec<Region>>,
 }
 
 impl UserspaceBoundary for FakeBoundary {
@@ -76,6 +78,10 @@ impl UserspaceBoundary for FakeBoundary {
         state.init_function = start.init_function;
         self.events.borrow_mut().push(BoundaryEvent::Started(start));
         Ok(())
+    }
+
+    fn clear_process_memory(&self, memory: Region) {
+        self.cleared.borrow_mut().push(memory);
     }
 
     fn set_syscall_return(

@@ -333,6 +333,23 @@ fn a_faulting_process_is_restarted_up_to_the_threshold_then_stopped() {
 }
 
 #[test]
+fn a_process_memory_is_cleared_before_each_start_and_restart() {
+    let mut rig = Rig::new(1);
+    rig.environment
+        .kernel
+        .set_fault_policy(FaultPolicy::Restart { threshold: 1 }, &TestCapability);
+    rig.chip.script(&[store_fault(), store_fault()]);
+    rig.steps(&Priority, 2);
+    let ram = rig.environment.process(0).layout().ram;
+    let cleared = rig.chip.boundary.cleared.borrow().clone();
+    assert_eq!(cleared.len(), 2, "first start and one restart: {cleared:?}");
+    for region in cleared {
+        assert_eq!(region.start, ram.start);
+        assert!(region.size > 0 && region.size <= ram.size, "{region:?}");
+    }
+}
+
+#[test]
 fn stop_policy_leaves_the_process_faulted() {
     let mut rig = Rig::new(1);
     rig.environment

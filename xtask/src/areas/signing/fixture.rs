@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+/// Where the SoftHSM2 token's exported public key goes (SPKI DER).
+pub const HSM_PUBLIC_KEY: &str = "hsm-key.pub.der";
+
 /// How long one boot may take before the test fails.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -26,6 +29,10 @@ pub enum Policy {
     Integrity,
     /// No checking (the default board).
     Nothing,
+    /// ECDSA P-256 with two keys embedded, the board key and the SoftHSM2
+    /// token's (`several_signers.rs` makes it first), both of which must
+    /// have signed (`BOARD_SIGNERS_REQUIRED=2`).
+    TwoSigners,
 }
 
 /// A key pair made by `tbf keygen`.
@@ -81,6 +88,11 @@ impl Fixture {
             .context("the scratch path is not UTF-8")
     }
 
+    /// Scratch file `name`'s path.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.directory.join(name)
+    }
+
     /// The packager CLI.
     pub fn packager(&self) -> Command {
         Command::new(&self.packager)
@@ -103,7 +115,8 @@ impl Fixture {
         cargo.args(["--release", "-p", BOARD_PACKAGE, "--target", RISCV32IMAC]);
         cargo
             .env_remove("BOARD_SIGNING_KEY")
-            .env_remove("BOARD_CREDENTIAL_POLICY");
+            .env_remove("BOARD_CREDENTIAL_POLICY")
+            .env_remove("BOARD_SIGNERS_REQUIRED");
         match policy {
             Policy::Signature => {
                 let public = self.key_base(Key::Board).with_extension("pub");
@@ -111,6 +124,15 @@ impl Fixture {
             }
             Policy::Integrity => {
                 cargo.env("BOARD_CREDENTIAL_POLICY", "sha256");
+            }
+            Policy::TwoSigners => {
+                let keys = std::env::join_paths([
+                    self.key_base(Key::Board).with_extension("pub"),
+                    self.path(HSM_PUBLIC_KEY),
+                ])?;
+                cargo
+                    .env("BOARD_SIGNING_KEY", keys)
+                    .env("BOARD_SIGNERS_REQUIRED", "2");
             }
             Policy::Nothing => {}
         }
@@ -126,6 +148,17 @@ impl Fixture {
     /// Test app `app` packaged by `tbf pack` as `name`, version `version`
     /// (no credentials).
     pub fn package(&self, app: &str, name: &str, version: u32) -> Result<Vec<u8>> {
+        self.package_with(app, name, version, &[])
+    }
+
+    /// [`Self::package`] with extra `tbf pack` flags (e.g. footer room).
+    pub fn package_with(
+        &self,
+        app: &str,
+        name: &str,
+        version: u32,
+        flags: &[&str],
+    ) -> Result<Vec<u8>> {
         let built = self.ctx.artifact(RISCV32IMAC, "release", app);
         let elf = self.directory.join(format!("{name}-v{version}.elf"));
         std::fs::copy(&built, &elf)
@@ -141,6 +174,7 @@ impl Fixture {
                 "1024",
             ])
             .args(["--app-version", &version.to_string(), "--deterministic"])
+            .args(flags)
             .arg("-n")
             .arg(name)
             .arg("-o")

@@ -9,9 +9,9 @@ use crate::qemu::QemuExit;
 use anyhow::{ensure, Context as _, Result};
 
 /// The app under test (slot 0) and what it prints when it ran to the end.
-const APP: &str = "hello_a";
-const APP_RAN: &str = "hello_a: done";
-const APP_STARTED: &str = "hello_a: line 0";
+pub(super) const APP: &str = "hello_a";
+pub(super) const APP_RAN: &str = "hello_a: done";
+pub(super) const APP_STARTED: &str = "hello_a: line 0";
 
 /// A test: its name and body.
 pub type Test = (&'static str, fn(&mut Fixture) -> Result<()>);
@@ -47,6 +47,10 @@ pub const TESTS: &[Test] = &[
         storage_header,
     ),
     (
+        "a_board_needing_two_signers_refuses_one_and_runs_an_app_also_signed_in_an_hsm",
+        super::several_signers::two_signers_with_one_key_in_an_hsm,
+    ),
+    (
         "a_tampered_app_installed_live_is_refused_by_the_device",
         super::live::tampered_live_install_is_refused_by_the_device,
     ),
@@ -76,7 +80,7 @@ fn expect_clean_exit(exit: &QemuExit) -> Result<()> {
     Ok(())
 }
 
-fn expect_ran(exit: &QemuExit, line: &str) -> Result<()> {
+pub(super) fn expect_ran(exit: &QemuExit, line: &str) -> Result<()> {
     expect_clean_exit(exit)?;
     ensure!(
         exit.output.contains(line),
@@ -87,7 +91,7 @@ fn expect_ran(exit: &QemuExit, line: &str) -> Result<()> {
 }
 
 /// The app did not start and the console says `reason`.
-fn expect_refused(exit: &QemuExit, started: &str, reason: &str) -> Result<()> {
+pub(super) fn expect_refused(exit: &QemuExit, started: &str, reason: &str) -> Result<()> {
     expect_clean_exit(exit)?;
     ensure!(
         !exit.output.contains(started),

@@ -15,7 +15,9 @@
 mod boots;
 mod build;
 mod checks;
+mod fault_checks;
 mod keyboard;
+mod more_boots;
 mod mps2;
 mod script;
 
@@ -32,10 +34,7 @@ pub fn tests(ctx: &Context) -> Result<()> {
     if filter == Some("libtock-rs") {
         return Ok(());
     }
-    let selected: Vec<&script::Boot> = boots::BOOTS
-        .iter()
-        .filter(|boot| selects(filter, boot))
-        .collect();
+    let selected: Vec<&script::Boot> = boots::all().filter(|boot| selects(filter, boot)).collect();
     let run_mps2 = selects_mps2(filter);
     let run_keyboard = selects_keyboard(filter);
     if selected.is_empty() && !run_mps2 && !run_keyboard {

@@ -20,7 +20,12 @@ const LED_0_BLINKS: &[Step] = &[
     Step::Text(&["[led 0] on"]),
 ];
 
-/// Every boot, in order.
+/// Every boot of both sets, in order.
+pub fn all() -> impl Iterator<Item = &'static Boot> {
+    BOOTS.iter().chain(super::more_boots::BOOTS)
+}
+
+/// The first set of boots (`more_boots.rs` holds the second).
 pub const BOOTS: &[Boot] = &[
     Boot {
         name: "hello_and_malloc",
@@ -489,7 +494,7 @@ const LONG_OUTPUT: &str =
 
 /// A boot of one app that reads the console (so nothing else competes for
 /// the typed bytes); it types once the kernel has loaded the app.
-const fn console_boot(name: &'static str, lanes: &'static [Lane]) -> Boot {
+pub const fn console_boot(name: &'static str, lanes: &'static [Lane]) -> Boot {
     let apps: &'static [&'static str] = match lanes {
         [(app, _)] => std::slice::from_ref(app),
         _ => &[],
@@ -525,7 +530,7 @@ mod tests {
 
     #[test]
     fn every_boot_names_built_apps_and_fits_the_board() {
-        for boot in BOOTS {
+        for boot in all() {
             assert!(
                 !boot.apps.is_empty() && boot.apps.len() <= SLOTS,
                 "{}",
@@ -540,7 +545,7 @@ mod tests {
     #[test]
     fn every_virtual_time_boot_is_a_boot() {
         for name in VIRTUAL_TIME {
-            assert!(BOOTS.iter().any(|boot| boot.name == *name), "{name}");
+            assert!(all().any(|boot| boot.name == *name), "{name}");
         }
     }
 
@@ -553,8 +558,8 @@ mod tests {
     #[test]
     fn every_built_app_runs_or_says_why_not() {
         for app in APPS {
-            let runs = BOOTS.iter().any(|boot| boot.apps.contains(&app.name))
-                || OWN_RUNNER.contains(&app.name);
+            let runs =
+                all().any(|boot| boot.apps.contains(&app.name)) || OWN_RUNNER.contains(&app.name);
             let explained = NOT_RUN.iter().any(|(name, _)| *name == app.name);
             assert!(runs != explained, "{}", app.name);
         }

@@ -130,6 +130,53 @@ pub const APPS: &[UpstreamApp] = &[
     app("hmac", "examples/tests/hmac"),
     app("aes", "examples/tests/aes"),
     app("keyboard_hid", "examples/tests/keyboard_hid"),
+    app("bare_bones", "examples/tests/bare_bones"),
+    app("button_print", "examples/tests/button_print"),
+    app(
+        "crash_immediately_syscall",
+        "examples/tests/crash_immediately_syscall",
+    ),
+    app("hello_loop", "examples/tests/hello_loop"),
+    app("led-odd", "examples/tests/led/led-odd"),
+    app("printf_long", "examples/tests/printf_long"),
+    app("number_guess_game", "examples/tests/number_guess_game"),
+    app("register-debug", "examples/tests/register-debug"),
+    app("zero_memory_checker", "examples/tests/zero_memory_checker"),
+    app(
+        "writeable_flash_regions",
+        "examples/tests/writeable_flash_regions",
+    ),
+    app("rtc", "examples/tests/rtc"),
+    app("usb", "examples/tests/usb"),
+    app("gpio_async", "examples/tests/gpio_async"),
+    app("gpio_interrupt", "examples/tests/gpio/gpio_interrupt"),
+    app(
+        "gpio_loopback_test",
+        "examples/tests/gpio/gpio_loopback_test",
+    ),
+    app("gpio_original", "examples/tests/gpio/gpio_original"),
+    app("gpio_sync", "examples/tests/gpio/gpio_sync"),
+    app("mpu_no_libc", "examples/tests/mpu/mpu_no_libc"),
+    app("mpu_flash_end", "examples/tests/mpu/unit/mpu_flash_end"),
+    app("mpu_flash_start", "examples/tests/mpu/unit/mpu_flash_start"),
+    app("mpu_grant_start", "examples/tests/mpu/unit/mpu_grant_start"),
+    app("mpu_heap_end", "examples/tests/mpu/unit/mpu_heap_end"),
+    app("mpu_ram_end", "examples/tests/mpu/unit/mpu_ram_end"),
+    app(
+        "mpu_stack_growth",
+        "examples/tests/mpu/unit/mpu_stack_growth",
+    ),
+    app("kv_interactive", "examples/tests/kv/kv_interactive"),
+    app("kv_system", "examples/tests/kv/kv_system"),
+    app(
+        "kv_no_modify",
+        "examples/tests/kv/kv_permissions/kv_no_modify",
+    ),
+    app("kv_no_read", "examples/tests/kv/kv_permissions/kv_no_read"),
+    app(
+        "kv_no_write",
+        "examples/tests/kv/kv_permissions/kv_no_write",
+    ),
 ];
 
 /// One architecture family as upstream's Configuration.mk sees it: where
@@ -184,12 +231,7 @@ fn compiler_version(toolchain: &str) -> Result<String> {
 
 /// Checks the tools, lays out picolibc as newlib and compiles the glue.
 pub fn prepare(ctx: &Context) -> Result<Workshop> {
-    let upstream = ctx.workspace.join("../shared/upstream/libtock-c");
-    ensure!(
-        upstream.join("AppMakefile.mk").is_file(),
-        "upstream libtock-c is missing at {} (the shared snapshot, see shared/upstream/README.md)",
-        upstream.display()
-    );
+    let upstream = crate::areas::upstream::snapshot(&ctx.workspace, "libtock-c", "AppMakefile.mk")?;
     let upstream = upstream
         .canonicalize()
         .with_context(|| format!("resolving {}", upstream.display()))?;

@@ -219,8 +219,8 @@ mod tests {
     /// reason here: a new upstream example fails this until placed.
     #[test]
     fn every_upstream_example_is_run_or_has_a_reason() {
-        let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/upstream/libtock-rs/examples");
+        let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let directory = crate::areas::upstream::snapshots(&workspace).join("libtock-rs/examples");
         let entries = std::fs::read_dir(&directory)
             .unwrap_or_else(|error| panic!("reading {}: {error}", directory.display()));
         let mut names: Vec<String> = entries

@@ -51,14 +51,7 @@ fn root(ctx: &Context) -> PathBuf {
 
 /// The upstream snapshot (read-only), next to our checkout.
 fn snapshot(ctx: &Context) -> Result<PathBuf> {
-    let path = ctx.workspace.join("../shared/upstream/libtock-rs");
-    ensure!(
-        path.join("Cargo.toml").is_file(),
-        "upstream libtock-rs is missing at {} (the shared upstream snapshots: \
-         see ../shared/upstream/README.md)",
-        path.display()
-    );
-    Ok(path)
+    crate::areas::upstream::snapshot(&ctx.workspace, "libtock-rs", "Cargo.toml")
 }
 
 /// Copies the snapshot into the build copy (see the module doc) and
