@@ -71,6 +71,11 @@ const APP_MEMORY: AppMemory = unsafe {
 
 /// How many processes the board runs at once.
 const PROCESS_SLOTS: usize = 4;
+/// The board's EUI-64 (driver 0x30006): locally administered (0x02 in the
+/// first byte), the same on every QEMU instance; in memory order
+/// 02 71 65 6d 75 00 00 01 ("qemu" in the middle).
+#[cfg(feature = "eui64")]
+const EUI64: u64 = u64::from_le_bytes([0x02, b'q', b'e', b'm', b'u', 0x00, 0x00, 0x01]);
 /// Grant region reserved above each process's minimum RAM.
 const GRANT_REGION_BYTES: usize = 1024;
 /// Fault policy: restart a faulting process this many times, then stop it.
@@ -95,6 +100,8 @@ driver_table! {
         DriverNumber::APP_STATE => app_state: AppState<'static>,
         #[cfg(feature = "date_time")]
         DriverNumber::DATE_TIME => date_time: capsules::date_time::DateTimeDriver<'static>,
+        #[cfg(feature = "eui64")]
+        DriverNumber::EUI64 => eui64: capsules::eui64::Eui64,
         DriverNumber(TEST_EXIT_DRIVER) => test_exit: TestExitDriver,
         #[cfg(feature = "security_key")]
         DriverNumber::SHA => sha: capsules::digest_driver::DigestDriver<'static>,
@@ -200,6 +207,8 @@ pub extern "C" fn main() -> ! {
             test_exit: components::test_exit(kernel, peripherals),
             #[cfg(feature = "date_time")]
             date_time: components::date_time(kernel, deferred_calls),
+            #[cfg(feature = "eui64")]
+            eui64: static_init!(capsules::eui64::Eui64, capsules::eui64::Eui64::new(EUI64)),
             #[cfg(feature = "security_key")]
             sha: security_key::sha(kernel, deferred_calls),
             #[cfg(feature = "security_key")]

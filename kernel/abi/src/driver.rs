@@ -27,6 +27,8 @@ impl DriverNumber {
     pub const APP_LOADER: DriverNumber = DriverNumber(0x10001);
     /// Information about the processes on the board.
     pub const PROCESS_INFO: DriverNumber = DriverNumber(0x10002);
+    /// The board's EUI-64 (64-bit extended unique identifier).
+    pub const EUI64: DriverNumber = DriverNumber(0x30006);
     /// Random numbers.
     pub const RNG: DriverNumber = DriverNumber(0x40001);
     /// HMAC.
@@ -65,6 +67,7 @@ impl DriverNumber {
         (Self::IPC, "ipc"),
         (Self::APP_LOADER, "app_loader"),
         (Self::PROCESS_INFO, "process_info"),
+        (Self::EUI64, "eui64"),
         (Self::RNG, "rng"),
         (Self::HMAC, "hmac"),
         (Self::CTAP, "ctap"),
@@ -103,5 +106,6 @@ mod tests {
         assert_eq!(DriverNumber::PROCESS_INFO.0, 0x10002);
         assert_eq!(DriverNumber::USB_KEYBOARD_HID.0, 0x90005);
         assert_eq!(DriverNumber::DATE_TIME.0, 0x90007);
+        assert_eq!(DriverNumber::EUI64.0, 0x30006);
     }
 }

@@ -24,6 +24,7 @@ pub mod csprng;
 pub mod ctap;
 pub mod date_time;
 pub mod digest_driver;
+pub mod eui64;
 pub mod hid_driver;
 pub mod hid_link;
 pub mod hmac;

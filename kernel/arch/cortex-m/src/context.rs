@@ -33,8 +33,8 @@
 use core::fmt;
 
 use kernel::platform::{
-    AccessibleMemory, BoundaryError, ContextSwitchReason, Fault, ProcessStart, RawSyscall,
-    Region, ReturnRegisters, UpcallEntry, UserspaceBoundary,
+    AccessibleMemory, BoundaryError, ContextSwitchReason, Fault, ProcessStart, RawSyscall, Region,
+    ReturnRegisters, UpcallEntry, UserspaceBoundary,
 };
 
 use crate::fault::{exception, FaultRegisters};

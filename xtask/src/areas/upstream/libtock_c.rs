@@ -2,15 +2,16 @@
 //!
 //! ```text
 //! build::prepare ─ picolibc as newlib, glue ─▶ make each app (upstream's
-//! Makefiles, out of tree) ─▶ TABs ─▶ boots::BOOTS on qemu-rv32-virt, up to
+//! Makefiles, out of tree) ─▶ TABs ─▶ boots::all() on qemu-rv32-virt, up to
 //! four apps per boot, judged by script::run ─▶ keyboard_hid with the HID
 //! link (keyboard.rs) ─▶ c_hello on mps2-an386 (mps2.rs)
 //! ```
 //!
 //! A sub-filter picks boots: `libtock-c` (or none) runs every boot, a boot's
 //! or an app's name the boots it names; `libtock-rs` is the other half's.
-//! Apps no boot runs are listed with their reason in `boots::NOT_RUN` and
-//! printed on every run.
+//! Apps no boot runs are listed with their reason in `not_run::NOT_RUN` and
+//! printed on every run; every run first checks that each app folder of
+//! the snapshot is either built or listed there.
 
 mod boots;
 mod build;
@@ -19,6 +20,7 @@ mod fault_checks;
 mod keyboard;
 mod more_boots;
 mod mps2;
+mod not_run;
 mod script;
 
 use crate::areas::kernel;
@@ -41,10 +43,11 @@ pub fn tests(ctx: &Context) -> Result<()> {
         println!("upstream libtock-c: no boot or app matches {filter:?}");
         return Ok(());
     }
-    for (app, reason) in boots::NOT_RUN {
+    for (app, reason) in not_run::NOT_RUN {
         println!("upstream libtock-c: {app}: not run: {reason}");
     }
     let workshop = build::prepare(ctx)?;
+    not_run::check_every_app_is_accounted_for(workshop.upstream())?;
     let started = Instant::now();
     let mut failures = Vec::new();
     let mut tabs = BTreeMap::new();

@@ -177,6 +177,8 @@ pub const APPS: &[UpstreamApp] = &[
         "kv_no_write",
         "examples/tests/kv/kv_permissions/kv_no_write",
     ),
+    app("eui64", "examples/tests/eui64"),
+    app("hifive1b", "examples/tests/hifive1b"),
 ];
 
 /// One architecture family as upstream's Configuration.mk sees it: where
@@ -343,6 +345,11 @@ fn compile_glue(ctx: &Context, workshop: &Workshop) -> Result<()> {
 }
 
 impl Workshop {
+    /// The read-only upstream snapshot.
+    pub fn upstream(&self) -> &Path {
+        &self.upstream
+    }
+
     /// Builds `app` for qemu-rv32-virt's four slots, linked with picolibc
     /// and the glue; returns the TAB after checking each image.
     pub fn build(&self, app: &UpstreamApp) -> Result<PathBuf> {

@@ -118,10 +118,7 @@ pub fn no_libc_faults_reading_at_its_break(output: &str) -> bool {
 pub fn bare_bones_waits_in_its_one_yield(line: &str) -> bool {
     let fields: Vec<&str> = line.split_whitespace().collect();
     // PID ShortID Name Quanta Syscalls Restarts Grants State
-    matches!(
-        fields[..],
-        [_, _, "bare_bones", _, "1", "0", _, "Yielded"]
-    )
+    matches!(fields[..], [_, _, "bare_bones", _, "1", "0", _, "Yielded"])
 }
 
 #[cfg(test)]
@@ -183,9 +180,12 @@ mod tests {
 
     #[test]
     fn bare_bones_must_have_made_one_syscall_and_wait() {
-        let line = " 3      Unique     bare_bones          0       1         0         0/8     Yielded";
+        let line =
+            " 3      Unique     bare_bones          0       1         0         0/8     Yielded";
         assert!(bare_bones_waits_in_its_one_yield(line));
-        assert!(!bare_bones_waits_in_its_one_yield(&line.replace("Yielded", "Faulted")));
+        assert!(!bare_bones_waits_in_its_one_yield(
+            &line.replace("Yielded", "Faulted")
+        ));
         assert!(!bare_bones_waits_in_its_one_yield(
             &line.replace("0       1   ", "0       2   ")
         ));
