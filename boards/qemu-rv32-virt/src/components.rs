@@ -10,12 +10,12 @@ use chip_qemu_virt::goldfish_rtc::GoldfishRtc;
 use chip_qemu_virt::test_device::TestDevice;
 use chip_qemu_virt::test_driver::{TestExitDriver, TEST_EXIT_DRIVER};
 use chip_qemu_virt::Peripherals;
-#[cfg(feature = "date_time")]
+#[cfg(any(feature = "date_time", feature = "crc"))]
 use kernel::deferred_call::DeferredCalls;
 #[cfg(feature = "date_time")]
 use kernel::hil::date_time::DateTime;
 use kernel::Kernel;
-#[cfg(feature = "date_time")]
+#[cfg(any(feature = "date_time", feature = "crc"))]
 use kernel_abi::DriverNumber;
 
 use crate::static_init;
@@ -54,5 +54,21 @@ pub fn date_time(
     let grant = kernel.create_grant(DriverNumber::DATE_TIME.0, &BoardCapability);
     let driver = static_init!(DateTimeDriver<'static>, DateTimeDriver::new(clock, grant));
     clock.set_client(driver);
+    driver
+}
+
+/// CRC (0x40002), computed in software in a deferred call.
+#[cfg(feature = "crc")]
+pub fn crc(
+    kernel: &'static Kernel,
+    deferred_calls: &'static DeferredCalls,
+) -> &'static capsules::crc::CrcDriver {
+    let grant = kernel.create_grant(DriverNumber::CRC.0, &BoardCapability);
+    let call = deferred_calls.allocate();
+    let driver = static_init!(
+        capsules::crc::CrcDriver,
+        capsules::crc::CrcDriver::new(grant, call)
+    );
+    call.register(driver);
     driver
 }

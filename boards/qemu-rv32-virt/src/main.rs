@@ -102,6 +102,8 @@ driver_table! {
         DriverNumber::DATE_TIME => date_time: capsules::date_time::DateTimeDriver<'static>,
         #[cfg(feature = "eui64")]
         DriverNumber::EUI64 => eui64: capsules::eui64::Eui64,
+        #[cfg(feature = "crc")]
+        DriverNumber::CRC => crc: capsules::crc::CrcDriver,
         DriverNumber(TEST_EXIT_DRIVER) => test_exit: TestExitDriver,
         #[cfg(feature = "security_key")]
         DriverNumber::SHA => sha: capsules::digest_driver::DigestDriver<'static>,
@@ -207,6 +209,8 @@ pub extern "C" fn main() -> ! {
             test_exit: components::test_exit(kernel, peripherals),
             #[cfg(feature = "date_time")]
             date_time: components::date_time(kernel, deferred_calls),
+            #[cfg(feature = "crc")]
+            crc: components::crc(kernel, deferred_calls),
             #[cfg(feature = "eui64")]
             eui64: static_init!(capsules::eui64::Eui64, capsules::eui64::Eui64::new(EUI64)),
             #[cfg(feature = "security_key")]

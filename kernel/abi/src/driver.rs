@@ -31,6 +31,8 @@ impl DriverNumber {
     pub const EUI64: DriverNumber = DriverNumber(0x30006);
     /// Random numbers.
     pub const RNG: DriverNumber = DriverNumber(0x40001);
+    /// CRC computation.
+    pub const CRC: DriverNumber = DriverNumber(0x40002);
     /// HMAC.
     pub const HMAC: DriverNumber = DriverNumber(0x40003);
     /// CTAP over HID (FIDO).
@@ -69,6 +71,7 @@ impl DriverNumber {
         (Self::PROCESS_INFO, "process_info"),
         (Self::EUI64, "eui64"),
         (Self::RNG, "rng"),
+        (Self::CRC, "crc"),
         (Self::HMAC, "hmac"),
         (Self::CTAP, "ctap"),
         (Self::SHA, "sha"),
@@ -107,5 +110,6 @@ mod tests {
         assert_eq!(DriverNumber::USB_KEYBOARD_HID.0, 0x90005);
         assert_eq!(DriverNumber::DATE_TIME.0, 0x90007);
         assert_eq!(DriverNumber::EUI64.0, 0x30006);
+        assert_eq!(DriverNumber::CRC.0, 0x40002);
     }
 }

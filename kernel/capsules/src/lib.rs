@@ -20,6 +20,7 @@ pub mod app_loader;
 pub mod app_state;
 pub mod button;
 pub mod console;
+pub mod crc;
 pub mod csprng;
 pub mod ctap;
 pub mod date_time;

@@ -107,13 +107,19 @@ impl Options {
         self.json || self.output_format.as_deref() == Some("json")
     }
 
-    /// The board's name: --board, else ours (qemu-rv32-virt); invoked as
-    /// tockloader on a flash file, tockloader's nameless defaults (flash
-    /// at 0, apps at 0x30000), as tockloader reads such a file.
+    /// The board's name: --board, else ours (qemu-rv32-virt). Invoked as
+    /// tockloader on a flash file, or given the board's layout on the
+    /// command line (--arch, --flash-address, --app-address) without a
+    /// name, tockloader's nameless defaults (flash at 0, apps at 0x30000)
+    /// under those settings: a board described by hand has none of our
+    /// board's rules (its app RAM, its reserved flash).
     fn board_name(&self) -> &str {
+        let described =
+            self.arch.is_some() || self.flash_address.is_some() || self.app_address.is_some();
         match &self.board {
             Some(name) => name,
             None if self.invoked_as_tockloader && self.flash_file.is_some() => "generic",
+            None if described => "generic",
             None => loader_cli::board::QEMU_RV32_VIRT,
         }
     }

@@ -178,6 +178,7 @@ pub const APPS: &[UpstreamApp] = &[
         "examples/tests/kv/kv_permissions/kv_no_write",
     ),
     app("eui64", "examples/tests/eui64"),
+    app("crc", "examples/tests/crc"),
     app("hifive1b", "examples/tests/hifive1b"),
 ];
 

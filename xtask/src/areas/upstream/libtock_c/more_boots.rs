@@ -11,7 +11,7 @@ use super::fault_checks::{
     fault_one_past_last_flash_byte, no_libc_faults_reading_at_its_break,
     stack_growth_faults_below_ram,
 };
-use super::script::{Boot, Step, FAILURE_MARKERS};
+use super::script::{Boot, Step};
 
 /// The emulated button 0, clicked over the serial line.
 const PRESS_BUTTON_0: &[u8] = b"\x1bB0";
@@ -483,9 +483,12 @@ pub const BOOTS: &[Boot] = &[
         any_exit_status: true,
     },
     Boot {
-        name: "eui64_hifive1b",
-        apps: &["eui64", "hifive1b"],
+        name: "eui64_crc_hifive1b",
+        apps: &["eui64", "crc", "hifive1b"],
         lanes: &[
+            // Every upstream test case's CRC, in order, each `(OK)`: the
+            // software CRC driver (0x40002).
+            ("crc", CRC_CASES),
             (
                 // The board's fixed EUI-64, printed byte by byte in memory
                 // order (qemu-rv32-virt's main.rs).
@@ -503,7 +506,15 @@ pub const BOOTS: &[Boot] = &[
                 &[Step::Text(&["Hello from HiFive1b!\r\n"])],
             ),
         ],
-        failure_markers: FAILURE_MARKERS,
+        failure_markers: &[
+            "(Expected",
+            "CRC compute failed",
+            "FAIL",
+            "ERROR",
+            "faulted",
+            "panicked",
+            "Panic",
+        ],
         any_exit_status: false,
     },
 ];
@@ -513,3 +524,29 @@ pub const BOOTS: &[Boot] = &[
 const SUPERVISOR_ABORT: &str =
     "assertion \"head != NULL && !is_within(scheduled, head->reference, \
                                 head->dt)\" failed";
+
+/// What the crc app prints for its 21 cases (examples/tests/crc's
+/// test_cases.h, in order), after its random `[procid]` prefix.
+const CRC_CASES: &[Step] = &[
+    Step::Text(&["Case  0: result=00001541 (OK)\n"]),
+    Step::Text(&["Case  1: result=0000b34b (OK)\n"]),
+    Step::Text(&["Case  2: result=00001c2d (OK)\n"]),
+    Step::Text(&["Case  3: result=0000d5a8 (OK)\n"]),
+    Step::Text(&["Case  4: result=0000c21f (OK)\n"]),
+    Step::Text(&["Case  5: result=000035b3 (OK)\n"]),
+    Step::Text(&["Case  6: result=000057c4 (OK)\n"]),
+    Step::Text(&["Case  7: result=0000e06e (OK)\n"]),
+    Step::Text(&["Case  8: result=0000ec86 (OK)\n"]),
+    Step::Text(&["Case  9: result=00007b2e (OK)\n"]),
+    Step::Text(&["Case 10: result=0000dfca (OK)\n"]),
+    Step::Text(&["Case 11: result=00002dfe (OK)\n"]),
+    Step::Text(&["Case 12: result=000039bc (OK)\n"]),
+    Step::Text(&["Case 13: result=0000b881 (OK)\n"]),
+    Step::Text(&["Case 14: result=0e6f94bc (OK)\n"]),
+    Step::Text(&["Case 15: result=a6669d7d (OK)\n"]),
+    Step::Text(&["Case 16: result=44050cda (OK)\n"]),
+    Step::Text(&["Case 17: result=595b8bc2 (OK)\n"]),
+    Step::Text(&["Case 18: result=2c775665 (OK)\n"]),
+    Step::Text(&["Case 19: result=063962b9 (OK)\n"]),
+    Step::Text(&["Case 20: result=b5ddeb44 (OK)\n"]),
+];

@@ -62,11 +62,6 @@ pub const NOT_RUN: &[(&str, &str)] = &[
     ),
     ("examples/tests/ble/ble_test_tx_power", NO_RADIO),
     (
-        "examples/tests/crc",
-        "needs the CRC driver (0x40002); a software CRC engine would back it on any board: \
-         not written yet (issue 15, left to do)",
-    ),
-    (
         "examples/tests/dac",
         "needs a DAC (0x6): QEMU's virt machine has none",
     ),
