@@ -89,8 +89,9 @@ $(2)/%.o: %.c $(LIBRARY_HEADERS)
 # The layout: userland.ld linked for this target's flash and RAM addresses.
 $(2)/layout.ld:
 	@mkdir -p $$(@D)
-	$$(Q)printf 'TOCK_FLASH_ORIGIN = %s;\nTOCK_RAM_ORIGIN = %s;\nINCLUDE userland.ld\n' \
-	  $(call target_flash,$(1)) $(call target_ram,$(1)) > $$@
+	$$(Q)printf 'TOCK_FLASH_ORIGIN = %s;\nTOCK_RAM_ORIGIN = %s;\n%bINCLUDE userland.ld\n' \
+	  $(call target_flash,$(1)) $(call target_ram,$(1)) \
+	  '$(if $(SLOT_FLASH_BYTES_$(3)),TOCK_FLASH_LENGTH = $(SLOT_FLASH_BYTES_$(3)) - 0x80;\n)' > $$@
 
 $(2)/$(call target_name,$(1)).elf: $(patsubst %.c,$(2)/%.o,$(SOURCES)) \
     $$(RUNTIME_OBJECTS_$(3)) $$(LIBRARIES_$(3)) $(2)/layout.ld \

@@ -16,6 +16,17 @@ WORKSPACE_DIR ?= $(abspath $(LIBTOCK_C_DIR)/..)
 STACK_SIZE       ?= 2048
 APP_HEAP_SIZE    ?= 1024
 KERNEL_HEAP_SIZE ?= 1024
+# The app's version (the TBF program header's; the kernel runs the highest
+# of one identity, and a board may refuse lower ones).
+APP_VERSION ?= 0
+# An ECDSA P-256 private key (`tbf keygen`'s .pem, or SEC1): when set, every
+# image is signed with it as it is packed.
+SIGNING_KEY ?=
+# Flash of one slot of a RISC-V target (TOCK_TARGETS below are 64 KiB
+# apart): an app whose binary does not fit beside its 0x80-byte header
+# fails to link, naming the region, instead of overlapping the next slot.
+SLOT_FLASH_BYTES_rv32imac ?= 0x10000
+
 KERNEL_MAJOR_VERSION ?= 2
 KERNEL_MINOR_VERSION ?= 0
 
@@ -118,9 +129,12 @@ ifeq ($(PACKAGER_COMMAND),)
 endif
 PACKAGER_FLAGS = -n $(PACKAGE_NAME) --stack $(STACK_SIZE) --app-heap $(APP_HEAP_SIZE) \
   --kernel-heap $(KERNEL_HEAP_SIZE) \
-  --kernel-major $(KERNEL_MAJOR_VERSION) --kernel-minor $(KERNEL_MINOR_VERSION)
+  --kernel-major $(KERNEL_MAJOR_VERSION) --kernel-minor $(KERNEL_MINOR_VERSION) \
+  --app-version $(APP_VERSION) \
+  $(if $(SIGNING_KEY),--ecdsa-nist-p256-private $(SIGNING_KEY) --minimum-footer-size 128)
 
-# Where the libraries are built, per architecture (shared by all apps).
-LIBTOCK_BUILD_DIR ?= $(LIBTOCK_C_DIR)/build
+# Where the libraries are built, per architecture: under the app's build
+# folder, never inside the libtock-c checkout.
+LIBTOCK_BUILD_DIR ?= $(BUILD_DIR)/libtock-c
 
 endif

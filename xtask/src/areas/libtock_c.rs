@@ -8,7 +8,9 @@
 //!   converter, compiled with the host C compiler against a fake kernel;
 //! - `build`: every example under `apps/c` built with `make WERROR=1` for
 //!   every target of `libtock-c/Configuration.mk`, packaged by our `tbf`,
-//!   and each TAB checked to hold one TBF per target;
+//!   and each TAB checked to hold one TBF per target; an app too big for
+//!   its slot must fail to build, and `APP_VERSION`/`SIGNING_KEY` must
+//!   reach the image (`libtock_c/app_makefile.rs`);
 //! - `fake`: every example on the fake kernel (console, alarm, memop, exit;
 //!   other drivers missing, so those examples must report ENODEVICE) in
 //!   QEMU on RV32 and Cortex-M4/M0, output and exit code asserted; an image
@@ -21,6 +23,7 @@
 //! Every step runs even when an earlier one failed; the area fails if any
 //! did, listing each failure. Built files go under the target directory.
 
+mod app_makefile;
 mod fake_kernel;
 
 use super::libtock_rs::build_packager;
@@ -197,6 +200,16 @@ pub fn tests(ctx: &Context) -> Result<()> {
                         tabs.push((*example, tab.clone()));
                     }
                     record(&format!("build {}", example.name), built.map(|_| ()));
+                }
+                if selection.runs("build") {
+                    record(
+                        "an app bigger than its slot fails to build",
+                        app_makefile::an_app_bigger_than_its_slot_fails_to_build(ctx, &tbf),
+                    );
+                    record(
+                        "APP_VERSION and SIGNING_KEY reach the image",
+                        app_makefile::version_and_signing_key_reach_the_image(ctx, &tbf),
+                    );
                 }
             }
             Err(error) => record("build the tbf packager", Err(error)),
