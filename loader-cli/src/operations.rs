@@ -66,6 +66,12 @@ struct Write {
     /// On a running kernel: the app this write starts (the base header of
     /// a new image, phase 3) or stops (padding over it, phase 4).
     app: Option<String>,
+    /// The progress bar counts it: the bytes of an app being written (new
+    /// or moved), or the header that is the whole of an uninstall or a
+    /// flag change. Padding images, their 0xFF fill and headers rewritten
+    /// to relink the chain are written but not counted, so the total and
+    /// the ETA follow the apps the user asked for.
+    counted: bool,
 }
 
 /// A loader bound to a device and a board.
@@ -196,6 +202,7 @@ impl Loader<'_> {
                 bytes: padding_header(old.total_size),
                 phase: 4,
                 app: Some(old.name.clone()),
+                counted: false,
             });
         }
         if self.transport.is_live() && !fixed_plan.in_place.is_empty() {
@@ -247,7 +254,7 @@ impl Loader<'_> {
             // be read as this app's footers.
             let mut bytes = candidate.bytes.clone();
             bytes.resize(size as usize, 0xFF);
-            split_header(&mut writes, address, bytes, Some(&app.name));
+            split_header(&mut writes, address, bytes, Some(&app.name), true);
             if hole_size > size {
                 let remainder = hole_size - size;
                 writes.push(Write {
@@ -255,6 +262,7 @@ impl Loader<'_> {
                     bytes: padding_header(remainder),
                     phase: 1,
                     app: None,
+                    counted: false,
                 });
                 holes[index] = (address + size, remainder);
             } else {
@@ -330,7 +338,7 @@ impl Loader<'_> {
                     self.note(format!("padding at {address:#x} ({size} bytes)"));
                     let mut bytes = padding_header(size);
                     bytes.resize(size as usize, 0xFF);
-                    split_header(&mut writes, address, bytes, None);
+                    split_header(&mut writes, address, bytes, None, false);
                 }
                 Slot::App {
                     index,
@@ -353,6 +361,7 @@ impl Loader<'_> {
                                     bytes: app.header.clone(),
                                     phase: 3,
                                     app: None,
+                                    counted: false,
                                 });
                             }
                             continue;
@@ -365,7 +374,8 @@ impl Loader<'_> {
                             (bytes, None)
                         }
                     };
-                    split_header(&mut writes, address, bytes, starts);
+                    // A moved app counts: its bytes are rewritten in full.
+                    split_header(&mut writes, address, bytes, starts, true);
                 }
             }
         }
@@ -390,7 +400,11 @@ impl Loader<'_> {
             self.board
                 .check_app_write(write.address, write.bytes.len())?;
         }
-        let total: u64 = writes.iter().map(|w| w.bytes.len() as u64).sum();
+        let total: u64 = writes
+            .iter()
+            .filter(|write| write.counted)
+            .map(|write| write.bytes.len() as u64)
+            .sum();
         self.progress.event(ProgressEvent::Begin {
             task: task.to_string(),
             total_bytes: total,
@@ -419,9 +433,11 @@ impl Loader<'_> {
                 let to_boundary = WRITE_CHUNK - address as usize % WRITE_CHUNK;
                 let chunk = &write.bytes[done..(done + to_boundary).min(write.bytes.len())];
                 self.transport.write(address, chunk)?;
-                self.progress.event(ProgressEvent::Advance {
-                    bytes: chunk.len() as u64,
-                });
+                if write.counted {
+                    self.progress.event(ProgressEvent::Advance {
+                        bytes: chunk.len() as u64,
+                    });
+                }
                 done += chunk.len();
             }
         }
@@ -478,6 +494,7 @@ impl Loader<'_> {
                 bytes: padding_header(app.total_size),
                 phase: 4,
                 app: Some(app.name.clone()),
+                counted: true,
             });
             removed.push(app.name);
         }
@@ -516,7 +533,13 @@ impl Loader<'_> {
 
 /// Split an image into its body (phase 1) and base header (phase 3);
 /// `starts` names the new app the header links in.
-fn split_header(writes: &mut Vec<Write>, address: u32, mut bytes: Vec<u8>, starts: Option<&str>) {
+fn split_header(
+    writes: &mut Vec<Write>,
+    address: u32,
+    mut bytes: Vec<u8>,
+    starts: Option<&str>,
+    counted: bool,
+) {
     let body = bytes.split_off(tbf::BASE_HEADER_SIZE.min(bytes.len()));
     if !body.is_empty() {
         writes.push(Write {
@@ -524,6 +547,7 @@ fn split_header(writes: &mut Vec<Write>, address: u32, mut bytes: Vec<u8>, start
             bytes: body,
             phase: 1,
             app: None,
+            counted,
         });
     }
     writes.push(Write {
@@ -531,6 +555,7 @@ fn split_header(writes: &mut Vec<Write>, address: u32, mut bytes: Vec<u8>, start
         bytes,
         phase: 3,
         app: starts.map(str::to_string),
+        counted,
     });
 }
 

@@ -8,10 +8,13 @@ pub enum ProgressEvent {
     Begin {
         /// What is transferred.
         task: String,
-        /// Its size.
+        /// The bytes of the apps written (new or moved; for uninstall and
+        /// flag changes, the headers rewritten). Padding images and the
+        /// 0xFF fill between apps are written too but not counted, so a
+        /// bar's total and time left follow the apps.
         total_bytes: u64,
     },
-    /// `bytes` more were transferred.
+    /// `bytes` more of the counted bytes were written.
     Advance {
         /// Bytes since the last event.
         bytes: u64,

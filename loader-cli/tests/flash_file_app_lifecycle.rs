@@ -26,14 +26,16 @@ fn list(flash: &Path) -> Vec<serde_json::Value> {
         .clone()
 }
 
-fn apps(listing: &[serde_json::Value]) -> Vec<(String, u64, bool)> {
+/// Name, address and enabled flag of each app; `list --json` writes the
+/// address as a hex string, as users read it.
+fn apps(listing: &[serde_json::Value]) -> Vec<(String, String, bool)> {
     listing
         .iter()
         .filter(|app| !app["padding"].as_bool().unwrap())
         .map(|app| {
             (
                 app["name"].as_str().unwrap().to_string(),
-                app["address"].as_u64().unwrap(),
+                app["address"].as_str().unwrap().to_string(),
                 app["enabled"].as_bool().unwrap(),
             )
         })
@@ -70,8 +72,8 @@ fn install_list_disable_enable_replace_uninstall_on_a_pflash_file() {
     assert_eq!(
         apps(&listing),
         vec![
-            ("hello".to_string(), 0x2004_0000, true),
-            ("blink".to_string(), 0x2004_4000, true)
+            ("hello".to_string(), "0x20040000".to_string(), true),
+            ("blink".to_string(), "0x20044000".to_string(), true)
         ]
     );
     // Upstream tockloader reads the same apps from our file (hifive1b has
@@ -100,12 +102,12 @@ fn install_list_disable_enable_replace_uninstall_on_a_pflash_file() {
     loader_ok(&["disable-app", "blink"], &flash);
     assert_eq!(
         apps(&list(&flash))[1],
-        ("blink".to_string(), 0x2004_4000, false)
+        ("blink".to_string(), "0x20044000".to_string(), false)
     );
     loader_ok(&["enable-app", "blink"], &flash);
     assert_eq!(
         apps(&list(&flash))[1],
-        ("blink".to_string(), 0x2004_4000, true)
+        ("blink".to_string(), "0x20044000".to_string(), true)
     );
 
     // Replacing hello appends the new build and turns the old one into padding.
@@ -114,19 +116,23 @@ fn install_list_disable_enable_replace_uninstall_on_a_pflash_file() {
     assert_eq!(
         apps(&listing),
         vec![
-            ("blink".to_string(), 0x2004_4000, true),
-            ("hello".to_string(), 0x2004_8000, true)
+            ("blink".to_string(), "0x20044000".to_string(), true),
+            ("hello".to_string(), "0x20048000".to_string(), true)
         ]
     );
     assert!(
         listing[0]["padding"].as_bool().unwrap(),
         "old hello became padding"
     );
+    // The address an app is linked for is an address too: a hex string.
+    let new_hello = listing.iter().find(|app| app["name"] == "hello").unwrap();
+    assert_eq!(new_hello["fixed_flash"], "0x20048080");
+    assert_eq!(listing[0]["address"], "0x20040000", "padding's address");
 
     loader_ok(&["uninstall", "blink"], &flash);
     assert_eq!(
         apps(&list(&flash)),
-        vec![("hello".to_string(), 0x2004_8000, true)]
+        vec![("hello".to_string(), "0x20048000".to_string(), true)]
     );
 
     loader_ok(&["erase-apps"], &flash);

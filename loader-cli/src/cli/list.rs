@@ -18,13 +18,16 @@ pub struct ListArgs {
 #[derive(Serialize)]
 struct AppJson<'a> {
     name: &'a str,
-    address: u32,
+    /// A hex string ("0x20040000"), as users read addresses; sizes stay
+    /// numbers.
+    address: String,
     size: u32,
     version: Option<u32>,
     enabled: bool,
     sticky: bool,
     padding: bool,
-    fixed_flash: Option<u32>,
+    /// The address the app is linked for, a hex string like `address`.
+    fixed_flash: Option<String>,
     /// On a running kernel: running, stopped, exited, faulted, disabled,
     /// refused (the shared model).
     state: Option<&'static str>,
@@ -41,13 +44,13 @@ fn json(
 ) -> AppJson<'_> {
     AppJson {
         name: &app.name,
-        address: app.address,
+        address: format!("{:#x}", app.address),
         size: app.total_size,
         version: app.version,
         enabled: app.enabled,
         sticky: app.sticky,
         padding: app.is_padding,
-        fixed_flash: app.fixed_flash,
+        fixed_flash: app.fixed_flash.map(|address| format!("{address:#x}")),
         state: state.map(AppState::name),
         refusal: refusal.map(RefusalReason::summary),
         refusal_reason: refusal.map(RefusalReason::explanation),

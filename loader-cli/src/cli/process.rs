@@ -94,7 +94,8 @@ fn print(options: &Options, list: &[Process]) -> Result<()> {
             .iter()
             .map(|p| {
                 serde_json::json!({
-                    "name": p.name, "address": p.address, "size": p.size,
+                    // Addresses as users read them; the size stays a number.
+                    "name": p.name, "address": format!("{:#x}", p.address), "size": p.size,
                     "state": format!("{:?}", p.process), "app_state": p.state.name(),
                 })
             })

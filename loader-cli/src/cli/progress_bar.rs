@@ -3,8 +3,10 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use loader_cli::{Progress, ProgressEvent};
 
-/// A transfer: bytes done of all, speed and the time left (indicatif
-/// estimates it from the recent rate). indicatif draws only on a terminal.
+/// A transfer: app bytes done of all, speed and the time left (indicatif
+/// estimates it from the recent rate). The library counts only the apps'
+/// bytes, not padding or fill, so the total is what the user installs.
+/// indicatif draws only on a terminal.
 const TEMPLATE: &str =
     "{msg:>10} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}";
 

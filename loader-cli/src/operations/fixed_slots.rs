@@ -66,6 +66,7 @@ fn pad_after(plan: &mut FixedPlan, end: u32, region_end: u32) {
             bytes: padding_header(region_end - end),
             phase: 1,
             app: None,
+            counted: false,
         });
     }
 }
@@ -257,7 +258,7 @@ impl Loader<'_> {
             let mut bytes = adjust_for_address(&app.candidates[build], wanted)?;
             bytes.resize(size as usize, 0xFF);
             self.note(format!("{} at {wanted:#x} ({size} bytes)", app.name));
-            split_header(&mut plan.writes, wanted, bytes, Some(&app.name));
+            split_header(&mut plan.writes, wanted, bytes, Some(&app.name), true);
             self.take_region(
                 &mut plan,
                 &mut free,
@@ -283,6 +284,7 @@ impl Loader<'_> {
             bytes: padding_header(wanted - address),
             phase: 3,
             app: None,
+            counted: false,
         };
         match region {
             Region::Padding { index, hole } => {
@@ -296,6 +298,7 @@ impl Loader<'_> {
                         bytes: padding_header(end.max(run_end) - hole.address),
                         phase: 0,
                         app: None,
+                        counted: false,
                     });
                 }
                 if wanted > hole.address {
@@ -313,7 +316,7 @@ impl Loader<'_> {
                 if wanted > address {
                     let mut padding = padding_header(wanted - address);
                     padding.resize((wanted - address) as usize, 0xFF);
-                    split_header(&mut plan.writes, address, padding, None);
+                    split_header(&mut plan.writes, address, padding, None, false);
                 }
                 free.cursor = end;
                 plan.end = Some(end);
@@ -331,6 +334,7 @@ impl Loader<'_> {
                     bytes: padding_header(end.max(old.end() as u32) - address),
                     phase: 0,
                     app: None,
+                    counted: false,
                 });
                 if wanted > address {
                     plan.writes.push(lead(address));

@@ -56,6 +56,8 @@ impl Loader<'_> {
                 bytes: header,
                 phase: 3,
                 app: None,
+                // The flag change is the whole operation.
+                counted: true,
             });
         }
         self.apply(writes, None, "set flag")?;

@@ -103,8 +103,8 @@ fn append_reuses_the_space_of_removed_apps() {
 #[test]
 fn writes_are_ordered_bodies_then_headers_from_the_top() {
     let mut writes = Vec::new();
-    split_header(&mut writes, 0x1000, vec![1; 64], None);
-    split_header(&mut writes, 0x2000, vec![2; 64], None);
+    split_header(&mut writes, 0x1000, vec![1; 64], None, false);
+    split_header(&mut writes, 0x2000, vec![2; 64], None, false);
     assert_eq!(writes.len(), 4);
     assert_eq!(writes[0].address, 0x1010);
     assert_eq!(writes[1].address, 0x1000);

@@ -154,16 +154,16 @@ impl LiveBench {
         let value: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("parsing `process list --json`: {text}"))?;
         let list = value.as_array().context("process list is not an array")?;
-        Ok(list
-            .iter()
+        list.iter()
             .map(|p| {
-                (
+                Ok((
                     p["name"].as_str().unwrap_or("").to_string(),
-                    p["address"].as_u64().unwrap_or(0),
+                    hex_address(&p["address"])
+                        .with_context(|| format!("in `process list --json`: {text}"))?,
                     p["state"].as_str().unwrap_or("").to_string(),
-                )
+                ))
             })
-            .collect())
+            .collect()
     }
 
     /// Wait until `name` is in `state` (the kernel runs apps meanwhile).
@@ -254,6 +254,19 @@ fn package(
     )
     .with_context(|| format!("finding the TBF of {label}"))?;
     Ok(())
+}
+
+/// An address as `loader --json` writes it: a hex string ("0x20040000").
+/// Anything else is an error, so a number slipping back in fails the live
+/// tests rather than reading as address 0.
+pub fn hex_address(value: &serde_json::Value) -> Result<u64> {
+    let text = value
+        .as_str()
+        .with_context(|| format!("address {value} is not a hex string like \"0x20040000\""))?;
+    let digits = text
+        .strip_prefix("0x")
+        .with_context(|| format!("address {text:?} lacks the 0x prefix"))?;
+    u64::from_str_radix(digits, 16).with_context(|| format!("address {text:?} is not hex"))
 }
 
 /// A TCP proxy in front of `device` that forwards everything and cuts

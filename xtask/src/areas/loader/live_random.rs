@@ -9,7 +9,7 @@
 //! seed is shrunk (steps dropped while it still fails) and the shortest
 //! sequence found is printed.
 
-use super::live::LiveBench;
+use super::live::{hex_address, LiveBench};
 use crate::qemu::Qemu;
 use anyhow::{bail, Context as _, Result};
 use std::collections::BTreeMap;
@@ -221,12 +221,15 @@ impl Run<'_> {
         let mut images: BTreeMap<String, Vec<Image>> = BTreeMap::new();
         for app in apps.iter().filter(|app| app["padding"] != true) {
             let name = app["name"].as_str().unwrap_or_default().to_string();
+            let fixed_flash = match &app["fixed_flash"] {
+                serde_json::Value::Null => 0,
+                address => hex_address(address)
+                    .with_context(|| format!("`fixed_flash` in `list --json`: {listed}"))?,
+            };
             let image = Image {
-                build: (
-                    app["version"].as_u64().unwrap_or(0),
-                    app["fixed_flash"].as_u64().unwrap_or(0),
-                ),
-                address: app["address"].as_u64().unwrap_or(0),
+                build: (app["version"].as_u64().unwrap_or(0), fixed_flash),
+                address: hex_address(&app["address"])
+                    .with_context(|| format!("`address` in `list --json`: {listed}"))?,
             };
             images.entry(name).or_default().push(image);
         }

@@ -2,7 +2,7 @@
 //! [`LiveBench`] and run in order (each starts from the flash the one
 //! before left, as a user's device would).
 
-use super::live::{cutting_proxy, LiveBench};
+use super::live::{cutting_proxy, hex_address, LiveBench};
 use anyhow::{ensure, Context as _, Result};
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ pub const ALL: &[Test] = &[
         super::live_console::escape_byte_reaches_listen_once,
     ),
     (
-        "two_apps_installed_live_both_start_and_list_shows_them",
+        "two_apps_installed_live_both_start_and_both_lists_show_them_at_hex_addresses",
         install_two_apps_live,
     ),
     (
@@ -68,8 +68,37 @@ fn install_two_apps_live(bench: &LiveBench) -> Result<()> {
     for name in ["hello_b", "spinner"] {
         ensure!(listed.contains(name), "`list` lacks {name}: {listed}");
     }
+    both_lists_give_hex_addresses(&listed, &bench.processes(&port)?)
+}
+
+/// `list --json` writes addresses as hex strings in app flash, and
+/// `process list --json` (parsed by `LiveBench::processes`, which accepts
+/// only hex strings) gives every process the address of its image.
+fn both_lists_give_hex_addresses(listed: &str, processes: &[(String, u64, String)]) -> Result<()> {
+    let apps: serde_json::Value =
+        serde_json::from_str(listed).with_context(|| format!("parsing `list --json`: {listed}"))?;
+    let apps = apps.as_array().context("`list --json` is not an array")?;
+    for app in apps {
+        let address = hex_address(&app["address"]).with_context(|| format!("in {listed}"))?;
+        ensure!(
+            address >= APP_FLASH_START,
+            "`list --json` puts {} below app flash: {listed}",
+            app["name"]
+        );
+        let process = processes.iter().find(|p| app["name"] == p.0.as_str());
+        if let Some((name, process_address, _)) = process {
+            ensure!(
+                *process_address == address,
+                "{name} is at {address:#x} in `list --json` but {process_address:#x} in \
+                 `process list --json`"
+            );
+        }
+    }
     Ok(())
 }
+
+/// qemu-rv32-virt's app flash starts here.
+const APP_FLASH_START: u64 = 0x2004_0000;
 
 fn replace_and_remove_without_reboot(bench: &LiveBench) -> Result<()> {
     let (qemu, port) = bench.boot_for_loader()?;
