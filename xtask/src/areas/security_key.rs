@@ -46,6 +46,10 @@ use anyhow::{bail, ensure, Context as _, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Connects to the emulated HID link's socket (QEMU makes it as it starts);
+/// the upstream area reads keyboard reports through it too.
+pub(crate) use qemu::connect as connect_hid_link;
+
 /// The security-key area in the registry.
 pub const AREA: Area = Area {
     name: "security-key",

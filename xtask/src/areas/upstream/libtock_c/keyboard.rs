@@ -9,7 +9,7 @@ use super::script::{self, Boot, Step};
 use crate::areas::kernel;
 use crate::context::Context;
 use crate::qemu::QemuBuilder;
-use anyhow::{bail, ensure, Context as _, Result};
+use anyhow::{ensure, Context as _, Result};
 use std::io::Read;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, kernel: &Path, tab: &Path) -> Result<()> {
     let socket = scratch.join("keyboard.sock");
     let board = kernel::board_with_tabs(ctx, kernel, &flash, &[tab.to_path_buf()])?;
     let mut qemu = with_hid_link(board, &socket)?.spawn()?;
-    let mut link = connect(&socket)?;
+    let mut link = crate::areas::security_key::connect_hid_link(&socket)?;
     script::run(&mut qemu, &CONSOLE)?;
     match typed_text(&mut link) {
         Ok(text) if text == MESSAGE => Ok(()),
@@ -70,23 +70,6 @@ fn with_hid_link(qemu: QemuBuilder, socket: &Path) -> Result<QemuBuilder> {
         .args(["-device", "virtio-serial-device", "-chardev"])
         .args([chardev])
         .args(["-device", "virtconsole,chardev=hid"]))
-}
-
-/// Connects to the link once QEMU has made the socket.
-fn connect(socket: &Path) -> Result<UnixStream> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match UnixStream::connect(socket) {
-            Ok(stream) => return Ok(stream),
-            Err(error) if Instant::now() > deadline => {
-                bail!(
-                    "cannot connect to the HID link {}: {error}",
-                    socket.display()
-                )
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
-        }
-    }
 }
 
 /// Reads keyboard frames until as many keys as the message has were
