@@ -253,18 +253,8 @@ impl TestKernel {
         length: usize,
     ) -> (usize, SyscallReturn) {
         let address = self.place(index, &vec![0u8; length]);
-        let drivers = OneDriver(number, driver);
-        let result = allow_buffer(
-            self.kernel,
-            self.process_id(index),
-            &drivers,
-            AllowKind::ReadWrite,
-            number,
-            buffer,
-            address,
-            length,
-        );
-        (address, result)
+        let start = self.kernel.processes()[index].layout().ram.start;
+        self.allow_read_write_at(index, number, driver, buffer, address - start, length)
     }
 
     /// Read `length` bytes of process memory at `address`.

@@ -25,7 +25,7 @@ pub const RUNS_ON: Duration = Duration::from_secs(5);
 const REPORT_SETTLE: Duration = Duration::from_secs(5);
 /// How long apart typed bytes go: a UART reader only sees bytes that
 /// arrive while its read is outstanding, so type as a person would.
-const KEYSTROKE_GAP: Duration = Duration::from_millis(200);
+pub const KEYSTROKE_GAP: Duration = Duration::from_millis(200);
 /// Text that means an example failed whatever it expects: test verdicts,
 /// a Rust panic, libtock-c's panic, a fault the kernel reports, and the
 /// alert code the kernel prints for libtock-rs's panic handler. (Not
@@ -106,7 +106,7 @@ pub fn run_example(qemu: &mut Qemu, script: &ConsoleScript) -> Result<()> {
             }
         }
         if index == 0 {
-            type_slowly(qemu, script.input)?;
+            type_slowly(qemu, script.input, KEYSTROKE_GAP)?;
         }
     }
     Ok(())
@@ -134,16 +134,17 @@ fn settle_and_fail(qemu: &mut Qemu, name: &str, failure: &str) -> anyhow::Error 
     qemu.failure(&format!("{name}: {failure}"))
 }
 
-fn type_slowly(qemu: &mut Qemu, input: &[u8]) -> Result<()> {
+/// Types `input` on the console, one byte every `gap`.
+pub fn type_slowly(qemu: &mut Qemu, input: &[u8], gap: Duration) -> Result<()> {
     for byte in input {
-        std::thread::sleep(KEYSTROKE_GAP);
+        std::thread::sleep(gap);
         qemu.send(&[*byte])?;
     }
     Ok(())
 }
 
 /// The end of the earliest of `alternatives` after `cursor`.
-fn earliest_end(text: &str, cursor: usize, alternatives: &[&str]) -> Option<usize> {
+pub fn earliest_end(text: &str, cursor: usize, alternatives: &[&str]) -> Option<usize> {
     let rest = text.get(cursor..)?;
     alternatives
         .iter()

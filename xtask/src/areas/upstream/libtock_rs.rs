@@ -21,10 +21,6 @@ use anyhow::{bail, Context as _, Result};
 use examples::{Afterwards, Example, MPS2_EXAMPLES, RV32_EXAMPLES};
 use packaging::BoardLayout;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-/// How long apart typed bytes go (the shared runner's gap).
-const KEYSTROKE_GAP: Duration = Duration::from_millis(200);
 
 /// Which of our boards, for booting.
 #[derive(Clone, Copy)]
@@ -168,12 +164,7 @@ fn type_afterwards(qemu: &mut Qemu, example: &Example, afterwards: &Afterwards) 
     if let Some(last) = example.expected.last() {
         qemu.expect(last, console::LINE_TIMEOUT)?;
     }
-    for byte in afterwards.typed {
-        // As the shared runner types: a UART reader sees only the bytes
-        // that arrive while its read is outstanding.
-        std::thread::sleep(KEYSTROKE_GAP);
-        qemu.send(&[*byte])?;
-    }
+    console::type_slowly(qemu, afterwards.typed, console::KEYSTROKE_GAP)?;
     for text in afterwards.expected {
         qemu.expect(text, console::LINE_TIMEOUT).with_context(|| {
             let typed = afterwards.typed.escape_ascii();

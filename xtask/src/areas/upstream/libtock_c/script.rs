@@ -14,6 +14,7 @@
 //! failure marker, a process exit status other than 0 (unless the boot
 //! allows it), or when [`PROGRESS_TIMEOUT`] passes with no lane moving.
 
+use crate::qemu::console::{earliest_end, type_slowly};
 use crate::qemu::Qemu;
 use anyhow::Result;
 use std::time::Duration;
@@ -166,7 +167,7 @@ pub fn run(qemu: &mut Qemu, boot: &Boot) -> Result<()> {
         })?;
         match next {
             Some(Some(Next::Done)) => return Ok(()),
-            Some(Some(Next::Type(bytes))) => type_slowly(qemu, bytes)?,
+            Some(Some(Next::Type(bytes))) => type_slowly(qemu, bytes, KEYSTROKE_GAP)?,
             Some(Some(Next::Burst(bytes))) if bursts_left > 0 => {
                 bursts_left -= 1;
                 qemu.send(bytes)?;
@@ -197,23 +198,6 @@ pub fn run(qemu: &mut Qemu, boot: &Boot) -> Result<()> {
             }
         }
     }
-}
-
-fn type_slowly(qemu: &mut Qemu, bytes: &[u8]) -> Result<()> {
-    for byte in bytes {
-        std::thread::sleep(KEYSTROKE_GAP);
-        qemu.send(&[*byte])?;
-    }
-    Ok(())
-}
-
-/// The end of the earliest of `alternatives` after `cursor`.
-fn earliest_end(text: &str, cursor: usize, alternatives: &[&str]) -> Option<usize> {
-    let rest = text.get(cursor..)?;
-    alternatives
-        .iter()
-        .filter_map(|expected| rest.find(expected).map(|at| cursor + at + expected.len()))
-        .min()
 }
 
 /// The end of the first complete line after `cursor` that passes `check`
