@@ -109,11 +109,12 @@ impl Board {
             // fixed-address build whose RAM lies below it cannot run.
             QEMU_RV32_VIRT => Board {
                 app_ram_address: Some(0x8001_0000),
-                // The flash journal's records and spare blocks, then the
-                // key-value store (boards/qemu-rv32-virt's memory map).
+                // The trust store, isolated app storage, the flash
+                // journal's records and spare blocks, then the key-value
+                // store (boards/qemu-rv32-virt's memory map).
                 reserved_after_apps: Some(ReservedFlash {
-                    start: 0x21EC_0000,
-                    holds: "the flash journal and the key-value store",
+                    start: 0x21C4_0000,
+                    holds: "the trust store, isolated app storage, the flash journal and the key-value store",
                 }),
                 ..Board::risc_v(name, 0x2000_0000, 32 * MIB, 0x2004_0000)
             },

@@ -15,10 +15,21 @@ pub const FLASH_END: usize = 0x2200_0000;
 /// The kernel starts here, after the bootloader's 32 KiB at the reset
 /// vector (layout.ld; the bootloader jumps here).
 pub const KERNEL_START: usize = 0x2000_8000;
-/// Apps: a TBF chain from here to the flash journal.
+/// Apps: a TBF chain from here to the trust store.
 pub const APP_FLASH_START: usize = 0x2004_0000;
-/// End of app flash: the flash journal's two erase blocks follow.
-pub const APP_FLASH_END: usize = JOURNAL_RECORDS_START;
+/// End of app flash: the kernel's areas follow (trust store, isolated
+/// storage, flash journal, key-value store).
+pub const APP_FLASH_END: usize = TRUST_STORE_START;
+/// pflash's erase block.
+pub const ERASE_BLOCK_BYTES: usize = 0x4_0000;
+/// The kernel's trust store (signing keys, minimum versions, verified
+/// digests): two erase blocks that survive kernel and app updates.
+pub const TRUST_STORE_START: usize = ISOLATED_STORAGE_START - 2 * ERASE_BLOCK_BYTES; // 0x21C4_0000
+/// Isolated non-volatile storage (driver 0x50004): eight erase blocks, one
+/// region per app identity, kept across app updates.
+pub const ISOLATED_STORAGE_START: usize = JOURNAL_RECORDS_START - 8 * ERASE_BLOCK_BYTES; // 0x21CC_0000
+/// Regions of isolated storage.
+pub const ISOLATED_STORAGE_REGIONS: usize = 8;
 /// The flash journal (`kernel::flash_journal`): its commit records,
 /// then its spare block, 256 KiB each, just below the key-value store.
 pub const JOURNAL_RECORDS_START: usize = JOURNAL_SPARE_START - 0x4_0000; // 0x21EC_0000

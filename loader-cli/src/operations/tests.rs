@@ -113,10 +113,10 @@ fn writes_are_ordered_bodies_then_headers_from_the_top() {
 
 #[test]
 fn an_app_past_the_end_of_app_flash_is_refused_naming_the_region() {
-    // qemu-rv32-virt: the flash journal and the key-value store follow app
-    // flash (0x21EC_0000..0x2200_0000) in the same 32 MiB pflash.
+    // qemu-rv32-virt: the kernel's areas follow app flash
+    // (0x21C4_0000..0x2200_0000) in the same 32 MiB pflash.
     let board = Board::known(crate::board::QEMU_RV32_VIRT).unwrap();
-    let app_flash_bytes = 0x21EC_0000 - board.app_address as usize;
+    let app_flash_bytes = 0x21C4_0000 - board.app_address as usize;
     let mut flash = MemoryFlash::erased(board.flash_address, board.flash_size as usize);
     let mut silent = Silent;
     let mut loader = Loader {
@@ -130,7 +130,7 @@ fn an_app_past_the_end_of_app_flash_is_refused_naming_the_region() {
     );
     let refused = loader.install(&[huge], Replace::Yes, Placement::Append);
     let message = refused.unwrap_err().to_string();
-    assert!(message.contains("0x21ec0000"), "{message}");
+    assert!(message.contains("0x21c40000"), "{message}");
     assert!(message.contains("flash journal"), "{message}");
     assert_eq!(flash.writes, 0, "nothing was written");
 }

@@ -46,7 +46,7 @@ const BOARDS: &[Board] = &[
             name: "qemu-rv32-virt",
             target: "riscv32imac-unknown-none-elf",
             architecture: "rv32imac",
-            // 0x2004_0000 up to the flash journal at 0x21EC_0000.
+            // 0x2004_0000 up to the trust store at 0x21C4_0000.
             flash: (0x2004_0000, 0x1E8_0000),
             // 0x8001_0000 up to the end of QEMU's 1 MiB at 0x8010_0000.
             ram: (0x8001_0000, 0xF_0000),
