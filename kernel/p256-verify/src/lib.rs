@@ -34,6 +34,8 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+#[cfg(all(feature = "cortex-m4", target_arch = "arm"))]
+mod cortex_m4;
 mod field;
 mod field_product;
 mod generator_table;
@@ -61,6 +63,9 @@ const CURVE_B: [u8; 32] = [
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PublicKey {
     point: JacobianPoint,
+    /// x and y as little-endian 32-bit words, as `p256-cm4` takes them.
+    #[cfg(all(feature = "cortex-m4", target_arch = "arm"))]
+    words: [[u32; 8]; 2],
 }
 
 impl PublicKey {
@@ -79,6 +84,8 @@ impl PublicKey {
         }
         Some(PublicKey {
             point: JacobianPoint::from_affine(x, y),
+            #[cfg(all(feature = "cortex-m4", target_arch = "arm"))]
+            words: [cortex_m4::words(x_bytes), cortex_m4::words(y_bytes)],
         })
     }
 
@@ -112,6 +119,23 @@ pub fn verify_prehashed(key: &PublicKey, digest: &[u8; 32], signature: &[u8]) ->
     let Ok(signature) = <&[u8; SIGNATURE_LENGTH]>::try_from(signature) else {
         return false;
     };
+    #[cfg(all(feature = "cortex-m4", target_arch = "arm"))]
+    {
+        cortex_m4::verify(&key.words, digest, signature)
+    }
+    #[cfg(not(all(feature = "cortex-m4", target_arch = "arm")))]
+    {
+        verify_portable(key, digest, signature)
+    }
+}
+
+/// This crate's own verification (every architecture but ARMv7E-M with
+/// the `cortex-m4` feature).
+#[cfg_attr(
+    all(feature = "cortex-m4", target_arch = "arm"),
+    allow(dead_code, reason = "p256-cm4 verifies on this target")
+)]
+fn verify_portable(key: &PublicKey, digest: &[u8; 32], signature: &[u8; SIGNATURE_LENGTH]) -> bool {
     let (r_bytes, s_bytes) = split_halves(signature);
     let (Some(r), Some(s)) = (
         scalar::nonzero_from_be_bytes(r_bytes),

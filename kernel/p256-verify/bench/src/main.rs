@@ -1,7 +1,8 @@
 //! A bare-metal guest for the P-256 verification figures: verifies one
 //! fixed, valid signature `P256_BENCH_ITERATIONS` times (a compile-time
 //! number, 0 when unset) and exits QEMU with status 0, or 1 if any
-//! verification failed (so a figure is never the cost of a rejection).
+//! verification failed (so a figure is never the cost of a rejection), or
+//! 3 if a tampered signature or digest verified.
 //! xtask counts the instructions of a run with N iterations and of one
 //! with 0; the difference over N is one verification, on
 //! qemu-rv32-virt (`riscv32imac`) and mps2-an386 (`thumbv7em`).
@@ -64,6 +65,24 @@ extern "C" fn bench_main() -> u32 {
     let Some(key) = PublicKey::from_raw(&KEY) else {
         return 2;
     };
+    // A verifier that accepts anything would make a meaningless figure:
+    // a tampered signature and a tampered digest must be refused (in both
+    // runs, so they cancel out of the difference).
+    let mut tampered_signature = SIGNATURE;
+    tampered_signature[63] ^= 1;
+    let mut tampered_digest = DIGEST;
+    tampered_digest[0] ^= 0x80;
+    if verify_prehashed(
+        black_box(&key),
+        black_box(&DIGEST),
+        black_box(&tampered_signature),
+    ) || verify_prehashed(
+        black_box(&key),
+        black_box(&tampered_digest),
+        black_box(&SIGNATURE),
+    ) {
+        return 3;
+    }
     let mut failures = 0;
     // Through `black_box` the runs with N and with 0 iterations are the
     // same code (and clippy sees no empty range when N is 0).
