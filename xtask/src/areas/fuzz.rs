@@ -63,6 +63,11 @@ const TARGETS: &[Target] = &[
         crate_dir: "loader-cli",
         target: "flash_chain",
     },
+    Target {
+        name: "credential_store",
+        crate_dir: "apps/rust/credential-store",
+        target: "store",
+    },
 ];
 
 /// Runs per target in `cargo xtask test`: enough to walk the seeds'
@@ -74,7 +79,7 @@ const BENCH_RUNS: u64 = 1_000_000;
 /// The fuzz area in the registry.
 pub const AREA: Area = Area {
     name: "fuzz",
-    about: "cargo-fuzz targets (TBF parser, kernel loader, protocol decoder, loader responses)",
+    about: "cargo-fuzz targets (TBF parser, kernel loader, protocol decoder, loader responses, credential store)",
     tests,
     bench: Some(bench),
     device_crates: &[],
