@@ -564,6 +564,7 @@ mod flags;
 mod in_place;
 mod live;
 mod process_control;
+pub mod trust;
 use live::LiveOutcome;
 #[cfg(test)]
 mod fixed_slot_tests;

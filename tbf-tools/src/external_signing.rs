@@ -241,6 +241,80 @@ pub enum EcdsaSigner {
     Command(CommandSigner, VerifyingKey),
 }
 
+impl EcdsaSigner {
+    /// The public key the signatures verify with.
+    pub fn public_key(&self) -> VerifyingKey {
+        match self {
+            EcdsaSigner::File(key) => *key.verifying_key(),
+            EcdsaSigner::Token(token) => token.public_key(),
+            EcdsaSigner::Command(_, public) => *public,
+        }
+    }
+
+    /// Signs a SHA-256 digest as it is (no second hash) and checks the
+    /// signature with [`Self::public_key`] before handing it back, so an
+    /// outside signer that used another key is caught here.
+    pub fn sign_digest(&self, digest: &[u8; 32]) -> Result<[u8; 64]> {
+        use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+        let signature: [u8; 64] = match self {
+            EcdsaSigner::File(key) => {
+                let signature: Signature = key
+                    .sign_prehash(digest)
+                    .map_err(|_| anyhow::anyhow!("the ECDSA signing library failed"))?;
+                signature.to_bytes().into()
+            }
+            EcdsaSigner::Token(token) => token.sign(digest).map_err(anyhow::Error::msg)?,
+            EcdsaSigner::Command(command, _) => command.sign(digest).map_err(anyhow::Error::msg)?,
+        };
+        let parsed = Signature::from_slice(&signature)
+            .map_err(|_| anyhow::anyhow!("the signer returned a malformed signature"))?;
+        if self.public_key().verify_prehash(digest, &parsed).is_err() {
+            bail!(
+                "the signer's signature does not verify with its public key (--key names \
+                 another key than the one that signed?); nothing was written"
+            );
+        }
+        Ok(signature)
+    }
+
+    /// The signer that `--key`, `--pkcs11 MODULE --token LABEL [--pin-file]`
+    /// or `--signer CMD` name, as `tbf sign` takes them: `key` is a private
+    /// key file, the key pair's label in the token, or the signer's public
+    /// key file. `None` when no key was given.
+    pub fn from_flags(
+        key: Option<&Path>,
+        pkcs11: Option<&PathBuf>,
+        token: Option<&str>,
+        pin_file: Option<&Path>,
+        signer: Option<&str>,
+    ) -> Result<Option<EcdsaSigner>> {
+        if let Some(module) = pkcs11 {
+            let flags = TokenFlags {
+                module,
+                token,
+                key,
+                pin_file,
+            };
+            return Ok(Some(EcdsaSigner::Token(Box::new(flags.open()?))));
+        }
+        if let Some(command) = signer {
+            let public = key.context(
+                "--signer needs --key PUBLIC_KEY: the signer's public key, so its signature is \
+                 checked before it is written",
+            )?;
+            let public = crate::credentials::load_ecdsa_public(public)?;
+            let signer = CommandSigner {
+                command: command.to_string(),
+            };
+            return Ok(Some(EcdsaSigner::Command(signer, public)));
+        }
+        let key = key
+            .map(crate::credentials::load_ecdsa_private)
+            .transpose()?;
+        Ok(key.map(EcdsaSigner::File))
+    }
+}
+
 /// The PKCS#11 flags of `tbf sign`, if `--pkcs11` was given.
 pub struct TokenFlags<'a> {
     pub module: &'a PathBuf,

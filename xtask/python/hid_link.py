@@ -91,8 +91,10 @@ class SocketCtapHidConnection(CtapHidConnection):
         self.link.close()
 
 
-def open_device(path):
-    """A python-fido2 CtapHidDevice on the QEMU HID link at `path`."""
+def open_device(path, timeout=120.0, name="Tock U2F (QEMU)"):
+    """A python-fido2 CtapHidDevice on the QEMU HID link at `path`; a read
+    waits at most `timeout` seconds for the device's next report (a CTAP2
+    device sends KEEPALIVE every 100 ms while it works)."""
     link = HidLink(path)
-    descriptor = HidDescriptor(path, 0x1209, 0x0001, REPORT, REPORT, "Tock U2F (QEMU)", None)
-    return CtapHidDevice(descriptor, SocketCtapHidConnection(link))
+    descriptor = HidDescriptor(path, 0x1209, 0x0001, REPORT, REPORT, name, None)
+    return CtapHidDevice(descriptor, SocketCtapHidConnection(link, timeout))

@@ -24,6 +24,7 @@ pub mod areas;
 pub mod bench;
 pub mod cmd;
 pub mod context;
+pub mod ctap2_attestation;
 pub mod exit;
 pub mod filter;
 pub mod new_app;

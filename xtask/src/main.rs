@@ -95,6 +95,12 @@ enum Command {
         #[arg(long, value_name = "LINE", default_value = "stdio")]
         serial: SerialLine,
     },
+    /// Make the CTAP2 app's batch attestation key and certificate (apps/rust/ctap2/attestation).
+    Ctap2Attestation {
+        /// Replace an existing identity.
+        #[arg(long)]
+        force: bool,
+    },
     /// Make a new app project outside the tree, with build, packaging and signing set up.
     NewApp {
         /// The app's name (a-z, 0-9, _; at most 16 characters).
@@ -122,6 +128,9 @@ fn execute(command: Command) -> Result<u8> {
     let passed = match command {
         Command::Setup => true,
         Command::Run => run_main_job(&context).map(|()| true)?,
+        Command::Ctap2Attestation { force } => {
+            xtask::ctap2_attestation::generate(&context, force).map(|()| true)?
+        }
         Command::Test { filter, .. } => runner::test(&context, filter.as_deref())?,
         Command::Bench { filter } => runner::bench(&context, filter.as_deref())?,
         Command::NewApp {

@@ -44,6 +44,7 @@ const APPS: &[&str] = &[
     "attack_overlapping_allows",
     "attack_storm",
     "attack_wait_forever",
+    "confirm_on_test",
 ];
 
 const FLASH_BASE: u32 = 0x2004_0000;

@@ -11,6 +11,12 @@
 //! - `BOARD_SIGNERS_REQUIRED`: under `ecdsa-p256`, how many distinct keys of
 //!   `BOARD_SIGNING_KEY` must have signed an app (default 1, at most the
 //!   number of keys).
+//! - `BOARD_ROOT_KEY`: one public key file (same forms): the root key of
+//!   the board's trust store, which signs changes to its signing keys
+//!   (`tbf keys sign-change`, `loader keys add|revoke`). Without it the
+//!   store's keys cannot change: the loader's key commands are refused
+//!   with "no root key". The built-in keys only seed the store on first
+//!   boot (docs/signing.md).
 //!
 //! A bad value stops the build with a message saying what to fix.
 
@@ -19,20 +25,38 @@ use std::path::PathBuf;
 const KEY_VARIABLE: &str = "BOARD_SIGNING_KEY";
 const POLICY_VARIABLE: &str = "BOARD_CREDENTIAL_POLICY";
 const SIGNERS_VARIABLE: &str = "BOARD_SIGNERS_REQUIRED";
-/// `kernel::credential::MAX_BOARD_KEYS`.
+const ROOT_VARIABLE: &str = "BOARD_ROOT_KEY";
+/// `kernel::credential::MAX_BOARD_KEYS`, and `tbf::trust::MAX_SIGNING_KEYS`
+/// (the trust store the keys seed holds at most 8).
 const MAX_BOARD_KEYS: usize = 64;
+const MAX_TRUST_STORE_KEYS: usize = 8;
 
 pub fn generate() {
     println!("cargo:rerun-if-env-changed={KEY_VARIABLE}");
     println!("cargo:rerun-if-env-changed={POLICY_VARIABLE}");
     println!("cargo:rerun-if-env-changed={SIGNERS_VARIABLE}");
-    let keys = match read_keys() {
+    println!("cargo:rerun-if-env-changed={ROOT_VARIABLE}");
+    let root = match read_keys(ROOT_VARIABLE) {
+        Ok(keys) if keys.len() <= 1 => keys.first().copied(),
+        Ok(_) => fail(&format!(
+            "{ROOT_VARIABLE} names more than one key; a board has one root key"
+        )),
+        Err(message) => fail(&message),
+    };
+    let keys = match read_keys(KEY_VARIABLE) {
         Ok(keys) => keys,
         Err(message) => fail(&message),
     };
     if keys.len() > MAX_BOARD_KEYS {
         fail(&format!(
             "{KEY_VARIABLE} names {} keys; a board may trust at most {MAX_BOARD_KEYS}",
+            keys.len()
+        ));
+    }
+    if keys.len() > MAX_TRUST_STORE_KEYS {
+        fail(&format!(
+            "{KEY_VARIABLE} names {} keys; the board's trust store holds at most \
+             {MAX_TRUST_STORE_KEYS} signing keys",
             keys.len()
         ));
     }
@@ -64,6 +88,12 @@ pub fn generate() {
     source.push_str(&format!(
         "pub const BOARD_SIGNERS_REQUIRED: usize = {signers_required};\n"
     ));
+    source.push_str(
+        "/// The root key of the trust store (signs key changes); `None`: keys never change.\n",
+    );
+    source.push_str(&format!(
+        "pub const BOARD_ROOT_KEY: Option<RawPublicKey> = {root:?};\n"
+    ));
     source.push_str("/// What the board requires of an app before it runs.\n");
     source.push_str(&format!("pub const POLICY: CredentialPolicy = {policy};\n"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -87,21 +117,21 @@ fn signers_required(keys: usize) -> usize {
     }
 }
 
-fn read_keys() -> Result<Vec<[u8; 64]>, String> {
-    let Some(paths) = std::env::var_os(KEY_VARIABLE).filter(|value| !value.is_empty()) else {
+/// The keys named by `variable` (paths separated like `PATH`).
+fn read_keys(variable: &str) -> Result<Vec<[u8; 64]>, String> {
+    let Some(paths) = std::env::var_os(variable).filter(|value| !value.is_empty()) else {
         return Ok(Vec::new());
     };
     std::env::split_paths(&paths)
         .map(|path| {
             println!("cargo:rerun-if-changed={}", path.display());
-            let bytes = std::fs::read(&path).map_err(|error| {
-                format!("{KEY_VARIABLE}: cannot read {}: {error}", path.display())
-            })?;
+            let bytes = std::fs::read(&path)
+                .map_err(|error| format!("{variable}: cannot read {}: {error}", path.display()))?;
             let bytes = pem_to_der(bytes)
-                .map_err(|error| format!("{KEY_VARIABLE}: {}: {error}", path.display()))?;
+                .map_err(|error| format!("{variable}: {}: {error}", path.display()))?;
             let raw = raw_public_key(&bytes).ok_or_else(|| {
                 format!(
-                    "{KEY_VARIABLE}: {} ({} bytes) is not a P-256 public key: expected the raw \
+                    "{variable}: {} ({} bytes) is not a P-256 public key: expected the raw \
                      64 bytes `tbf keygen` writes as <base>.pub, 65-byte SEC1, or the \
                      SubjectPublicKeyInfo PEM/DER of <base>.pub.pem",
                     path.display(),

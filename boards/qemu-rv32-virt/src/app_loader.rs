@@ -8,7 +8,7 @@
 //!                   '-- AppManagement <-- KernelLoop performs install/replace/remove
 //! ```
 
-use capsules::app_loader::{AppLoader, LinkWriter};
+use capsules::app_loader::{AppLoader, ConfirmPolicy, LinkWriter};
 use capsules::uart_mux::UartMux;
 use chip_qemu_virt::pflash::Pflash;
 use chip_qemu_virt::uart::Uart;
@@ -33,6 +33,29 @@ const ATTRIBUTES: [(&str, &str); 4] = [
     ("appaddr", "0x20040000"),
     ("pagesize", "512"),
 ];
+
+/// How a test install (`loader install --test`) is confirmed on this
+/// board: by the app's system call, by `loader confirm NAME`, or after
+/// this long without a fault past the restart threshold. A fault past
+/// it, or a reboot first, reverts to the old version.
+pub const TEST_CONFIRM_POLICY: ConfirmPolicy = ConfirmPolicy {
+    by_app: true,
+    by_loader: true,
+    after_seconds: Some(TEST_CONFIRM_SECONDS),
+};
+
+/// Seconds a version on test runs without a fault before it is kept.
+pub const TEST_CONFIRM_SECONDS: u32 = 12;
+
+/// The loader service watches versions on test with `alarm` under the
+/// board's [`TEST_CONFIRM_POLICY`].
+pub fn watch_test_installs(
+    loader: &'static AppLoader<'static>,
+    alarm: &'static dyn kernel::hil::time::Alarm<'static>,
+) {
+    alarm.set_alarm_client(loader);
+    loader.set_test_install_policy(TEST_CONFIRM_POLICY, alarm);
+}
 
 /// Answers go out by polling the UART.
 struct PolledLink(&'static Uart);

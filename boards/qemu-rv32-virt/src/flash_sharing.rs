@@ -2,16 +2,21 @@
 //! driver, the live loader (feature `app_loader`) and the key-value store
 //! (feature `security_key`) each get a [`FlashUser`], so none steals the
 //! driver's completions from another. The flash journal, which rewrites
-//! app flash blocks in place (blocking, straight on the pflash), serves
-//! the app-state driver and the loader.
+//! blocks in place (blocking, straight on the pflash), serves the
+//! app-state driver, the loader and isolated storage (`isolated_storage.rs`,
+//! which also programs and erases its blocks blocking on the pflash).
 //!
 //! ```text
 //!  Pflash --> FlashMux --+--> FlashUser (app state) inside a process's own image
 //!     |                  +--> FlashUser (loader)    app flash 0x2004_0000..JOURNAL
 //!     |                  '--> FlashUser (kv)        KV_START..KV_END (two 256 KiB blocks)
-//!     '--> FlashJournal (records, spare: two blocks below KV_START)
+//!     |--> FlashJournal (records, spare: two blocks below KV_START), rewriting
+//!     |       APP_FLASH_START..JOURNAL_RECORDS_START
+//!     '--> isolated storage (blocking)  ISOLATED_STORAGE_START.. (8 blocks)
 //! ```
 
+#[cfg(feature = "app_state")]
+use crate::memory_map::{APP_FLASH_END, APP_FLASH_START};
 #[cfg(feature = "app_state")]
 use capsules::app_state::{AppState, MappedFlash};
 use capsules::virtual_flash::{FlashMux, FlashUser};
@@ -20,20 +25,29 @@ use kernel::deferred_call::DeferredCalls;
 use kernel::hil::flash::Flash;
 
 use crate::static_init;
-#[cfg(any(feature = "app_state", feature = "app_loader"))]
+#[cfg(any(
+    feature = "app_state",
+    feature = "app_loader",
+    feature = "isolated_storage"
+))]
 use {
     crate::memory_map::{
-        APP_FLASH_END, APP_FLASH_START, JOURNAL_RECORDS_START, JOURNAL_SPARE_START,
+        JOURNAL_AREA_END, JOURNAL_AREA_START, JOURNAL_RECORDS_START, JOURNAL_SPARE_START,
     },
     chip_qemu_virt::pflash::Pflash,
     kernel::flash_journal::FlashJournal,
     kernel::Kernel,
 };
 
-/// The journal that rewrites app flash blocks in place, after it has
+/// The journal that rewrites blocks of app flash, the trust store and
+/// isolated storage in place, after it has
 /// finished any rewrite a power cut interrupted (call before processes
 /// load).
-#[cfg(any(feature = "app_state", feature = "app_loader"))]
+#[cfg(any(
+    feature = "app_state",
+    feature = "app_loader",
+    feature = "isolated_storage"
+))]
 pub fn flash_journal(
     kernel: &'static Kernel,
     flash: &'static Pflash,
@@ -43,8 +57,8 @@ pub fn flash_journal(
         FlashJournal<'static, Pflash>,
         FlashJournal::new(
             flash,
-            APP_FLASH_START - base,
-            APP_FLASH_END - base,
+            JOURNAL_AREA_START - base,
+            JOURNAL_AREA_END - base,
             JOURNAL_RECORDS_START - base,
             JOURNAL_SPARE_START - base,
         )

@@ -17,12 +17,17 @@ mod credentials;
 #[cfg(any(
     feature = "app_state",
     feature = "app_loader",
-    feature = "security_key"
+    feature = "security_key",
+    feature = "isolated_storage"
 ))]
 mod flash_sharing;
 mod io;
+#[cfg(feature = "isolated_storage")]
+mod isolated_storage;
 #[cfg(feature = "security_key")]
 mod security_key;
+#[cfg(feature = "credential_checking")]
+mod trust_store;
 
 use board_components::console::{console, low_level_debug, process_console};
 use board_components::drivers::{alarm, alarm_mux, ipc, process_info, rng, virtual_alarm};
@@ -96,6 +101,8 @@ driver_table! {
         DriverNumber::RNG => rng: Rng<'static>,
         DriverNumber::IPC => ipc: Ipc,
         DriverNumber::PROCESS_INFO => process_info: ProcessInfo<'static>,
+        #[cfg(feature = "app_loader")]
+        DriverNumber::APP_LOADER => app_loader: capsules::app_loader::AppLoader<'static>,
         #[cfg(feature = "app_state")]
         DriverNumber::APP_STATE => app_state: AppState<'static>,
         #[cfg(feature = "date_time")]
@@ -104,6 +111,9 @@ driver_table! {
         DriverNumber::EUI64 => eui64: capsules::eui64::Eui64,
         #[cfg(feature = "crc")]
         DriverNumber::CRC => crc: capsules::crc::CrcDriver,
+        #[cfg(feature = "isolated_storage")]
+        DriverNumber::ISOLATED_NONVOLATILE_STORAGE => isolated_storage:
+            capsules::isolated_nonvolatile_storage::IsolatedNonvolatileStorage<'static>,
         DriverNumber(TEST_EXIT_DRIVER) => test_exit: TestExitDriver,
         #[cfg(feature = "security_key")]
         DriverNumber::SHA => sha: capsules::digest_driver::DigestDriver<'static>,
@@ -149,7 +159,11 @@ pub extern "C" fn main() -> ! {
     }
 
     // Capsules. The journal finishes a cut rewrite before processes load.
-    #[cfg(any(feature = "app_state", feature = "app_loader"))]
+    #[cfg(any(
+        feature = "app_state",
+        feature = "app_loader",
+        feature = "isolated_storage"
+    ))]
     let journal = flash_sharing::flash_journal(kernel, &peripherals.flash);
     #[cfg(any(
         feature = "app_state",
@@ -199,6 +213,8 @@ pub extern "C" fn main() -> ! {
             rng: rng(kernel, entropy),
             ipc: ipc(kernel),
             process_info: process_info(kernel),
+            #[cfg(feature = "app_loader")]
+            app_loader: _loader_service,
             #[cfg(feature = "app_state")]
             app_state: flash_sharing::app_state(
                 kernel,
@@ -211,6 +227,13 @@ pub extern "C" fn main() -> ! {
             date_time: components::date_time(kernel, deferred_calls),
             #[cfg(feature = "crc")]
             crc: components::crc(kernel, deferred_calls),
+            #[cfg(feature = "isolated_storage")]
+            isolated_storage: isolated_storage::isolated_storage(
+                kernel,
+                &peripherals.flash,
+                journal,
+                deferred_calls
+            ),
             #[cfg(feature = "eui64")]
             eui64: static_init!(capsules::eui64::Eui64, capsules::eui64::Eui64::new(EUI64)),
             #[cfg(feature = "security_key")]
@@ -230,7 +253,7 @@ pub extern "C" fn main() -> ! {
 
     // Processes (checked before they start, with `credential_checking`).
     #[cfg(feature = "credential_checking")]
-    let _checker = credentials::install_checker(kernel, deferred_calls);
+    let _checker = credentials::install_checker(kernel, deferred_calls, &peripherals.flash);
     // Live installs are answered once their credentials are checked; a
     // build replacing an app in its own slot is checked before the old
     // one stops.
@@ -238,7 +261,19 @@ pub extern "C" fn main() -> ! {
     if let Some(checker) = _checker {
         checker.set_client(_loader_service);
         _loader_service.set_credential_policy(checker.policy());
+        if checker.trust_store().is_some() {
+            _loader_service.set_trust_management(checker);
+        }
     }
+    // A test install not confirmed before this boot reverts (before the
+    // duplicate rule, which would keep the higher version).
+    #[cfg(feature = "app_loader")]
+    _loader_service.settle_test_install();
+    #[cfg(feature = "app_loader")]
+    app_loader::watch_test_installs(
+        _loader_service,
+        virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, MachineTimer>)),
+    );
     // A cut between linking a new version and freeing the old leaves two
     // images of one app: keep the one the board would run.
     #[cfg(feature = "app_loader")]

@@ -30,6 +30,13 @@ pub const TRUST_STORE_START: usize = ISOLATED_STORAGE_START - 2 * ERASE_BLOCK_BY
 pub const ISOLATED_STORAGE_START: usize = JOURNAL_RECORDS_START - 8 * ERASE_BLOCK_BYTES; // 0x21CC_0000
 /// Regions of isolated storage.
 pub const ISOLATED_STORAGE_REGIONS: usize = 8;
+/// What the flash journal may rewrite, in the kernel and the bootloader
+/// alike: app flash, the trust store and isolated storage (every block up
+/// to its own records). The loader and app-state drivers check their own,
+/// narrower ranges before they ask it.
+pub const JOURNAL_AREA_START: usize = APP_FLASH_START;
+/// End of what the flash journal may rewrite.
+pub const JOURNAL_AREA_END: usize = JOURNAL_RECORDS_START;
 /// The flash journal (`kernel::flash_journal`): its commit records,
 /// then its spare block, 256 KiB each, just below the key-value store.
 pub const JOURNAL_RECORDS_START: usize = JOURNAL_SPARE_START - 0x4_0000; // 0x21EC_0000

@@ -46,6 +46,9 @@ impl DriverNumber {
     pub const APP_STATE: DriverNumber = DriverNumber(0x50000);
     /// Key-value store, isolated per app identity.
     pub const KV: DriverNumber = DriverNumber(0x50003);
+    /// Isolated non-volatile storage: a flash region of each app identity's
+    /// own, read and written at byte offsets.
+    pub const ISOLATED_NONVOLATILE_STORAGE: DriverNumber = DriverNumber(0x50004);
     /// USB keyboard HID.
     pub const USB_KEYBOARD_HID: DriverNumber = DriverNumber(0x90005);
     /// Real-time clock: the date and time (upstream's `DateTime` driver;
@@ -78,6 +81,10 @@ impl DriverNumber {
         (Self::AES, "aes"),
         (Self::APP_STATE, "app_state"),
         (Self::KV, "kv"),
+        (
+            Self::ISOLATED_NONVOLATILE_STORAGE,
+            "isolated_nonvolatile_storage",
+        ),
         (Self::USB_KEYBOARD_HID, "usb_keyboard_hid"),
         (Self::DATE_TIME, "rtc"),
     ];

@@ -23,6 +23,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod app_loader;
 mod driver;
 mod error;
 mod numbers;

@@ -34,8 +34,13 @@ mod duplicates;
 mod flash_writes;
 mod in_place;
 mod refusals;
+pub mod test_install;
+mod test_install_service;
+#[cfg(test)]
+mod test_install_tests;
 #[cfg(test)]
 mod tests;
+mod trust;
 
 use core::cell::{Cell, RefCell};
 
@@ -58,6 +63,8 @@ use loader_protocol::{
 
 pub use answer::LinkWriter;
 use answer::{extension_answer, write_answer, write_escaped};
+pub use loader_protocol::ConfirmPolicy;
+pub use test_install_service::ConfirmRefusal;
 
 /// Resets the device into its serial bootloader (the board provides it:
 /// a request word the bootloader reads at reset, then a reset).
@@ -123,6 +130,11 @@ pub struct AppLoader<'a> {
     /// Resets into the board's serial bootloader (ENTER_BOOTLOADER);
     /// `None`: the board has none, the command is answered unsupported.
     bootloader_entry: Option<&'a dyn BootloaderEntry>,
+    /// The board's trust store (TRUST_STATE, APPLY_TRUST_CHANGE, and
+    /// LIST_APPS's re-derived refusals); `None`: answered unsupported.
+    trust: Cell<Option<&'a dyn kernel::credential::TrustManagement>>,
+    /// Test installs: the board's confirmation policy and the watch.
+    test_installs: test_install_service::TestInstalls<'a>,
 }
 
 impl<'a> AppLoader<'a> {
@@ -172,6 +184,8 @@ impl<'a> AppLoader<'a> {
             syncing: Cell::new(None),
             readable: None,
             bootloader_entry: None,
+            trust: Cell::new(None),
+            test_installs: test_install_service::TestInstalls::new(),
         }
     }
 
@@ -284,6 +298,14 @@ impl<'a> AppLoader<'a> {
                 address: address as usize,
             }),
             Request::EnterBootloader => self.enter_bootloader(),
+            Request::TrustState => self.trust_state(),
+            Request::ApplyTrustChange { change } => self.apply_trust_change(change),
+            Request::TestInstall {
+                old_address,
+                new_address,
+            } => self.test_install(old_address as usize, new_address as usize),
+            Request::ConfirmTest { address } => self.confirm_test_from_loader(address as usize),
+            Request::TestStatus => self.test_status(),
             // Upstream tockloader ends every session with EXIT and never
             // asks for installs: start what it linked into the chain.
             Request::Exit => self.start_unloaded_apps(self.management.app_flash().start),
@@ -390,7 +412,7 @@ impl<'a> AppLoader<'a> {
                 total_size: image.size as u32,
                 state,
                 enabled: image.enabled,
-                refusal: refused.then(|| self.refusal_of(image.address, image.size)),
+                refusal: refused.then(|| self.listed_refusal(image.address, image.size)),
                 name: image.name,
             };
             match record.write(&mut body, position) {
@@ -552,6 +574,9 @@ impl AppManagementClient for AppLoader<'_> {
     ) {
         self.note_refusal(operation, &result);
         if self.restoring.take() {
+            return;
+        }
+        if self.test_operation_done(operation, &result) {
             return;
         }
         if self.in_place_stopped(operation, result.is_ok(), || self.report(result)) {

@@ -30,6 +30,7 @@ pub mod hid_driver;
 pub mod hid_link;
 pub mod hmac;
 pub mod ipc;
+pub mod isolated_nonvolatile_storage;
 pub mod kv;
 pub mod led;
 pub mod low_level_debug;

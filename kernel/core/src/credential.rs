@@ -31,11 +31,17 @@
 //! panic on any image bytes.
 
 mod checker;
+mod trust;
+#[cfg(feature = "credentials")]
+mod trusted;
 
 #[cfg(feature = "credentials")]
 pub use checker::CredentialChecker;
 pub(crate) use checker::{admit, may_start};
 pub use checker::{CredentialCheckClient, NotStarted};
+pub use trust::{ChangeRefusal, TrustManagement};
+#[cfg(feature = "credentials")]
+pub use trusted::{check_trusted, Trusted};
 
 use p256_verify::{verify_prehashed, PublicKey};
 use tbf::crypto::{sha256, ECDSA_P256_RAW_PUBLIC_KEY_LENGTH};
@@ -105,6 +111,19 @@ pub enum Refusal {
     /// One of the board's keys is not a valid P-256 point, or the board
     /// has more than [`MAX_BOARD_KEYS`] (board error).
     BadBoardKey(usize),
+    /// Signed only by keys the trust store has revoked (the fingerprint
+    /// of the first that verified).
+    RevokedSigner(tbf::trust::Fingerprint),
+    /// Its version is below the minimum the trust store keeps for its
+    /// name (a rollback needs a root-signed permit).
+    BelowMinimum {
+        /// Its package name.
+        name: tbf::trust::AppName,
+        /// Its version.
+        version: u32,
+        /// The minimum.
+        minimum: u32,
+    },
 }
 
 impl core::fmt::Display for Refusal {
@@ -149,6 +168,20 @@ impl core::fmt::Display for Refusal {
             Refusal::BadBoardKey(index) => {
                 write!(f, "board key {} is not a valid P-256 public key", index)
             }
+            Refusal::RevokedSigner(fingerprint) => write!(
+                f,
+                "signed only by revoked key {}",
+                tbf::trust::Hex(fingerprint)
+            ),
+            Refusal::BelowMinimum {
+                name,
+                version,
+                minimum,
+            } => write!(
+                f,
+                "version {} below the minimum {} for {}",
+                version, minimum, name
+            ),
         }
     }
 }
@@ -178,13 +211,38 @@ pub fn check_credentials(image: &[u8], policy: &CredentialPolicy) -> Result<Appr
             .ok_or(Refusal::Malformed(ParseError::BaseHeaderTruncated {
                 available: image.len(),
             }))?;
-    let mut signatures = 0;
-    // Bit `n`: board key `n` verified a signature (each key counts once).
-    let mut signed_by: u64 = 0;
-    let mut first_signer = None;
-    // Hashed once, at the first signature (every signature covers the same
-    // region).
-    let mut digest = None;
+    let digest = sha256(region);
+    let verified = verify_signatures(&tbf, &digest, keys, u64::MAX, required)?;
+    signed_enough(verified, keys.len(), required)
+}
+
+/// What [`verify_signatures`] found.
+#[derive(Clone, Copy)]
+struct Verified {
+    /// ECDSA P-256 credentials in the footers.
+    signatures: usize,
+    /// Bit `n`: key `n` verified a signature (each key counts once).
+    signed_by: u64,
+    /// The key that verified first (in footer order).
+    first_signer: Option<usize>,
+}
+
+/// Try every ECDSA P-256 footer of `tbf` with every key of `keys` whose
+/// bit is set in `usable` and that has not verified one yet, until
+/// `required` distinct keys have. `digest` is SHA-256 of the integrity
+/// region (every signature covers it).
+fn verify_signatures(
+    tbf: &tbf::Tbf<'_>,
+    digest: &[u8; 32],
+    keys: &[RawPublicKey],
+    usable: u64,
+    required: usize,
+) -> Result<Verified, Refusal> {
+    let mut verified = Verified {
+        signatures: 0,
+        signed_by: 0,
+        first_signer: None,
+    };
     for footer in tbf.footers() {
         let credential = match footer.map_err(Refusal::Malformed)? {
             Footer::Credentials(credential)
@@ -194,32 +252,39 @@ pub fn check_credentials(image: &[u8], policy: &CredentialPolicy) -> Result<Appr
             }
             _ => continue,
         };
-        signatures += 1;
-        let digest = digest.get_or_insert_with(|| sha256(region));
+        verified.signatures += 1;
         for (index, raw) in keys.iter().enumerate() {
-            if signed_by & 1 << index != 0 {
+            if verified.signed_by & 1 << index != 0 || usable & 1 << index == 0 {
                 continue;
             }
             let key = PublicKey::from_raw(raw).ok_or(Refusal::BadBoardKey(index))?;
             if verify_prehashed(&key, digest, credential.data) {
-                signed_by |= 1 << index;
-                first_signer.get_or_insert(index);
+                verified.signed_by |= 1 << index;
+                verified.first_signer.get_or_insert(index);
                 break;
             }
         }
-        if signed_by.count_ones() as usize >= required {
-            // Boards have a handful of keys: the index fits a byte.
-            let index = first_signer.map_or(0, |index| u8::try_from(index).unwrap_or(u8::MAX));
-            return Ok(Approval::SignedBy(index));
+        if verified.signed_by.count_ones() as usize >= required {
+            break;
         }
     }
-    if signatures == 0 {
+    Ok(verified)
+}
+
+/// The approval when enough distinct keys signed, else the refusal.
+fn signed_enough(verified: Verified, keys: usize, required: usize) -> Result<Approval, Refusal> {
+    if verified.signed_by.count_ones() as usize >= required {
+        // Boards have a handful of keys: the index fits a byte.
+        let first = verified.first_signer.unwrap_or(0);
+        return Ok(Approval::SignedBy(u8::try_from(first).unwrap_or(u8::MAX)));
+    }
+    if verified.signatures == 0 {
         return Err(Refusal::Missing(CredentialsFormat::EcdsaNistP256));
     }
     Err(Refusal::SignatureInvalid {
-        signatures,
-        keys: keys.len(),
-        verified: signed_by.count_ones() as usize,
+        signatures: verified.signatures,
+        keys,
+        verified: verified.signed_by.count_ones() as usize,
         required,
     })
 }

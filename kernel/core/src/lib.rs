@@ -70,6 +70,8 @@ pub mod scheduler;
 pub mod sharing;
 pub mod syscall;
 pub mod syscall_handler;
+#[cfg(feature = "credentials")]
+pub mod trust_store;
 pub mod upcall;
 
 #[cfg(feature = "testing")]

@@ -79,6 +79,14 @@ pub mod key_value {
     pub type KeyValue = libtock_key_value::KeyValue<crate::TockSyscalls>;
 }
 
+/// The isolated non-volatile storage driver ([`libtock_isolated_nonvolatile_storage`]).
+pub mod isolated_nonvolatile_storage {
+    pub use libtock_isolated_nonvolatile_storage::*;
+    /// Bound to the real system calls.
+    pub type IsolatedNonvolatileStorage =
+        libtock_isolated_nonvolatile_storage::IsolatedNonvolatileStorage<crate::TockSyscalls>;
+}
+
 /// The sha driver ([`libtock_sha`]).
 pub mod sha {
     pub use libtock_sha::*;

@@ -3,7 +3,7 @@
 //!
 //! Upstream command codes: 0x01, 0x03..=0x09, 0x10..=0x23.
 //! Upstream response codes: 0x10..=0x26.
-//! Our extension commands: 0x40..=0x49; our extension response: 0x40.
+//! Our extension commands: 0x40..=0x4E; our extension response: 0x40.
 //! (Commands and responses travel in opposite directions, so the two
 //! namespaces never meet on one decoder.)
 
@@ -127,6 +127,23 @@ code_enum! {
         /// `length` bytes from `source` become the content at `old` (one
         /// erase block), and the image at `new` starts.
         ReplaceInPlace = 0x49,
+        /// Extension: the board's trust store (no payload), answered with
+        /// the encoded `tbf::trust::TrustState` (see [`crate::trust`]).
+        TrustState = 0x4A,
+        /// Extension: apply a root-signed change to the trust store: the
+        /// encoded `tbf::trust::SignedChange`. Answered OK, or
+        /// [`ExtensionStatus::TrustChangeRefused`] with a
+        /// [`crate::trust::TrustChangeRefusal`] code and a message.
+        ApplyTrustChange = 0x4B,
+        /// Extension: run the new version of an app on test, the old one
+        /// kept on standby (`docs/test-installs.md`): old u32, new u32
+        /// (two images of one app, the new one linked into the chain).
+        TestInstall = 0x4C,
+        /// Extension: keep the version on test: new u32 (its header).
+        ConfirmTest = 0x4D,
+        /// Extension: the board's confirmation policy and the running
+        /// test install, if any ([`crate::TestStatus`]).
+        TestStatus = 0x4E,
     }
 }
 
@@ -214,6 +231,9 @@ code_enum! {
         /// The app's state does not allow the operation (a process already
         /// running, already stopped, or none): nothing was changed.
         WrongState = 0x09,
+        /// The trust store refused a change: body = one
+        /// [`crate::trust::TrustChangeRefusal`] code, then a message.
+        TrustChangeRefused = 0x0A,
     }
 }
 
@@ -231,6 +251,7 @@ impl ExtensionStatus {
             ExtensionStatus::InternalError => "internal error",
             ExtensionStatus::Unsupported => "unsupported",
             ExtensionStatus::WrongState => "wrong state",
+            ExtensionStatus::TrustChangeRefused => "trust change refused",
         }
     }
 }

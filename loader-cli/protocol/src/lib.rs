@@ -40,6 +40,8 @@ pub mod encoder;
 pub mod extension;
 pub mod refusal;
 pub mod request;
+pub mod test_status;
+pub mod trust;
 
 pub use app_state::{AppAction, AppState, WrongState};
 pub use attribute::{decode_attribute, encode_attribute, Attribute, AttributeError};
@@ -62,6 +64,8 @@ pub use encoder::{
 pub use extension::{app_records, AppRecord, ProcessState, ServiceInfo};
 pub use refusal::RefusalReason;
 pub use request::{ProcessAction, Request, RequestError};
+pub use test_status::{ConfirmPolicy, RunningTest, TestStatus, TEST_STATUS_LENGTH};
+pub use trust::{decode_trust_refusal, TrustChangeRefusal, MAX_TRUST_STATE_BODY};
 
 /// Payload buffer a device needs for every command this crate defines
 /// (WRITE_PAGE: address and one page).

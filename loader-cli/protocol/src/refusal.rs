@@ -28,11 +28,20 @@ pub enum RefusalReason {
     /// Its header asks for another kernel version, or its entry point is
     /// outside the image.
     Incompatible,
+    /// Signed only by keys the board's trust store has revoked (TRUST_STATE
+    /// lists them, with their fingerprints).
+    RevokedSigner,
+    /// Its version is below the minimum the board's trust store keeps for
+    /// its name (a rollback needs a root-signed permit).
+    BelowMinimumVersion,
+    /// The previous version of a test install: kept, not run, until the
+    /// version on test is confirmed (then freed) or reverts (then run).
+    Standby,
 }
 
 impl RefusalReason {
     /// Every reason, in wire order (codes 1..).
-    const ALL: [RefusalReason; 9] = [
+    const ALL: [RefusalReason; 12] = [
         RefusalReason::Unknown,
         RefusalReason::NotSigned,
         RefusalReason::CredentialInvalid,
@@ -42,6 +51,9 @@ impl RefusalReason {
         RefusalReason::NoProcessSlot,
         RefusalReason::FlashTaken,
         RefusalReason::Incompatible,
+        RefusalReason::RevokedSigner,
+        RefusalReason::BelowMinimumVersion,
+        RefusalReason::Standby,
     ];
 
     /// Wire value (never 0: that is "not refused").
@@ -78,6 +90,9 @@ impl RefusalReason {
             RefusalReason::NoProcessSlot => "no process slot",
             RefusalReason::FlashTaken => "flash address taken",
             RefusalReason::Incompatible => "incompatible",
+            RefusalReason::RevokedSigner => "signed only by a revoked key",
+            RefusalReason::BelowMinimumVersion => "version below the minimum",
+            RefusalReason::Standby => "standby",
         }
     }
 
@@ -93,6 +108,9 @@ impl RefusalReason {
             RefusalReason::NoProcessSlot => "every process slot is taken; uninstall another app first",
             RefusalReason::FlashTaken => "its image overlaps a loaded app or the address it is linked for is taken; rebuild it for a free address",
             RefusalReason::Incompatible => "it needs another kernel version or its entry point lies outside its image; rebuild it for this kernel",
+            RefusalReason::RevokedSigner => "every key that signed it has been revoked on this board (`loader keys list` shows which); sign it with an active key and install it again",
+            RefusalReason::BelowMinimumVersion => "its version is below the minimum this board keeps for its name (anti-rollback); install a version at least that high, or apply a root-signed rollback permit first",
+            RefusalReason::Standby => "the previous version of a test install: it runs again if the version on test faults past the restart threshold or the device reboots before confirmation, and is freed once that version is confirmed (`loader confirm NAME`)",
         }
     }
 }

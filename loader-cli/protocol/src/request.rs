@@ -119,6 +119,28 @@ pub enum Request<'a> {
         /// What to do with its process.
         action: ProcessAction,
     },
+    /// Extension TRUST_STATE.
+    TrustState,
+    /// Extension APPLY_TRUST_CHANGE: an encoded signed change (checked by
+    /// the device with `tbf::trust`, not here).
+    ApplyTrustChange {
+        /// The encoded change and its signature (not empty).
+        change: &'a [u8],
+    },
+    /// Extension TEST_INSTALL.
+    TestInstall {
+        /// The version kept on standby.
+        old_address: u32,
+        /// The version run on test.
+        new_address: u32,
+    },
+    /// Extension CONFIRM_TEST.
+    ConfirmTest {
+        /// The version on test.
+        address: u32,
+    },
+    /// Extension TEST_STATUS.
+    TestStatus,
 }
 
 /// What CONTROL_PROCESS does to a process.
@@ -220,6 +242,23 @@ impl<'a> Request<'a> {
             Command::ListApps => Request::ListApps,
             Command::ServiceInfo => Request::ServiceInfo,
             Command::EnterBootloader => Request::EnterBootloader,
+            Command::TrustState => Request::TrustState,
+            Command::ApplyTrustChange if payload.is_empty() => return Err(bad),
+            Command::ApplyTrustChange => Request::ApplyTrustChange { change: payload },
+            Command::TestStatus => Request::TestStatus,
+            Command::TestInstall => {
+                exact(payload, 8, command)?;
+                Request::TestInstall {
+                    old_address: address()?,
+                    new_address: second()?,
+                }
+            }
+            Command::ConfirmTest => {
+                exact(payload, 4, command)?;
+                Request::ConfirmTest {
+                    address: address()?,
+                }
+            }
             Command::ErasePage => {
                 exact(payload, 4, command)?;
                 Request::ErasePage {
@@ -337,6 +376,11 @@ impl<'a> Request<'a> {
             Request::EnableApp { .. } => Command::EnableApp,
             Request::DisableApp { .. } => Command::DisableApp,
             Request::ControlProcess { .. } => Command::ControlProcess,
+            Request::TrustState => Command::TrustState,
+            Request::ApplyTrustChange { .. } => Command::ApplyTrustChange,
+            Request::TestInstall { .. } => Command::TestInstall,
+            Request::ConfirmTest { .. } => Command::ConfirmTest,
+            Request::TestStatus => Command::TestStatus,
         }
     }
 
@@ -357,7 +401,18 @@ impl<'a> Request<'a> {
             | Request::Exit
             | Request::ListApps
             | Request::ServiceInfo
-            | Request::EnterBootloader => {}
+            | Request::EnterBootloader
+            | Request::TrustState
+            | Request::TestStatus => {}
+            Request::ConfirmTest { address } => put(&address.to_le_bytes())?,
+            Request::TestInstall {
+                old_address,
+                new_address,
+            } => {
+                put(&old_address.to_le_bytes())?;
+                put(&new_address.to_le_bytes())?;
+            }
+            Request::ApplyTrustChange { change } => put(change)?,
             Request::ErasePage { address }
             | Request::SetStartAddress { address }
             | Request::RemoveApp { address }

@@ -35,13 +35,14 @@ const SERIAL: &[&str] = &[
 fn used_by(verb: &str) -> Option<Vec<&'static str>> {
     let groups: &[&[&str]] = match verb {
         "install" | "update" => return None,
-        "list" | "info" | "flash" | "read" | "write" | "dump-flash-page" => {
+        "list" | "info" | "keys" | "flash" | "read" | "write" | "dump-flash-page" => {
             &[DEVICE, BOARD, OUTPUT]
         }
         "uninstall" | "erase-apps" | "enable-app" | "disable-app" | "sticky-app"
         | "unsticky-app" => &[DEVICE, BOARD, OUTPUT, &["force"]],
         "listen" | "enter-bootloader" | "exit-bootloader" | "list-attributes" | "set-attribute"
         | "process" => &[SERIAL],
+        "confirm" => &[SERIAL, BOARD],
         "list-known-boards" => &[&["json", "output_format"]],
         _ => &[],
     };

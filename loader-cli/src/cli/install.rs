@@ -8,6 +8,7 @@ use loader_cli::board::AppOrder;
 use loader_cli::{load_app, Loader, LoaderError, NewApp, Placement, Replace};
 
 use super::progress_bar::Bars;
+use super::test_install::TestInstallLink;
 use super::Options;
 
 #[derive(Args, Debug)]
@@ -29,6 +30,11 @@ pub struct InstallArgs {
     /// fixed-address apps go where they are linked, so it is refused).
     #[arg(long)]
     pub preserve_order: bool,
+    /// Run the new version on test, keeping the installed one on standby:
+    /// it reverts on a fault past the restart threshold or a reboot
+    /// before it is confirmed (`loader info` shows how; `loader confirm`).
+    #[arg(long)]
+    pub test: bool,
 }
 
 /// What `install` does besides placing the apps.
@@ -37,6 +43,7 @@ struct InstallChoices {
     erase: bool,
     sticky: bool,
     preserve_order: bool,
+    test: bool,
 }
 
 /// An ELF is not installable: say so, and how to package it.
@@ -120,15 +127,31 @@ fn install(
     }
     let mut transport = options.transport(&board)?;
     let mut progress = Bars::new(options.quiet || options.json_output());
-    let mut loader = Loader {
-        transport: transport.as_mut(),
-        board,
-        progress: &mut progress,
-    };
     let placement = if tockloader {
         Placement::Tockloader
     } else {
         Placement::Append
+    };
+    if choices.test {
+        // Written beside the installed version (never over it).
+        let mut link = test_link(transport.as_mut(), &board, &apps, choices)?;
+        let mut loader = Loader {
+            transport: &mut link,
+            board,
+            progress: &mut progress,
+        };
+        loader.install(&apps, Replace::No, placement)?;
+        if !options.quiet && !options.json_output() {
+            print_console(loader_cli::Transport::take_console(&mut link));
+        }
+        return report_test(options, &link, &apps);
+    }
+    let names: Vec<&str> = apps.iter().map(|app| app.name.as_str()).collect();
+    super::test_install::refuse_while_on_test(transport.as_mut(), &board, &names)?;
+    let mut loader = Loader {
+        transport: transport.as_mut(),
+        board,
+        progress: &mut progress,
     };
     if choices.erase {
         loader.erase_apps(options.force)?;
@@ -150,6 +173,48 @@ fn install(
             "Installed {} on {}.",
             names.join(", "),
             loader.transport.describe()
+        );
+    }
+    Ok(())
+}
+
+/// `--test`: one app, a running kernel, an installed version to fall
+/// back to; checked before anything is written.
+fn test_link<'t>(
+    transport: &'t mut dyn loader_cli::Transport,
+    board: &loader_cli::Board,
+    apps: &[NewApp],
+    choices: InstallChoices,
+) -> Result<TestInstallLink<'t>> {
+    if apps.len() != 1 || choices.erase {
+        anyhow::bail!(LoaderError::Configuration {
+            what: "--test".to_string(),
+            hint: "--test takes one app (one test install runs at a time) and no --erase"
+                .to_string(),
+        });
+    }
+    let link = TestInstallLink::new(transport, board.app_address, board.app_flash_end())?;
+    link.require_installed(&apps[0].name)?;
+    Ok(link)
+}
+
+fn report_test(options: &Options, link: &TestInstallLink, apps: &[NewApp]) -> Result<()> {
+    let Some((name, old, new)) = link.started.first() else {
+        anyhow::bail!(LoaderError::Refused(format!(
+            "{} was written but not started on test (the device started nothing)",
+            apps[0].name
+        )));
+    };
+    if options.json_output() {
+        let value = serde_json::json!({
+            "on_test": name,
+            "new": format!("{new:#x}"),
+            "standby": format!("{old:#x}"),
+        });
+        println!("{value}");
+    } else if !options.quiet {
+        eprintln!(
+            "{name} at {new:#x} runs on test; the old version at {old:#x} is on standby (`loader info` says what confirms it; `loader confirm {name}`)."
         );
     }
     Ok(())
@@ -177,6 +242,7 @@ pub fn run(options: &Options, args: InstallArgs, tockloader: bool) -> Result<()>
         erase: args.erase,
         sticky: args.sticky,
         preserve_order: args.preserve_order,
+        test: args.test,
     };
     install(options, &args.tabs, replace, tockloader, choices)
 }

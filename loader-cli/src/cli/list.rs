@@ -5,6 +5,7 @@ use clap::Args;
 use loader_cli::{read_chain, InstalledApp};
 use loader_protocol::{AppState, RefusalReason};
 use serde::Serialize;
+use tbf::trust::{fingerprint, Hex, KeyStatus, TrustState};
 
 use super::Options;
 
@@ -35,13 +36,30 @@ struct AppJson<'a> {
     refusal: Option<&'static str>,
     /// A refused image: why, and what to do.
     refusal_reason: Option<&'static str>,
+    /// A refused image: the trust store's part of the reason (the minimum
+    /// version it keeps for the name, or the revoked keys).
+    refusal_detail: Option<String>,
+    /// A test install's versions: "on test" (the new one) or "standby"
+    /// (the old one); `null` otherwise.
+    test: Option<&'static str>,
 }
 
-fn json(
-    app: &InstalledApp,
+/// The image's part in a running test install, if any.
+fn test_role(test: &Option<loader_protocol::TestStatus>, address: u32) -> Option<&'static str> {
+    let running = test.as_ref()?.running?;
+    match address {
+        _ if address == running.new => Some("on test"),
+        _ if address == running.old => Some("standby"),
+        _ => None,
+    }
+}
+
+fn json<'a>(
+    app: &'a InstalledApp,
     state: Option<AppState>,
     refusal: Option<RefusalReason>,
-) -> AppJson<'_> {
+    trust: Option<&TrustState>,
+) -> AppJson<'a> {
     AppJson {
         name: &app.name,
         address: format!("{:#x}", app.address),
@@ -54,7 +72,57 @@ fn json(
         state: state.map(AppState::name),
         refusal: refusal.map(RefusalReason::summary),
         refusal_reason: refusal.map(RefusalReason::explanation),
+        refusal_detail: refusal.and_then(|reason| trust_detail(reason, app, trust)),
+        test: None,
     }
+}
+
+/// The trust store's part of a refusal: for an image below its name's
+/// minimum version, the minimum; for one signed only by revoked keys, the
+/// revoked keys' fingerprints (`loader keys list` lists them all).
+fn trust_detail(
+    reason: RefusalReason,
+    app: &InstalledApp,
+    trust: Option<&TrustState>,
+) -> Option<String> {
+    let trust = trust?;
+    match reason {
+        RefusalReason::BelowMinimumVersion => {
+            let minimum = trust.minimum_version(app.name.as_bytes())?;
+            let version = app.version.map_or("-".to_string(), |v| v.to_string());
+            Some(format!("version {version}, minimum {minimum}"))
+        }
+        RefusalReason::RevokedSigner => {
+            let revoked: Vec<String> = trust
+                .keys()
+                .iter()
+                .filter(|entry| entry.status == KeyStatus::Revoked)
+                .map(|entry| Hex(&fingerprint(&entry.key)).to_string())
+                .collect();
+            Some(format!("revoked key(s): {}", revoked.join(", ")))
+        }
+        _ => None,
+    }
+}
+
+/// The device's trust state, when an image was refused for a reason it
+/// holds (read only then: it costs one more command).
+fn trust_for(
+    transport: &mut dyn loader_cli::Transport,
+    reasons: &[(u32, RefusalReason)],
+) -> Result<Option<TrustState>> {
+    let needed = reasons.iter().any(|(_, reason)| {
+        matches!(
+            reason,
+            RefusalReason::BelowMinimumVersion | RefusalReason::RevokedSigner
+        )
+    });
+    if !needed {
+        return Ok(None);
+    }
+    Ok(transport
+        .trust_state()?
+        .and_then(|bytes| TrustState::decode(&bytes).ok()))
 }
 
 /// The refusal reason the device gives for the image at `address`.
@@ -110,12 +178,16 @@ pub fn run(options: &Options, args: ListArgs, tockloader: bool) -> Result<()> {
         .collect();
     let states = transport.app_states()?;
     let reasons = transport.refusal_reasons()?;
+    let trust = trust_for(transport.as_mut(), &reasons)?;
+    let test = super::test_install::test_status_if_live(transport.as_mut());
     if options.json_output() {
         let apps: Vec<AppJson> = shown
             .iter()
             .map(|app| {
                 let refusal = refusal_at(&reasons, app.address);
-                json(app, state_at(&states, app.address), refusal)
+                let mut entry = json(app, state_at(&states, app.address), refusal, trust.as_ref());
+                entry.test = test_role(&test, app.address);
+                entry
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&apps)?);
@@ -147,13 +219,24 @@ pub fn run(options: &Options, args: ListArgs, tockloader: bool) -> Result<()> {
         };
         let version = app.version.map_or("-".to_string(), |v| v.to_string());
         let refusal = refusal_at(&reasons, app.address).unwrap_or(RefusalReason::Unknown);
+        let detail = trust_detail(refusal, app, trust.as_ref())
+            .map_or(String::new(), |detail| format!(" ({detail})"));
         let state = match (&states, state_at(&states, app.address)) {
             (None, _) => String::new(),
+            (Some(_), _) if test_role(&test, app.address) == Some("standby") => {
+                "  standby (the old version of a test install)".to_string()
+            }
+            (Some(_), Some(state)) if test_role(&test, app.address).is_some() => {
+                format!("  {} (on test)", state.name())
+            }
             (Some(_), Some(AppState::Refused)) if args.verbose => {
-                format!("  refused: {}", refusal.explanation())
+                format!("  refused{detail}: {}", refusal.explanation())
             }
             (Some(_), Some(AppState::Refused)) => {
-                format!("  refused: {} (list -v says what to do)", refusal.summary())
+                format!(
+                    "  refused: {}{detail} (list -v says what to do)",
+                    refusal.summary()
+                )
             }
             (Some(_), Some(state)) => format!("  {}", state.name()),
             (Some(_), None) => "  -".to_string(),

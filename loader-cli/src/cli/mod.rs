@@ -10,6 +10,7 @@ mod flash_access;
 mod help;
 mod info;
 mod install;
+mod keys;
 mod list;
 mod listen;
 mod listen_share;
@@ -17,6 +18,7 @@ mod options;
 mod ports;
 mod process;
 mod progress_bar;
+mod test_install;
 mod tockloader_format;
 mod uninstall;
 
@@ -45,10 +47,14 @@ pub enum Command {
     Install(install::InstallArgs),
     /// Replace installed apps only (tockloader `update`).
     Update(install::UpdateArgs),
+    /// Keep the version of an app on test (`install --test`); frees the old one.
+    Confirm(test_install::ConfirmArgs),
     /// List the installed apps.
     List(list::ListArgs),
     /// Board settings, bootloader and free flash.
     Info(info::InfoArgs),
+    /// The board's trust store: list it, or apply a change signed by its root key.
+    Keys(keys::KeysArgs),
     /// Remove apps by name.
     Uninstall(uninstall::UninstallArgs),
     /// Mark apps enabled.
@@ -114,8 +120,10 @@ pub fn run(cli: Cli, invoked_as_tockloader: bool) -> Result<()> {
     match cli.command {
         Command::Install(args) => install::run(&options, args, tockloader_layout),
         Command::Update(args) => install::run_update(&options, args, tockloader_layout),
+        Command::Confirm(args) => test_install::run_confirm(&options, args),
         Command::List(args) => list::run(&options, args, invoked_as_tockloader),
         Command::Info(args) => info::run(&options, args),
+        Command::Keys(args) => keys::run(&options, args),
         Command::Uninstall(args) => uninstall::run(&options, args),
         Command::EnableApp(args) => flags::run(&options, args, true),
         Command::DisableApp(args) => flags::run(&options, args, false),

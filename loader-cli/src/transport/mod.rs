@@ -13,6 +13,7 @@ pub mod shared_port;
 pub mod simulated_kernel;
 #[cfg(feature = "swd")]
 pub mod swd;
+pub mod trust_answer;
 
 pub use flash_file::FlashFile;
 pub use memory::MemoryFlash;
@@ -121,6 +122,35 @@ pub trait Transport {
     /// not run.
     fn refusal_reasons(&mut self) -> LoaderResult<Vec<(u32, RefusalReason)>> {
         Ok(Vec::new())
+    }
+
+    /// On a running kernel with a trust store: the encoded
+    /// `tbf::trust::TrustState` (TRUST_STATE). `None` where there is none
+    /// (a flash file, a bootloader, a board built without a root key).
+    fn trust_state(&mut self) -> LoaderResult<Option<Vec<u8>>> {
+        Ok(None)
+    }
+
+    /// On a running kernel with a trust store: apply the encoded signed
+    /// change (APPLY_TRUST_CHANGE). The device checks it (root signature,
+    /// sequence, scope) and writes it, or refuses it and changes nothing.
+    fn apply_trust_change(&mut self, change: &[u8]) -> LoaderResult<()> {
+        let _ = change;
+        Err(trust_answer::not_live(&self.describe()))
+    }
+
+    /// On a running kernel: send one of the loader service's extension
+    /// requests (test installs use it) and return the body of its OK
+    /// answer; refused where nothing runs apps.
+    fn extension_request(
+        &mut self,
+        request: &loader_protocol::Request<'_>,
+    ) -> LoaderResult<Vec<u8>> {
+        Err(crate::error::LoaderError::Refused(format!(
+            "{}: {:?} needs a running kernel with the loader service (--port)",
+            self.describe(),
+            request.command()
+        )))
     }
 
     /// Bytes that crossed the link both ways so far, where there is a link.

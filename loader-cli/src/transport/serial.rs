@@ -511,6 +511,17 @@ impl Transport for SerialBootloader {
         Ok(reasons)
     }
 
+    fn extension_request(&mut self, request: &Request<'_>) -> LoaderResult<Vec<u8>> {
+        if !self.is_live() {
+            return Err(LoaderError::Refused(format!(
+                "{}: {:?} needs a running kernel; this is a bootloader",
+                self.link.name,
+                request.command()
+            )));
+        }
+        self.extension_ok(request)
+    }
+
     fn live_operation(&mut self, operation: LiveOperation) -> LoaderResult<()> {
         let request = match operation {
             LiveOperation::Install(address) => Request::InstallApp {
@@ -538,6 +549,30 @@ impl Transport for SerialBootloader {
             },
         };
         self.extension_ok(&request).map(|_| ())
+    }
+
+    fn trust_state(&mut self) -> LoaderResult<Option<Vec<u8>>> {
+        if !self.is_live() {
+            return Ok(None);
+        }
+        match self.extension(&Request::TrustState)? {
+            (ExtensionStatus::Ok, body) => Ok(Some(body)),
+            (ExtensionStatus::Unsupported, _) => Ok(None),
+            (status, body) => Err(LoaderError::Protocol {
+                device: self.link.name.clone(),
+                command: "TrustState".to_string(),
+                answer: format!("{status:?}: {}", String::from_utf8_lossy(&body)),
+                hint: extension_hint(status, "").to_string(),
+            }),
+        }
+    }
+
+    fn apply_trust_change(&mut self, change: &[u8]) -> LoaderResult<()> {
+        if !self.is_live() {
+            return Err(super::trust_answer::not_live(&self.describe()));
+        }
+        let (status, body) = self.extension(&Request::ApplyTrustChange { change })?;
+        super::trust_answer::check(&self.describe(), status, &body)
     }
 
     fn bootloader_version(&mut self) -> LoaderResult<Option<String>> {

@@ -6,6 +6,7 @@
 
 pub mod inspect;
 pub mod keygen;
+pub mod keys;
 pub mod pack;
 pub mod sign;
 pub mod verify;
@@ -32,6 +33,8 @@ pub enum Command {
     Keygen(keygen::KeygenArgs),
     /// Add or replace credentials in an existing TBF or TAB.
     Sign(sign::SignArgs),
+    /// Signed changes to a device's trust store: add, revoke, replace root, permit rollback.
+    Keys(keys::KeysArgs),
     /// Check every credential; the exit status is the verdict.
     Verify(verify::VerifyArgs),
     /// Show every field of a TBF or of each TBF in a TAB.
@@ -82,6 +85,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Result<ExitCode> {
     let json = match &cli.command {
         Command::Pack(args) => args.json,
         Command::Keygen(args) => args.json,
+        Command::Keys(args) => args.json(),
         Command::Sign(args) => args.json,
         Command::Verify(args) => args.json,
         Command::Inspect(args) => args.json,
@@ -90,6 +94,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Result<ExitCode> {
     let result = match cli.command {
         Command::Pack(args) => pack::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Keygen(args) => keygen::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Keys(args) => keys::run(&args),
         Command::Sign(args) => sign::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),

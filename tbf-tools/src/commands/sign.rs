@@ -18,10 +18,8 @@ use anyhow::{bail, Context, Result};
 use tbf::sign::{add_credentials, CredentialRequest, ExternalSigner, GrowPolicy, SignOptions};
 use tbf::{CredentialsFormat, Footer, FooterCredential};
 
-use crate::credentials::{
-    load_ecdsa_private, load_ecdsa_public, load_rsa4096_private, rsa4096_credential,
-};
-use crate::external_signing::{CommandSigner, EcdsaSigner, TokenFlags};
+use crate::credentials::{load_rsa4096_private, rsa4096_credential};
+use crate::external_signing::EcdsaSigner;
 use crate::images::{load, Image};
 use crate::output::write_atomically;
 
@@ -179,28 +177,13 @@ fn sign_image(
 
 /// The ECDSA signer the flags ask for, if any.
 fn ecdsa_signer(args: &SignArgs) -> Result<Option<EcdsaSigner>> {
-    if let Some(module) = &args.pkcs11 {
-        let flags = TokenFlags {
-            module,
-            token: args.token.as_deref(),
-            key: args.key.as_deref(),
-            pin_file: args.pin_file.as_deref(),
-        };
-        return Ok(Some(EcdsaSigner::Token(Box::new(flags.open()?))));
-    }
-    if let Some(command) = &args.signer {
-        let public = args.key.as_deref().context(
-            "--signer needs --key PUBLIC_KEY: the signer's public key, so its signature is \
-             checked before it is written",
-        )?;
-        let public = load_ecdsa_public(public)?;
-        let signer = CommandSigner {
-            command: command.clone(),
-        };
-        return Ok(Some(EcdsaSigner::Command(signer, public)));
-    }
-    let key = args.key.as_deref().map(load_ecdsa_private).transpose()?;
-    Ok(key.map(EcdsaSigner::File))
+    EcdsaSigner::from_flags(
+        args.key.as_deref(),
+        args.pkcs11.as_ref(),
+        args.token.as_deref(),
+        args.pin_file.as_deref(),
+        args.signer.as_deref(),
+    )
 }
 
 /// Runs `tbf sign`.

@@ -90,6 +90,7 @@ pub mod edit;
 mod error;
 pub mod parse;
 mod tlv;
+pub mod trust;
 pub mod types;
 
 #[cfg(feature = "alloc")]

@@ -12,6 +12,7 @@ mod live_console;
 mod live_in_place;
 mod live_random;
 mod live_states;
+mod live_test_installs;
 mod live_tests;
 mod live_tockloader;
 mod model_bench;
@@ -82,6 +83,7 @@ fn live_device_tests(ctx: &Context) -> Result<()> {
         Some(filter) => live_tests::ALL
             .iter()
             .chain(bootloader_tests::ALL)
+            .chain(live_test_installs::ALL)
             .any(|(name, _)| name.contains(filter)),
     };
     if !selected {
@@ -89,7 +91,24 @@ fn live_device_tests(ctx: &Context) -> Result<()> {
     }
     let bench = live::LiveBench::build(ctx)?;
     let mut failed = Vec::new();
-    for (name, test) in live_tests::ALL.iter().chain(bootloader_tests::ALL) {
+    // Test installs start from a fresh flash each: a filter naming only
+    // them (`loader:test_install`) runs just those.
+    let only_test_installs = ctx.filter.as_deref().filter(|filter| {
+        !live_tests::ALL
+            .iter()
+            .chain(bootloader_tests::ALL)
+            .any(|(name, _)| name.contains(filter))
+    });
+    let all = live_tests::ALL
+        .iter()
+        .chain(bootloader_tests::ALL)
+        .filter(|_| only_test_installs.is_none())
+        .chain(
+            live_test_installs::ALL
+                .iter()
+                .filter(|(name, _)| only_test_installs.is_none_or(|filter| name.contains(filter))),
+        );
+    for (name, test) in all {
         match test(&bench) {
             Ok(()) => println!("loader: {name} ... ok"),
             Err(error) => {

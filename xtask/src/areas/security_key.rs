@@ -4,7 +4,8 @@
 //! Steps (a sub-filter picks one):
 //! - `host`: `cargo test` of the apps' logic (RFC 4226 appendix D, base32,
 //!   slot records, CTAPHID framing, U2F raw messages with signatures
-//!   verified, key-handle wrapping, the HOTP app against the fake kernel),
+//!   verified, key-handle wrapping, the HOTP app against the fake kernel,
+//!   the CTAP2 app's own tests),
 //!   and the C app's logic compiled for the host and run;
 //! - `build`: both Rust apps built for qemu-rv32-virt and packaged by our
 //!   `tbf pack`; the C app built with `make WERROR=1` for every target;
@@ -29,10 +30,20 @@
 //!   clients without a reboot; a signed libtock-c probe installed beside
 //!   them finds none of their KV entries; an unsigned U2F update is
 //!   refused by the device with its reason.
+//! - `build` also builds the CTAP2 app and its kernel and leaves a fresh
+//!   device image, `ctap2-fresh.pflash`, for people to boot (docs/apps.md);
+//! - `ctap2` ([`ctap2`]): the CTAP 2.1 app booted with the HID link and
+//!   driven by python-fido2 as a browser drives a security key;
+//! - `libfido2` and `ssh` ([`fido_clients`]): the same app checked by
+//!   libfido2 and by ssh-keygen (an `ecdsa-sk` key on the device) through
+//!   `clients/libfido2-hid-link` (`fido2` runs these three).
 //!
 //! Every step runs even when an earlier one failed; the area fails if any
 //! did, listing each failure.
 
+mod ctap2;
+mod fido_clients;
+mod figures;
 mod live;
 mod oathtool;
 mod qemu;
@@ -53,9 +64,9 @@ pub(crate) use qemu::connect as connect_hid_link;
 /// The security-key area in the registry.
 pub const AREA: Area = Area {
     name: "security-key",
-    about: "HOTP and TOTP (Rust, C) and U2F (Rust) apps: logic vs RFC vectors, built, run in QEMU against pyotp, oathtool and python-fido2",
+    about: "HOTP and TOTP (Rust, C) and U2F (Rust) and CTAP2 (Rust) apps: logic vs RFC vectors, built, run in QEMU against pyotp, oathtool, python-fido2, libfido2, ssh-keygen",
     tests,
-    bench: None,
+    bench: Some(figures::measure),
     device_crates: &[
         DeviceCrate {
             package: "hotp",
@@ -63,6 +74,10 @@ pub const AREA: Area = Area {
         },
         DeviceCrate {
             package: "u2f",
+            targets: &[targets::RISCV32IMAC],
+        },
+        DeviceCrate {
+            package: "ctap2",
             targets: &[targets::RISCV32IMAC],
         },
     ],
@@ -147,6 +162,10 @@ pub fn tests(ctx: &Context) -> Result<()> {
             Err(error) => record("Rust apps built and packaged", Err(error)),
         }
     }
+    let fido2 = ["build", "ctap2", "libfido2", "ssh", "fido2"];
+    if fido2.iter().any(|step| runs(step)) {
+        ctap2::with_clients(ctx, &runs, &mut record);
+    }
     if failures.is_empty() {
         Ok(())
     } else {
@@ -214,7 +233,7 @@ fn live_tests(ctx: &Context, hotp: &[u8], u2f: &[u8], u2f_update: &[u8]) -> Resu
 
 fn host_tests(ctx: &Context) -> Result<()> {
     let mut cargo = ctx.cargo("test")?;
-    cargo.args(["--no-fail-fast", "-p", "hotp", "-p", "u2f"]);
+    cargo.args(["--no-fail-fast", "-p", "hotp", "-p", "u2f", "-p", "ctap2"]);
     cmd::run(&mut cargo)
 }
 

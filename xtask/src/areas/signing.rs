@@ -12,14 +12,22 @@
 //! RustCrypto) too. `cortexm.ecdsa_p256_verify_instructions` and
 //! `rv32.ecdsa_p256_verify_bare_instructions` come from the verifier's
 //! bare-metal guest (`signing/bare_verify.rs`).
+//! The trust-store tests (issue 19: rotation, revocation, anti-rollback,
+//! root-signed changes, power cuts) boot a kernel built with a root key
+//! (`signing/trust_board.rs`) and drive it with `loader keys`.
 
 mod bare_verify;
+mod downgrade;
 mod figures;
 mod fixture;
+mod key_rotation;
 mod live;
 mod live_refusals;
 mod scenarios;
 mod several_signers;
+mod trust_board;
+mod trust_power_cut;
+mod trust_signers;
 
 // The kernel area's image and flash helpers: the same board arguments
 // and flash layout as every other QEMU test.
@@ -51,10 +59,39 @@ pub const AREA: Area = Area {
     ],
 };
 
+/// The trust-store tests, in the order they run (after `scenarios::TESTS`).
+const TRUST_TESTS: &[scenarios::Test] = &[
+    (
+        "a_key_certified_by_the_root_signs_apps_that_run_after_a_reboot",
+        key_rotation::a_key_certified_by_the_root_signs_apps_that_run_after_a_reboot,
+    ),
+    (
+        "a_revoked_keys_apps_are_refused_live_and_at_boot_with_the_reason_listed",
+        key_rotation::a_revoked_keys_apps_are_refused_live_and_at_boot_with_the_reason_listed,
+    ),
+    (
+        "a_lower_version_is_refused_live_and_at_boot_until_the_root_permits_it",
+        downgrade::a_lower_version_is_refused_live_and_at_boot_until_the_root_permits_it,
+    ),
+    (
+        "a_root_handed_to_an_hsm_by_an_outside_signer_signs_the_next_change_in_the_hsm",
+        trust_signers::a_root_handed_to_an_hsm_by_an_outside_signer_signs_the_next_change_in_the_hsm,
+    ),
+    (
+        "a_power_cut_while_a_change_is_applied_leaves_the_old_or_the_new_state",
+        trust_power_cut::a_power_cut_while_a_change_is_applied_leaves_the_old_or_the_new_state,
+    ),
+    (
+        "a_power_cut_during_an_install_that_raises_the_minimum_leaves_a_runnable_app",
+        trust_power_cut::a_power_cut_during_an_install_that_raises_the_minimum_leaves_a_runnable_app,
+    ),
+];
+
 /// Every signing test in QEMU (`signing:NAME` selects by name).
 pub fn tests(ctx: &Context) -> Result<()> {
     let selected: Vec<&scenarios::Test> = scenarios::TESTS
         .iter()
+        .chain(TRUST_TESTS)
         .filter(|(name, _)| {
             ctx.filter
                 .as_deref()

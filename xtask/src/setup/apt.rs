@@ -28,6 +28,9 @@ const PACKAGES: &[&str] = &[
     "pkg-config",
     // The security-key tests check HOTP and TOTP codes with it.
     "oathtool",
+    // The CTAP2 app is checked by libfido2 and ssh-keygen through our own
+    // libfido2 transport and security-key provider (clients/libfido2-hid-link).
+    "libfido2-dev",
     // `tbf sign --pkcs11` is tested against a SoftHSM2 token; pkcs11-tool
     // (OpenSC) makes its key pair and exports the public key, and openssl
     // is the stand-in cloud KMS behind `tbf sign --signer`.

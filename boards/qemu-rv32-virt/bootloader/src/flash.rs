@@ -62,8 +62,10 @@ impl NorFlash for Nor {
             let source = &mut stage[..chunk.len()];
             source.copy_from_slice(chunk);
             let address = FLASH_BASE + offset + index * STAGE_BYTES;
-            // SAFETY: the range is app flash, an empty attribute slot or
-            // the journal's blocks (checked by the engine and the journal);
+            // SAFETY: the range is app flash, an empty attribute slot, the
+            // journal's blocks or a block of the journal's area (app flash,
+            // trust store, isolated storage; checked by the engine and the
+            // journal);
             // the source is on the stack; the routines run from RAM and
             // leave the bank in read-array mode.
             unsafe { cfi::program(address, source, cfi::DEFAULT_WRITE_BUFFER_BYTES) }
@@ -74,7 +76,8 @@ impl NorFlash for Nor {
 
     fn erase_block(&self, offset: usize) -> Result<(), NorError> {
         // SAFETY: `offset` starts an erase block the journal may erase
-        // (app flash or its own two blocks, never the bootloader's; the
+        // (its area from app flash to its records, or its own two blocks,
+        // never the bootloader's or the kernel's; the
         // routine refuses an unaligned one); it runs from RAM and leaves
         // the bank in read-array mode.
         unsafe { cfi::erase_block(FLASH_BASE + offset) }.map_err(nor_error)
@@ -88,16 +91,17 @@ pub struct Pflash<'a> {
 }
 
 impl<'a> Pflash<'a> {
-    /// Over `nor`, rewriting blocks of app flash `[app_start, app_end)`
-    /// through the journal at `records` and `spare` (absolute addresses).
-    pub fn new(nor: &'a Nor, app_start: u32, app_end: u32, records: u32, spare: u32) -> Self {
+    /// Over `nor`, rewriting blocks of `[area_start, area_end)` (app
+    /// flash and the kernel's areas the journal covers) through the
+    /// journal at `records` and `spare` (absolute addresses).
+    pub fn new(nor: &'a Nor, area_start: u32, area_end: u32, records: u32, spare: u32) -> Self {
         let offset = |address: u32| address as usize - FLASH_BASE;
         Pflash {
             nor,
             journal: FlashJournal::new(
                 nor,
-                offset(app_start),
-                offset(app_end),
+                offset(area_start),
+                offset(area_end),
                 offset(records),
                 offset(spare),
             ),

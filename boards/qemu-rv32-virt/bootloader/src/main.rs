@@ -42,6 +42,11 @@ const APP_END: u32 = memory_map::APP_FLASH_END as u32;
 /// The flash journal's records and spare blocks: rewrites that set bits
 /// go through them, as the kernel's do.
 const JOURNAL_RECORDS: u32 = memory_map::JOURNAL_RECORDS_START as u32;
+/// What the journal may rewrite (and so recover): app flash and the
+/// kernel's areas after it, as in the kernel. The engine itself writes
+/// only app flash (`BootloaderLayout`).
+const JOURNAL_AREA_START: u32 = memory_map::JOURNAL_AREA_START as u32;
+const JOURNAL_AREA_END: u32 = memory_map::JOURNAL_AREA_END as u32;
 const JOURNAL_SPARE: u32 = memory_map::JOURNAL_SPARE_START as u32;
 /// Pflash unit 0.
 const FLASH_START: u32 = memory_map::FLASH_START as u32;
@@ -211,7 +216,13 @@ extern "C" fn main() -> ! {
         app_end: APP_END,
     };
     let nor = flash::Nor;
-    let pflash = flash::Pflash::new(&nor, APP_START, APP_END, JOURNAL_RECORDS, JOURNAL_SPARE);
+    let pflash = flash::Pflash::new(
+        &nor,
+        JOURNAL_AREA_START,
+        JOURNAL_AREA_END,
+        JOURNAL_RECORDS,
+        JOURNAL_SPARE,
+    );
     pflash.recover();
     let mut bootloader = Bootloader::new(pflash, layout, INFO_JSON);
     let mut sink = UartSink;

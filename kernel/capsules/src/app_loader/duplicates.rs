@@ -10,7 +10,6 @@
 //! power-cut-safe 16-byte header rewrite each. A cut during that is
 //! finished by the next boot.
 
-use kernel::credential::check_credentials;
 
 use super::AppLoader;
 
@@ -82,7 +81,7 @@ impl AppLoader<'_> {
         let accepted = self
             .credential_policy
             .get()
-            .is_none_or(|policy| check_credentials(image, &policy).is_ok());
+            .is_none_or(|policy| self.check_image(image, &policy).is_ok());
         (accepted, version)
     }
 }

@@ -25,6 +25,7 @@ impl AppLoader<'_> {
                 process.is_loaded() && kernel::memory::ranges_overlap(process.layout().flash, range)
             })
             .map(|process| process.name())
+            .or_else(|| self.test_protected(address, length))
     }
 
     /// A page erase: nothing to do on erased flash; otherwise the page

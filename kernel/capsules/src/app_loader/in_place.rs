@@ -16,7 +16,7 @@
 //! old stopped, so a build the board refuses never replaces a running one.
 
 use kernel::app_management::AppOperation;
-use kernel::credential::{check_credentials, CredentialPolicy};
+use kernel::credential::CredentialPolicy;
 use loader_protocol::ExtensionStatus;
 
 use super::answer::TextBuffer;
@@ -52,7 +52,7 @@ impl AppLoader<'_> {
             .find(|image| image.address == new)
             .and_then(|image| self.app_flash_range(image.address, image.size));
         let refusal = match (self.credential_policy.get(), image) {
-            (Some(policy), Some(image)) => check_credentials(image, &policy).err(),
+            (Some(policy), Some(image)) => self.check_image(image, &policy).err(),
             _ => None,
         };
         if let Some(refusal) = refusal {
@@ -185,7 +185,7 @@ impl AppLoader<'_> {
         match self
             .credential_policy
             .get()
-            .map(|policy| check_credentials(image, &policy))
+            .map(|policy| self.check_image(image, &policy))
         {
             Some(Err(refusal)) => refuse(
                 ExtensionStatus::CredentialsRejected,

@@ -96,6 +96,8 @@ pub(super) fn credential_reason(refusal: &Refusal) -> RefusalReason {
     match refusal {
         Refusal::Missing(_) => RefusalReason::NotSigned,
         Refusal::Malformed(_) => RefusalReason::Malformed,
+        Refusal::RevokedSigner(_) => RefusalReason::RevokedSigner,
+        Refusal::BelowMinimum { .. } => RefusalReason::BelowMinimumVersion,
         // Every other refusal is a credential that is there but does not
         // satisfy the policy (a digest or signature that does not verify,
         // too few signers, a bad board key): the same advice applies.
@@ -134,6 +136,14 @@ impl AppLoader<'_> {
             return reason;
         }
         let image = self.app_flash_range(address, size);
+        if let (Some(trust), Some(image)) = (self.trust.get(), image) {
+            // The trust store's keys, revocations and minimum versions.
+            return trust
+                .refusal_of(image)
+                .map_or(RefusalReason::Unknown, |refusal| {
+                    credential_reason(&refusal)
+                });
+        }
         match (self.credential_policy.get(), image) {
             (Some(policy), Some(image)) => match check_credentials(image, &policy) {
                 Err(refusal) => credential_reason(&refusal),

@@ -11,9 +11,9 @@ use crate::deferred_call::{DeferredCall, DeferredCallClient};
 use crate::identity::Approval;
 use crate::kernel::Kernel;
 
-use super::Refusal;
 #[cfg(feature = "credentials")]
-use super::{check_credentials, CredentialPolicy};
+use super::CredentialPolicy;
+use super::Refusal;
 
 /// Why a checked process does not run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +62,12 @@ pub struct CredentialChecker {
     /// Bit `n`: slot `n` is approved and waits for the batch to end.
     awaiting: Cell<u32>,
     client: Cell<Option<&'static dyn CredentialCheckClient>>,
+    /// The board's trust store: its keys replace the policy's (see
+    /// [`super::check_trusted`]); `None`: the policy's keys, no records.
+    trust: Cell<Option<&'static crate::trust_store::TrustStore<'static>>>,
+    /// Bit `n`: started slot `n` is to be checked again (keys were
+    /// revoked), one per deferred call like every check.
+    recheck: Cell<u32>,
 }
 
 #[cfg(feature = "credentials")]
@@ -79,6 +85,8 @@ impl CredentialChecker {
             deferred_call,
             awaiting: Cell::new(0),
             client: Cell::new(None),
+            trust: Cell::new(None),
+            recheck: Cell::new(0),
         }
     }
 
@@ -122,12 +130,17 @@ impl CredentialChecker {
             .iter()
             .position(|process| process.is_loaded() && process.approval() == Approval::Unchecked);
         let Some(index) = unchecked else {
+            #[cfg(feature = "credentials")]
+            if self.recheck_one() {
+                self.deferred_call.set();
+                return;
+            }
             self.start_batch();
             return;
         };
         let process = &kernel.processes()[index];
         let address = process.layout().flash.start;
-        match check_credentials(process.image(), &self.policy) {
+        match self.check(process.image()) {
             Ok(approval) => {
                 process.approval.set(approval);
                 self.awaiting.set(self.awaiting.get() | 1 << index);
@@ -168,6 +181,8 @@ impl CredentialChecker {
             self.tell(address, result.map(|()| index));
         }
         self.awaiting.set(0);
+        // One trust-store write per batch (a whole boot's records).
+        self.flush_trust_store();
     }
 }
 
@@ -290,6 +305,10 @@ pub(crate) fn may_start(kernel: &Kernel, index: usize) -> bool {
         .get(index)
         .is_some_and(|process| process.approval() != Approval::Unchecked)
 }
+
+#[cfg(feature = "credentials")]
+#[path = "checker_trust.rs"]
+mod trust;
 
 #[cfg(all(test, feature = "credentials"))]
 #[path = "checker_tests.rs"]

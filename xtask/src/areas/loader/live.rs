@@ -49,6 +49,10 @@ impl LiveBench {
             ("witness", "witness", "witness"),
             // hello_b, version 2: another program at another address.
             ("ipc_service", "hello_b", "hello_b_v2"),
+            // hello_b on test that faults at start (test installs revert).
+            ("fault_kernel_ram", "hello_b", "hello_b_faulty"),
+            // hello_b on test that confirms itself (a system call).
+            ("confirm_on_test", "hello_b", "hello_b_confirms"),
         ] {
             package(ctx, &apps, elf, name, label, &[])?;
         }

@@ -48,9 +48,10 @@ fn python() -> Result<PathBuf> {
 /// The clients import, and pyotp gives RFC 4226 appendix D's codes.
 pub fn check_clients(ctx: &Context) -> Result<()> {
     let mut import = python_command()?;
-    import
-        .current_dir(python_dir(ctx))
-        .args(["-c", "import hid_link, u2f_client, hotp_check"]);
+    import.current_dir(python_dir(ctx)).args([
+        "-c",
+        "import hid_link, u2f_client, hotp_check, ctap2_client",
+    ]);
     cmd::output(&mut import).context("importing the Python clients")?;
     let mut check = python_command()?;
     check.current_dir(python_dir(ctx)).args([

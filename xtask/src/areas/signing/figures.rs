@@ -8,7 +8,13 @@
 //!   instructions of a longer console message).
 //! - `kernel.boot_4_signed_vs_unsigned_instructions`: a whole run of four
 //!   apps signed, on the kernel with the board key, minus the same four
-//!   unsigned on the kernel without credential checking.
+//!   unsigned on the kernel without credential checking. Its first boot
+//!   on an erased flash also creates the trust store and writes the four
+//!   apps' verified-digest records (one trust-store write).
+//! - `kernel.boot_4_signed_with_records_vs_unsigned_instructions`: the
+//!   second boot of that same flash (the trust store holds a verified-digest
+//!   record for each app: no P-256 verification, each image still hashed)
+//!   minus the same unsigned boot.
 //! - `kernel.credential_checker_text_bytes`: flash (`.text + .rodata`) of
 //!   the kernel with the board key minus the kernel without one (with no
 //!   policy the checker is compiled out).
@@ -90,6 +96,22 @@ fn boot_instructions(
     figures.record(
         "kernel.boot_4_signed_vs_unsigned_instructions",
         difference(with, without)?,
+        "instructions",
+    )?;
+    // The same flash again: the first boot left a record per app.
+    let flash = fixture.path("boot-4-signed.pflash");
+    let builder = Fixture::board(&flash).args(DETERMINISTIC_TIME.iter().copied());
+    let with_records = count_instructions(builder, TIMEOUT)?;
+    let saved = difference(with, with_records)?;
+    // Four verifications (about 3 M each) must be gone, not a few.
+    ensure!(
+        saved > 4.0e6,
+        "the boot with verified-digest records saved only {saved} instructions: \
+         the records were not used"
+    );
+    figures.record(
+        "kernel.boot_4_signed_with_records_vs_unsigned_instructions",
+        difference(with_records, without)?,
         "instructions",
     )
 }

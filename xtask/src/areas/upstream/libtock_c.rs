@@ -22,6 +22,9 @@ mod more_boots;
 mod mps2;
 mod not_run;
 mod script;
+mod storage_boots;
+mod storage_refusal;
+mod storage_survives_updates;
 
 use crate::areas::kernel;
 use crate::context::Context;
@@ -39,7 +42,10 @@ pub fn tests(ctx: &Context) -> Result<()> {
     let selected: Vec<&script::Boot> = boots::all().filter(|boot| selects(filter, boot)).collect();
     let run_mps2 = selects_mps2(filter);
     let run_keyboard = selects_keyboard(filter);
-    if selected.is_empty() && !run_mps2 && !run_keyboard {
+    let run_refusal = selects_own(filter, "invs_no_permission");
+    let run_persistence = selects_own(filter, storage_survives_updates::NAME);
+    let own_runs = run_keyboard || run_refusal || run_persistence;
+    if selected.is_empty() && !run_mps2 && !own_runs {
         println!("upstream libtock-c: no boot or app matches {filter:?}");
         return Ok(());
     }
@@ -53,7 +59,7 @@ pub fn tests(ctx: &Context) -> Result<()> {
     let mut tabs = BTreeMap::new();
     for app in build::APPS {
         let needed = selected.iter().any(|boot| boot.apps.contains(&app.name))
-            || (run_keyboard && boots::OWN_RUNNER.contains(&app.name));
+            || (boots::OWN_RUNNER.contains(&app.name) && selects_own(filter, app.name));
         if !needed {
             continue;
         }
@@ -69,7 +75,7 @@ pub fn tests(ctx: &Context) -> Result<()> {
         tabs.len(),
         started.elapsed()
     );
-    if !selected.is_empty() || run_keyboard {
+    if !selected.is_empty() || own_runs {
         let kernel = kernel::image::build_kernel(ctx)?;
         for boot in selected {
             let result = run_boot(ctx, &kernel, &tabs, boot);
@@ -78,6 +84,19 @@ pub fn tests(ctx: &Context) -> Result<()> {
         if let Some(tab) = tabs.get("keyboard_hid").filter(|_| run_keyboard) {
             let result = keyboard::run(ctx, &kernel, tab);
             record(&mut failures, "keyboard_hid over the HID link", result);
+        }
+        if run_persistence {
+            let result = storage_survives_updates::run(ctx, &workshop, &kernel);
+            record(
+                &mut failures,
+                "isolated storage survives a reboot and a live update, and stays isolated",
+                result,
+            );
+        }
+        // Last: it leaves the default kernel built again, not `kernel`.
+        if let Some(tab) = tabs.get("invs_no_permission").filter(|_| run_refusal) {
+            let result = storage_refusal::run(ctx, tab);
+            record(&mut failures, "invs_no_permission signed, refused", result);
         }
     }
     if run_mps2 {
@@ -105,7 +124,12 @@ fn selects(filter: Option<&str>, boot: &script::Boot) -> bool {
 
 /// Whether `filter` selects keyboard_hid's own run.
 fn selects_keyboard(filter: Option<&str>) -> bool {
-    matches!(filter, None | Some("libtock-c" | "keyboard_hid"))
+    selects_own(filter, "keyboard_hid")
+}
+
+/// Whether `filter` selects the own run of `app` (`boots::OWN_RUNNER`).
+fn selects_own(filter: Option<&str>, app: &str) -> bool {
+    filter.is_none() || filter == Some("libtock-c") || filter == Some(app)
 }
 
 /// Whether `filter` selects the mps2-an386 check (c_hello alone).

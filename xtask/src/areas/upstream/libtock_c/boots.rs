@@ -20,9 +20,12 @@ const LED_0_BLINKS: &[Step] = &[
     Step::Text(&["[led 0] on"]),
 ];
 
-/// Every boot of both sets, in order.
+/// Every boot of the three sets, in order.
 pub fn all() -> impl Iterator<Item = &'static Boot> {
-    BOOTS.iter().chain(super::more_boots::BOOTS)
+    BOOTS
+        .iter()
+        .chain(super::more_boots::BOOTS)
+        .chain(super::storage_boots::BOOTS)
 }
 
 /// The first set of boots (`more_boots.rs` holds the second).
@@ -517,8 +520,9 @@ pub const VIRTUAL_TIME: &[&str] = &["alarm_overflow_virtual_time"];
 pub const VIRTUAL_TIME_ARGUMENTS: &[&str] = &["-icount", "shift=0,align=off,sleep=off"];
 
 /// Apps with a runner of their own: keyboard_hid (`keyboard.rs`) needs the
-/// HID link's host end besides the console.
-pub const OWN_RUNNER: &[&str] = &["keyboard_hid"];
+/// HID link's host end besides the console, invs_no_permission
+/// (`storage_refusal.rs`) a signed image and a kernel that trusts its key.
+pub const OWN_RUNNER: &[&str] = &["keyboard_hid", "invs_no_permission"];
 
 #[cfg(test)]
 mod tests {

@@ -180,6 +180,18 @@ pub const APPS: &[UpstreamApp] = &[
     app("eui64", "examples/tests/eui64"),
     app("crc", "examples/tests/crc"),
     app("hifive1b", "examples/tests/hifive1b"),
+    app(
+        "invs_single",
+        "examples/tests/isolated_nonvolatile_storage/invs_single",
+    ),
+    app(
+        "invs_read_write",
+        "examples/tests/isolated_nonvolatile_storage/invs_read_write",
+    ),
+    app(
+        "invs_no_permission",
+        "examples/tests/isolated_nonvolatile_storage/invs_no_permission",
+    ),
 ];
 
 /// One architecture family as upstream's Configuration.mk sees it: where
@@ -354,6 +366,40 @@ impl Workshop {
     /// Builds `app` for qemu-rv32-virt's four slots, linked with picolibc
     /// and the glue; returns the TAB after checking each image.
     pub fn build(&self, app: &UpstreamApp) -> Result<PathBuf> {
+        let variables = self.riscv_variables()?;
+        let build_dir = self.output.join("apps").join(app.name);
+        let directory = self.upstream.join(app.directory);
+        let tab = self.make(
+            &directory,
+            &package_name(self, app)?,
+            &build_dir,
+            &variables,
+        )?;
+        self.check_images(&build_dir)?;
+        Ok(tab)
+    }
+
+    /// Builds the app of ours in `directory` (written for upstream's
+    /// AppMakefile) as `package` with the extra make `variables`, like
+    /// [`Self::build`]; the output goes under `apps/<build_name>`.
+    pub fn build_ours(
+        &self,
+        directory: &Path,
+        package: &str,
+        build_name: &str,
+        variables: &[String],
+    ) -> Result<PathBuf> {
+        let mut all = self.riscv_variables()?;
+        all.push(format!("PACKAGE_NAME={package}"));
+        all.extend(variables.iter().cloned());
+        let build_dir = self.output.join("apps").join(build_name);
+        let tab = self.make(directory, package, &build_dir, &all)?;
+        self.check_images(&build_dir)?;
+        Ok(tab)
+    }
+
+    /// The make variables of a qemu-rv32-virt build.
+    fn riscv_variables(&self) -> Result<Vec<String>> {
         let mut variables = lay_out_picolibc_as_newlib(self, &RISCV)?;
         variables.extend([
             format!("TOCK_TARGETS={}", tock_targets()),
@@ -361,15 +407,18 @@ impl Workshop {
             format!("SYSTEM_LIBS_rv32imac={}", self.glue.display()),
             "WLFLAGS=-Wl,--wrap=main".to_owned(),
         ]);
-        let build_dir = self.output.join("apps").join(app.name);
-        let tab = self.make(app, &build_dir, &variables)?;
+        Ok(variables)
+    }
+
+    /// Checks every ELF the build left in `build_dir`.
+    fn check_images(&self, build_dir: &Path) -> Result<()> {
         for entry in std::fs::read_dir(build_dir.join("rv32imac"))? {
             let path = entry?.path();
             if path.extension().is_some_and(|extension| extension == "elf") {
                 check_thread_locals(&path)?;
             }
         }
-        Ok(tab)
+        Ok(())
     }
 
     /// Builds `app` for upstream's default Cortex-M4 target: position
@@ -379,17 +428,29 @@ impl Workshop {
         let mut variables = lay_out_picolibc_as_newlib(self, &ARM)?;
         variables.push("TOCK_TARGETS=cortex-m4".to_owned());
         let build_dir = self.output.join("apps-cortex-m4").join(app.name);
-        self.make(app, &build_dir, &variables)
+        let directory = self.upstream.join(app.directory);
+        self.make(
+            &directory,
+            &package_name(self, app)?,
+            &build_dir,
+            &variables,
+        )
     }
 
-    /// `make` in the app's upstream folder with every output under the
+    /// `make` in the app's folder `directory` with every output under the
     /// target directory (`build_dir` for the app, `lib/` for the shared
-    /// libraries) and `variables` added; returns the TAB.
-    fn make(&self, app: &UpstreamApp, build_dir: &Path, variables: &[String]) -> Result<PathBuf> {
+    /// libraries) and `variables` added; returns the TAB `<package>.tab`.
+    fn make(
+        &self,
+        directory: &Path,
+        package: &str,
+        build_dir: &Path,
+        variables: &[String],
+    ) -> Result<PathBuf> {
         let libraries = self.output.join("lib");
         let mut make = Command::new("make");
         make.arg("-C")
-            .arg(self.upstream.join(app.directory))
+            .arg(directory)
             .arg("-j2")
             // Absolute, so the shared libraries' dependency files name the
             // same sources from every app's folder depth.
@@ -408,8 +469,8 @@ impl Workshop {
             ))
             .arg(format!("ELF2TAB={}", self.elf2tab.display()))
             .args(variables);
-        cmd::output(&mut make).with_context(|| format!("building upstream {}", app.directory))?;
-        let tab = build_dir.join(format!("{}.tab", package_name(self, app)?));
+        cmd::output(&mut make).with_context(|| format!("building {}", directory.display()))?;
+        let tab = build_dir.join(format!("{package}.tab"));
         ensure!(tab.is_file(), "make did not write {}", tab.display());
         Ok(tab)
     }

@@ -82,18 +82,6 @@ pub const NOT_RUN: &[(&str, &str)] = &[
         "imix's board test: nRF51 BLE serialization, ADC, ambient light, humidity, \
          temperature, nine-axis sensors: QEMU has none of them",
     ),
-    (
-        "examples/tests/isolated_nonvolatile_storage/invs_no_permission",
-        NO_FLASH_STORAGE_DRIVER_YET,
-    ),
-    (
-        "examples/tests/isolated_nonvolatile_storage/invs_read_write",
-        NO_FLASH_STORAGE_DRIVER_YET,
-    ),
-    (
-        "examples/tests/isolated_nonvolatile_storage/invs_single",
-        NO_FLASH_STORAGE_DRIVER_YET,
-    ),
     ("examples/tests/lr1110/lorawan", NO_LORA),
     ("examples/tests/lr1110/wifi_scan", NO_LORA),
     (
