@@ -36,9 +36,12 @@ uint32_t sk_api_version(void)
 	return SSH_SK_VERSION_MAJOR;
 }
 
+/* Says why a request failed; not for a missing PIN, which OpenSSH asks
+ * for and retries with. */
 static void debug_log(const char *what, int status)
 {
-	fprintf(stderr, "tock-sk-provider: %s: %s (%d)\n", what, fido_strerr(status), status);
+	if (status != FIDO_ERR_PIN_REQUIRED)
+		fprintf(stderr, "tock-sk-provider: %s: %s (%d)\n", what, fido_strerr(status), status);
 }
 
 /* A libfido2 status as the provider interface's error. */

@@ -168,20 +168,24 @@ class Browser:
               f"packed attestation verified, counter {auth_data.counter}", flush=True)
         return credential, response.client_extension_results
 
-    def authenticate(self, what, credentials, allow, user_name=None, extensions=None):
+    def authenticate(self, what, credentials, allow, user_name=None, extensions=None, verify_user=False):
         """An assertion from one of `credentials` (`allow`: the allow list, or
-        None for a discoverable one picked by `user_name`); verified by the
-        server; its counter must rise. Returns the response."""
-        options, state = self.server.authenticate_begin(
-            allow, user_verification=UserVerificationRequirement.DISCOURAGED, extensions=extensions)
+        None for a discoverable one: the account `user_name`, picked by its
+        user id); verified by the server; its counter must rise. With
+        `verify_user` the PIN is used (user verification required).
+        Returns the response."""
+        requirement = UserVerificationRequirement.REQUIRED if verify_user else UserVerificationRequirement.DISCOURAGED
+        options, state = self.server.authenticate_begin(allow, user_verification=requirement, extensions=extensions)
         selection = step(what, lambda: self.client.get_assertion(options.public_key))
         assertions = selection.get_assertions()
         index = 0
         if user_name is not None:
-            names = [(assertion.user or {}).get("name") for assertion in assertions]
-            if user_name not in names:
-                fail(f"{what}: the accounts offered are {names}, without {user_name}")
-            index = names.index(user_name)
+            users = [assertion.user or {} for assertion in assertions]
+            check_user_information(what, users, verify_user)
+            ids = [user.get("id") for user in users]
+            if user_name.encode() not in ids:
+                fail(f"{what}: the accounts offered have the user ids {ids}, without {user_name.encode()!r}")
+            index = ids.index(user_name.encode())
         response = selection.get_response(index)
         check_client_data(what, response.response.client_data, "webauthn.get")
         step(f"{what}, signature checked by Fido2Server",
@@ -195,6 +199,19 @@ class Browser:
             fail(f"{what}: the signature counter went from {previous} to {counter}")
         self.counters[credential_id] = counter
         print(f"ctap2: {what}: signature verified, counter {counter}", flush=True)
+
+
+def check_user_information(what, users, verified):
+    """CTAP 2.1 (authenticatorGetAssertion, response member `user`): an
+    authenticator without a display returns the names of several accounts
+    for the platform to choose from, but never without user verification."""
+    names = [user.get("name") for user in users]
+    if not verified and any(name is not None for name in names):
+        fail(f"{what}: without user verification the device returned the user names {names} "
+             "(CTAP 2.1 getAssertion: no user-identifiable information unless the user is verified)")
+    if verified and len(users) > 1 and None in names:
+        fail(f"{what}: with user verification and {len(users)} accounts the device returned the names {names}, "
+             "expected every account's name for the platform to choose from")
 
 
 def check_client_data(what, client_data, request_type):
@@ -338,6 +355,8 @@ def first(socket_path, state_path):
         residents = [bob, carol, dave]
         for name in ("bob", "carol"):
             browser.authenticate(f"authenticatorGetAssertion (discoverable, {name})", residents, None, name)
+        browser.authenticate("authenticatorGetAssertion (discoverable, with the PIN, dave)", residents, None, "dave",
+                             verify_user=True)
         hmac_secret_checks(browser, bob)
         deleted = credential_management_checks(ctap2, NEW_PIN, ["bob", "carol", "dave"], "dave")
         expect_ctap_error("authenticatorGetAssertion with the deleted credential", CtapError.ERR.NO_CREDENTIALS,

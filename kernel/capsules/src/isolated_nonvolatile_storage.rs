@@ -60,7 +60,9 @@
 //!   at boot leaves the block all old or all new.
 //!
 //! A write over several 512-byte pieces is not atomic as a whole: a cut
-//! may leave earlier pieces new and later ones old.
+//! may leave earlier pieces new and later ones old. A write of nothing but
+//! 0xFF (a store erasing part of its region) is one journal rewrite,
+//! atomic as a whole, or nothing if the range is erased already.
 //!
 //! Flash operations run blocking from the deferred call, as the journal
 //! does; a read copies from the flash as mapped.
@@ -344,6 +346,9 @@ impl<'a> IsolatedNonvolatileStorage<'a> {
                 check_range(offset, buffer.len(), self.region_bytes())?;
                 let region = self.find_or_claim(write_id)?;
                 let start = self.block_offset(region) + HEADER_BYTES + offset as usize;
+                if self.all_erased(|done, piece| buffer.copy_to(done, piece), buffer.len()) {
+                    return self.erase_range(start, buffer.len());
+                }
                 let mut done = 0;
                 while done < buffer.len() {
                     let length = CHUNK.min(buffer.len() - done);
@@ -355,6 +360,44 @@ impl<'a> IsolatedNonvolatileStorage<'a> {
                 Ok(())
             })
             .map_err(ErrorCode::from)?
+    }
+
+    /// Whether the `length` bytes that `copy(offset, piece)` gives are all
+    /// 0xFF (an app's store erasing part of its region).
+    fn all_erased(&self, copy: impl Fn(usize, &mut [u8]) -> usize, length: usize) -> bool {
+        let mut data = self.data.borrow_mut();
+        let mut done = 0;
+        while done < length {
+            let piece = &mut data[..CHUNK.min(length - done)];
+            let copied = copy(done, piece);
+            if copied == 0 || piece[..copied].iter().any(|&byte| byte != 0xff) {
+                return false;
+            }
+            done += copied;
+        }
+        true
+    }
+
+    /// Erases `length` bytes at `at` (inside one block): nothing if they
+    /// are erased already, else one journal rewrite (not one per
+    /// [`CHUNK`]), atomic across a power cut.
+    fn erase_range(&self, at: usize, length: usize) -> Result<(), ErrorCode> {
+        let mut current = self.current.borrow_mut();
+        let mut done = 0;
+        while done < length {
+            let piece = &mut current[..CHUNK.min(length - done)];
+            self.flash
+                .read(at + done, piece)
+                .map_err(|_| ErrorCode::Fail)?;
+            if piece.iter().any(|&byte| byte != 0xff) {
+                return self
+                    .rewriter
+                    .rewrite_erased(at, length)
+                    .map_err(|_| ErrorCode::Fail);
+            }
+            done += piece.len();
+        }
+        Ok(())
     }
 
     /// Makes the flash at `at` hold `data` (at most [`CHUNK`] bytes, inside

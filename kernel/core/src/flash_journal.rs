@@ -114,6 +114,22 @@ pub trait BlockRewrite {
         source: usize,
         length: usize,
     ) -> Result<(), JournalError>;
+
+    /// Makes the `length` bytes at flash offset `offset` erased (0xFF),
+    /// keeping every other byte of their block; power-cut safe. The
+    /// journal does it in one commit (an app's store erasing half its
+    /// region costs one block rewrite, not one per RAM buffer); this
+    /// default, for fakes, rewrites buffer by buffer.
+    fn rewrite_erased(&self, offset: usize, length: usize) -> Result<(), JournalError> {
+        const ERASED: [u8; CHUNK] = [0xff; CHUNK];
+        let mut done = 0;
+        while done < length {
+            let piece = CHUNK.min(length - done);
+            self.rewrite(offset + done, &ERASED[..piece])?;
+            done += piece;
+        }
+        Ok(())
+    }
 }
 
 /// Where the new bytes of a rewrite come from.
@@ -123,13 +139,15 @@ enum NewBytes<'d> {
     Ram(&'d [u8]),
     /// `length` bytes of flash from this offset.
     Flash { source: usize, length: usize },
+    /// `length` erased bytes (0xFF).
+    Erased { length: usize },
 }
 
 impl NewBytes<'_> {
     fn len(&self) -> usize {
         match self {
             NewBytes::Ram(data) => data.len(),
-            NewBytes::Flash { length, .. } => *length,
+            NewBytes::Flash { length, .. } | NewBytes::Erased { length } => *length,
         }
     }
 }
@@ -307,6 +325,7 @@ impl<'a, F: NorFlash> FlashJournal<'a, F> {
                     NewBytes::Flash { source, .. } => {
                         self.flash.read(source + (start - offset), part)?
                     }
+                    NewBytes::Erased { .. } => part.fill(0xff),
                 }
             }
             hasher.update(&bounce[..]);
@@ -353,6 +372,10 @@ impl<F: NorFlash> BlockRewrite for FlashJournal<'_, F> {
             return Err(JournalError::OutsideArea(source));
         }
         self.rewrite_block(offset, NewBytes::Flash { source, length })
+    }
+
+    fn rewrite_erased(&self, offset: usize, length: usize) -> Result<(), JournalError> {
+        self.rewrite_block(offset, NewBytes::Erased { length })
     }
 }
 

@@ -295,3 +295,35 @@ fn a_rewrite_from_flash_outside_the_area_or_across_blocks_is_refused() {
     );
     assert_eq!(flash.operations.get(), 0, "nothing was touched");
 }
+
+#[test]
+fn an_erasing_rewrite_is_one_commit_and_a_cut_leaves_the_old_or_the_erased_range() {
+    let (offset, length) = (BLOCK + 200, 3000);
+    let old = initial_flash();
+    let mut expected_new = old.clone();
+    expected_new[offset..offset + length].fill(0xff);
+    let reference = FakeNor::new(old.clone());
+    journal(&reference).rewrite_erased(offset, length).unwrap();
+    assert_eq!(
+        reference.bytes.borrow()[..AREA_END],
+        expected_new[..AREA_END]
+    );
+    let total = reference.operations.get();
+    // One rewrite: no more flash operations than a one-byte rewrite
+    // (fewer: erased chunks are not programmed).
+    let one_byte = FakeNor::new(old.clone());
+    journal(&one_byte).rewrite(offset, &[0xff]).unwrap();
+    assert!(total <= one_byte.operations.get());
+    for cut_after in 0..=total {
+        let flash = FakeNor::new(old.clone());
+        flash.power(Some(cut_after));
+        let _ = journal(&flash).rewrite_erased(offset, length);
+        flash.power(None);
+        journal(&flash).recover().unwrap();
+        let bytes = flash.bytes.borrow();
+        assert!(
+            bytes[..AREA_END] == old[..AREA_END] || bytes[..AREA_END] == expected_new[..AREA_END],
+            "cut after {cut_after} operations: a mix"
+        );
+    }
+}
