@@ -54,6 +54,15 @@ def fail(message):
     raise CheckFailed(message)
 
 
+# Failures that do not stop the later checks; reported at the end.
+DEFERRED = []
+
+
+def fail_later(message):
+    print(f"ctap2: FAIL (continuing) {message}", flush=True)
+    DEFERRED.append(message)
+
+
 def describe(error):
     """The CTAP error inside `error`, by name and number, or the error itself."""
     cause = error
@@ -97,8 +106,10 @@ class Interaction(UserInteraction):
     def __init__(self):
         self.pin = None
         self.pin_requests = 0
+        self.touches = 0
 
     def prompt_up(self):
+        self.touches += 1
         print("PRESS", flush=True)
 
     def request_pin(self, permissions, rp_id):
@@ -145,6 +156,7 @@ class Browser:
     def __init__(self, device, interaction):
         collector = DefaultClientDataCollector(ORIGIN)
         self.client = Fido2Client(device, collector, interaction)
+        self.interaction = interaction
         if "FIDO_2_1" not in self.client.info.versions:
             fail(f"Fido2Client fell back to U2F: versions {self.client.info.versions}")
         self.server = Fido2Server(RP, attestation="direct", verify_attestation=verify_attestation)
@@ -159,7 +171,7 @@ class Browser:
             user, resident_key_requirement=requirement,
             user_verification=UserVerificationRequirement.DISCOURAGED, extensions=extensions)
         what = f"authenticatorMakeCredential ({'resident' if resident else 'non-resident'}, {name})"
-        response = step(what, lambda: self.client.make_credential(options.public_key))
+        response = self.touched(what, lambda: self.client.make_credential(options.public_key))
         check_client_data(what, response.response.client_data, "webauthn.create")
         auth_data = step(f"{what}, checked by Fido2Server", lambda: self.server.register_complete(state, response))
         credential = auth_data.credential_data
@@ -176,7 +188,7 @@ class Browser:
         Returns the response."""
         requirement = UserVerificationRequirement.REQUIRED if verify_user else UserVerificationRequirement.DISCOURAGED
         options, state = self.server.authenticate_begin(allow, user_verification=requirement, extensions=extensions)
-        selection = step(what, lambda: self.client.get_assertion(options.public_key))
+        selection = self.touched(what, lambda: self.client.get_assertion(options.public_key))
         assertions = selection.get_assertions()
         index = 0
         if user_name is not None:
@@ -193,6 +205,15 @@ class Browser:
         self.check_counter(what, response.raw_id, response.response.authenticator_data.counter)
         return response
 
+    def touched(self, what, call):
+        """`call`'s result; the device must have waited for a touch (KEEPALIVE
+        with status UPNEEDED) on the way."""
+        before = self.interaction.touches
+        result = step(what, call)
+        if self.interaction.touches == before:
+            fail(f"{what}: the device answered without asking for a touch (no KEEPALIVE UPNEEDED)")
+        return result
+
     def check_counter(self, what, credential_id, counter):
         previous = self.counters.get(credential_id)
         if previous is not None and counter <= previous:
@@ -207,10 +228,10 @@ def check_user_information(what, users, verified):
     for the platform to choose from, but never without user verification."""
     names = [user.get("name") for user in users]
     if not verified and any(name is not None for name in names):
-        fail(f"{what}: without user verification the device returned the user names {names} "
+        fail_later(f"{what}: without user verification the device returned the user names {names} "
              "(CTAP 2.1 getAssertion: no user-identifiable information unless the user is verified)")
     if verified and len(users) > 1 and None in names:
-        fail(f"{what}: with user verification and {len(users)} accounts the device returned the names {names}, "
+        fail_later(f"{what}: with user verification and {len(users)} accounts the device returned the names {names}, "
              "expected every account's name for the platform to choose from")
 
 
@@ -405,7 +426,9 @@ def main():
     try:
         (first if mode == "first" else after_reboot)(socket_path, state_path)
     except CheckFailed as failure:
-        raise SystemExit(f"ctap2: FAIL {failure}")
+        DEFERRED.append(str(failure))
+    if DEFERRED:
+        raise SystemExit("\n".join(f"ctap2: FAIL {failure}" for failure in DEFERRED))
     print("ctap2: ok", flush=True)
 
 

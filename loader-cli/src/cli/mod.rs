@@ -160,6 +160,10 @@ pub fn exit_code(error: &anyhow::Error) -> i32 {
         ) => 3,
         Some(LoaderError::NoSpace { .. }) => 4,
         Some(LoaderError::Refused(_) | LoaderError::NothingToDo(_)) => 5,
+        // The device refused the image (its credentials, its key, its version).
+        Some(LoaderError::Protocol { answer, .. }) if answer.starts_with("CredentialsRejected") => {
+            5
+        }
         Some(LoaderError::Configuration { .. }) => 2,
         _ => 1,
     }

@@ -375,6 +375,12 @@ fn extension_hint(status: ExtensionStatus, reason: &str) -> &'static str {
     if reason.contains("same identity") {
         return "another app with the same identity runs at an equal or higher version; uninstall it, or install a higher version";
     }
+    if reason.contains("below the minimum") {
+        return "the board keeps a minimum version for this app (anti-rollback): install a version at least that high, or apply a rollback permit signed by the board's root key (`loader keys permit`)";
+    }
+    if reason.contains("revoked") {
+        return "every key that signed it is revoked on this board: sign it with an active key (`loader keys list` shows them) and install it again";
+    }
     match status {
         ExtensionStatus::CredentialsRejected => {
             "the device refused the app's credentials; sign it with a key the board trusts"
@@ -590,6 +596,13 @@ impl Transport for SerialBootloader {
 #[cfg(test)]
 mod hint_tests {
     use super::*;
+
+    #[test]
+    fn a_version_below_the_minimum_is_answered_with_the_permit_not_signing_advice() {
+        let reason = "the old one keeps running; the new build was refused: version 1 below the minimum 2 for hello";
+        let hint = extension_hint(ExtensionStatus::CredentialsRejected, reason);
+        assert!(hint.contains("loader keys permit"), "{hint}");
+    }
 
     #[test]
     fn a_duplicate_identity_is_not_answered_with_signing_advice() {

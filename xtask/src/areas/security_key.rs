@@ -30,7 +30,7 @@
 //!   clients without a reboot; a signed libtock-c probe installed beside
 //!   them finds none of their KV entries; an unsigned U2F update is
 //!   refused by the device with its reason.
-//! - `build` also builds the CTAP2 app and its kernel and leaves a fresh
+//! - `build` also builds the CTAP2 app and the C clients and leaves a fresh
 //!   device image, `ctap2-fresh.pflash`, for people to boot (docs/apps.md);
 //! - `ctap2` ([`ctap2`]): the CTAP 2.1 app booted with the HID link and
 //!   driven by python-fido2 as a browser drives a security key;

@@ -29,7 +29,7 @@ use crate::cmd;
 use crate::context::Context;
 use crate::qemu::{count_instructions, per_iteration};
 use anyhow::{ensure, Context as _, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Operations of each measured run: enough that the per-operation figure
@@ -87,7 +87,7 @@ pub fn measure(ctx: &Context, figures: &mut Figures) -> Result<()> {
     let app = ctap2::build(ctx)?;
     footprint(&app, figures)?;
     let packager = build_packager(ctx)?;
-    let baseline = counted_run(ctx, &packager, None)?;
+    let baseline = repeated_baseline(ctx, &packager)?;
     for operation in OPERATIONS {
         let with = counted_run(ctx, &packager, Some(operation.variable))?;
         let value = per_iteration(with, baseline, u64::from(ITERATIONS))?;
@@ -121,11 +121,7 @@ fn footprint(app: &[u8], figures: &mut Figures) -> Result<()> {
 /// Builds the benchmark with [`ITERATIONS`] of `variable`'s operation
 /// (none when `None`, or the fill when it is [`FILL_VARIABLE`]), packages
 /// it and writes a fresh flash with the CTAP2 kernel; the flash.
-fn bench_flash(
-    ctx: &Context,
-    packager: &std::path::Path,
-    variable: Option<&str>,
-) -> Result<PathBuf> {
+fn bench_flash(ctx: &Context, packager: &Path, variable: Option<&str>) -> Result<PathBuf> {
     let mut cargo = ctx.cargo("build")?;
     cargo
         .args(["-p", "ctap2", "--bin", BENCH_APP.binary])
@@ -151,14 +147,42 @@ fn bench_flash(
 }
 
 /// Instructions of a whole run of the benchmark built for `variable`.
-fn counted_run(ctx: &Context, packager: &std::path::Path, variable: Option<&str>) -> Result<u64> {
+fn counted_run(ctx: &Context, packager: &Path, variable: Option<&str>) -> Result<u64> {
     let flash = bench_flash(ctx, packager, variable)?;
-    count_instructions(board(&flash).args(DETERMINISTIC.iter().copied()), TIMEOUT)
+    let mut counts = Vec::new();
+    for index in 0..3 {
+        let copy = flash.with_file_name(format!("probe-{index}.pflash"));
+        std::fs::copy(&flash, &copy)?;
+        counts.push(count(&copy)?);
+    }
+    println!("PROBE {variable:?}: {counts:?}");
+    count(&flash)
+}
+
+/// Instructions of a whole run of the benchmark with no operation, run
+/// twice from the same fresh flash (a run writes to its flash): they must
+/// be equal, or no figure here would repeat.
+fn repeated_baseline(ctx: &Context, packager: &Path) -> Result<u64> {
+    let flash = bench_flash(ctx, packager, None)?;
+    let copy = flash.with_file_name("baseline-again.pflash");
+    std::fs::copy(&flash, &copy).with_context(|| format!("copying {}", flash.display()))?;
+    let (first, second) = (count(&flash)?, count(&copy)?);
+    ensure!(
+        first == second,
+        "the same benchmark image ran {first} then {second} instructions: \
+         the figures would not repeat (is the virtio-rng seeded?)"
+    );
+    Ok(first)
+}
+
+/// Instructions of a whole run of `flash`.
+fn count(flash: &Path) -> Result<u64> {
+    count_instructions(board(flash).args(DETERMINISTIC.iter().copied()), TIMEOUT)
         .with_context(|| format!("counting the CTAP2 benchmark ({})", flash.display()))
 }
 
 /// Fills the store; records how many resident credentials it held.
-fn resident_keys(ctx: &Context, packager: &std::path::Path, figures: &mut Figures) -> Result<()> {
+fn resident_keys(ctx: &Context, packager: &Path, figures: &mut Figures) -> Result<()> {
     let flash = bench_flash(ctx, packager, Some(FILL_VARIABLE))?;
     let exit = board(&flash)
         .args(DETERMINISTIC.iter().copied())

@@ -3,7 +3,8 @@
 //! against a fake authenticator whose key agreement scalar is
 //! SHA-256("authenticator key agreement"), with python-fido2's ephemeral
 //! scalar fixed to SHA-256("platform key agreement") and its IVs to
-//! a0 a1 .. af. Replaying them proves the real platform's encoding and
+//! a0 a1 .. af (`src/pin_protocol/python_fido2_vectors.py` prints them).
+//! Replaying them proves the real platform's encoding and
 //! cryptography are understood, byte for byte.
 
 use super::*;

@@ -1,7 +1,8 @@
 //! Requests recorded from python-fido2 2.2.1's `CredentialManagement`
 //! (`get_metadata()`, `delete_cred(credential-0010)`,
 //! `update_user_info(credential-0042, {id: user-42, name: renamed,
-//! displayName: Display})`) with the token 77 77 .. 77 of each protocol.
+//! displayName: Display})`) with the token 77 77 .. 77 of each protocol
+//! (`src/pin_protocol/python_fido2_vectors.py` prints them).
 //! Replaying them proves that re-encoding subCommandParams reproduces the
 //! bytes the real platform authenticated.
 
