@@ -64,4 +64,7 @@ pub struct BoardRun {
     pub tabs: Vec<PathBuf>,
     /// Where the serial line goes: this terminal, TCP or a pty.
     pub serial: areas::kernel::serve::SerialLine,
+    /// The Unix socket of qemu-rv32-virt's HID link (the FIDO and keyboard
+    /// interfaces, docs/boards/qemu-rv32-virt.md), if asked for.
+    pub hid_link: Option<PathBuf>,
 }

@@ -94,6 +94,10 @@ enum Command {
         /// (or tcp for a free port) or pty, for the loader (qemu-rv32-virt).
         #[arg(long, value_name = "LINE", default_value = "stdio")]
         serial: SerialLine,
+        /// Serve the HID link (FIDO and keyboard reports, 65-byte frames) on
+        /// this Unix socket, for FIDO clients (qemu-rv32-virt).
+        #[arg(long, value_name = "SOCKET")]
+        hid_link: Option<PathBuf>,
     },
     /// Make the CTAP2 app's batch attestation key and certificate (apps/rust/ctap2/attestation).
     Ctap2Attestation {
@@ -162,7 +166,15 @@ fn execute(command: Command) -> Result<u8> {
             flash,
             tabs,
             serial,
+            hid_link,
         } => {
+            if board != Board::QemuRv32Virt && hid_link.is_some() {
+                return Err(anyhow::anyhow!(
+                    "--hid-link: only qemu-rv32-virt has the HID link; {} has none",
+                    board.name()
+                )
+                .context(exit::UsageError));
+            }
             if board != Board::QemuRv32Virt && serial != SerialLine::Terminal {
                 return Err(anyhow::anyhow!(
                     "--serial {serial:?}: only qemu-rv32-virt serves the loader on its serial \
@@ -176,6 +188,7 @@ fn execute(command: Command) -> Result<u8> {
                 flash,
                 tabs,
                 serial,
+                hid_link,
             };
             let code = match run.board {
                 Board::QemuRv32Virt => areas::kernel::qemu_command(&context, &run)?,

@@ -44,7 +44,7 @@ use core::cell::{Cell, Ref, RefCell};
 
 use crc::{Crc, CRC_32_ISO_HDLC};
 use p256_verify::{verify_prehashed, PublicKey};
-use tbf::trust::{Change, SignedChange, MAX_ENCODED_STATE};
+use tbf::trust::{Change, ChangeKind, FormatError, SignedChange, MAX_ENCODED_STATE};
 
 pub use crate::credential::ChangeRefusal;
 pub use tbf::trust::{RawKey, TrustState};
@@ -198,6 +198,15 @@ impl<'a> TrustStore<'a> {
         let key = PublicKey::from_raw(&root).ok_or(ChangeRefusal::BadSignature)?;
         if !verify_prehashed(&key, &signed.digest(), &signed.signature) {
             return Err(ChangeRefusal::BadSignature);
+        }
+        // A key that is not a P-256 point would refuse every app it is
+        // tried on (or every later change, as the root).
+        if let ChangeKind::AddKey(key) | ChangeKind::ReplaceRoot(key) = &signed.change.kind {
+            if PublicKey::from_raw(key).is_none() {
+                return Err(ChangeRefusal::Malformed(FormatError::BadField(
+                    "key (not a P-256 point)",
+                )));
+            }
         }
         let mut next = self.scratch.borrow_mut();
         next.clone_from(&self.state.borrow());

@@ -174,6 +174,11 @@ fn root_signed_changes_apply_and_persist_others_are_refused() {
         store.apply_signed(&add[..10]),
         Err(ChangeRefusal::Malformed(_))
     ));
+    let not_a_point = signed(ChangeKind::AddKey([7; 64]), 2, 1);
+    assert!(matches!(
+        store.apply_signed(&not_a_point),
+        Err(ChangeRefusal::Malformed(_))
+    ));
     let revoke = signed(ChangeKind::RevokeKey(key(2).1), 2, 1);
     store.apply_signed(&revoke).expect("applies");
     let reread = mounted(&flash);

@@ -83,7 +83,7 @@ pub fn qemu_command(ctx: &Context, run: &BoardRun) -> Result<i32> {
         return serve::serve(ctx, run, &run.serial);
     }
     let kernel = image::build_kernel(ctx)?;
-    let board = board_with_tabs(ctx, &kernel, &flash, &run.tabs)?;
+    let board = with_requested_hid_link(board_with_tabs(ctx, &kernel, &flash, &run.tabs)?, run)?;
     // QEMU runs with `-serial stdio` (no multiplexer): Ctrl-A x reaches
     // the guest as `x`, while Ctrl-C stops QEMU.
     println!(
@@ -93,6 +93,28 @@ pub fn qemu_command(ctx: &Context, run: &BoardRun) -> Result<i32> {
     );
     let status = board.command()?.status().context("starting QEMU")?;
     status.code().context("QEMU was killed by a signal")
+}
+
+/// `board` with the HID link on the socket `run` names, if it names one.
+/// Only a socket (a stale one from an earlier run) is replaced: any other
+/// file there is the user's, and stays.
+pub fn with_requested_hid_link(board: QemuBuilder, run: &BoardRun) -> Result<QemuBuilder> {
+    use std::os::unix::fs::FileTypeExt;
+    let Some(socket) = &run.hid_link else {
+        return Ok(board);
+    };
+    if let Ok(metadata) = std::fs::symlink_metadata(socket) {
+        ensure!(
+            metadata.file_type().is_socket(),
+            "--hid-link {}: a file that is not a socket is there; QEMU would replace it",
+            socket.display()
+        );
+    }
+    println!(
+        "the HID link (FIDO and keyboard reports) is the Unix socket {}",
+        socket.display()
+    );
+    super::security_key::with_hid_link(board, socket)
 }
 
 /// Writes `kernel` into the first erase block of the flash file `flash`

@@ -36,12 +36,18 @@
 //!   driven by python-fido2 as a browser drives a security key;
 //! - `libfido2` and `ssh` ([`fido_clients`]): the same app checked by
 //!   libfido2 and by ssh-keygen (an `ecdsa-sk` key on the device) through
-//!   `clients/libfido2-hid-link` (`fido2` runs these three).
+//!   `clients/libfido2-hid-link` (`fido2` runs these three);
+//! - `ctap2_update` ([`ctap2_update`], also part of `fido2`): the CTAP2 app
+//!   installed signed through loader-cli, then replaced by a newer version
+//!   without a reboot: its credentials, PIN and counters survive (and a
+//!   reboot), and an app of another identity sees none of them; credProtect
+//!   levels 2 and 3 checked with python-fido2.
 //!
 //! Every step runs even when an earlier one failed; the area fails if any
 //! did, listing each failure.
 
 mod ctap2;
+mod ctap2_update;
 mod fido_clients;
 mod figures;
 mod live;
@@ -60,6 +66,8 @@ use std::process::Command;
 /// Connects to the emulated HID link's socket (QEMU makes it as it starts);
 /// the upstream area reads keyboard reports through it too.
 pub(crate) use qemu::connect as connect_hid_link;
+/// Adds the HID link to a QEMU command line (`cargo xtask qemu --hid-link`).
+pub(crate) use qemu::with_hid_link;
 
 /// The security-key area in the registry.
 pub const AREA: Area = Area {
@@ -165,6 +173,12 @@ pub fn tests(ctx: &Context) -> Result<()> {
     let fido2 = ["build", "ctap2", "libfido2", "ssh", "fido2"];
     if fido2.iter().any(|step| runs(step)) {
         ctap2::with_clients(ctx, &runs, &mut record);
+    }
+    if runs("ctap2_update") || runs("fido2") {
+        record(
+            "CTAP2 credentials survive an update through the loader",
+            ctap2_update::credentials_survive_an_update(ctx),
+        );
     }
     if failures.is_empty() {
         Ok(())

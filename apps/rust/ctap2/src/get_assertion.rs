@@ -41,11 +41,6 @@ struct Context {
     client_data_hash: Bytes<64>,
     presence: bool,
     verified: bool,
-    /// Whether user names go out: with user verification, or when the
-    /// platform must let the user choose among several accounts (CTAP 2.1,
-    /// 6.2.2, the response's `user`: an authenticator without a display
-    /// returns every field then).
-    identify: bool,
     hmac_secret: Option<HmacSecretInput>,
 }
 
@@ -99,7 +94,6 @@ impl<R: Records> Authenticator<R> {
                 .map_err(|_| Error::InvalidLength)?,
             presence,
             verified,
-            identify: verified,
             hmac_secret: request
                 .extensions
                 .as_ref()
@@ -154,7 +148,11 @@ impl<R: Records> Authenticator<R> {
             return None;
         }
         let mut user = record.user;
-        if !context.identify {
+        if !context.verified {
+            // User-identifiable details (name, display name) only after
+            // user verification (CTAP 2.1, 6.2.2; browsers refuse them
+            // otherwise), even with several accounts: the platform tells
+            // them apart by user id.
             user = PublicKeyCredentialUserEntity::from(user.id);
         }
         Some(Chosen {
@@ -168,7 +166,7 @@ impl<R: Records> Authenticator<R> {
     fn first_resident(
         &mut self,
         platform: &mut impl Platform,
-        mut context: Context,
+        context: Context,
     ) -> Result<Response, Error> {
         let mut usable: Vec<u16, MAX_PER_RP> = Vec::new();
         for slot in self.residents_for(&context.rp_id_hash) {
@@ -177,7 +175,6 @@ impl<R: Records> Authenticator<R> {
             }
         }
         let first = *usable.first().ok_or(Error::NoCredentials)?;
-        context.identify |= usable.len() > 1;
         if context.presence {
             platform.wait_for_presence()?;
         }

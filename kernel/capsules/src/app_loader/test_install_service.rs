@@ -17,7 +17,6 @@
 use core::cell::Cell;
 
 use kernel::app_management::{AppOperation, ManagementError};
-use kernel::credential::check_credentials;
 use kernel::hil::time::{Alarm, AlarmClient};
 use kernel::process::State;
 use loader_protocol::{ConfirmPolicy, ExtensionStatus, RefusalReason, RunningTest, TestStatus};
@@ -161,7 +160,7 @@ impl<'a> AppLoader<'a> {
             .find(|image| image.address == new)
             .and_then(|image| self.app_flash_range(image.address, image.size));
         if let (Some(policy), Some(image)) = (self.credential_policy.get(), image) {
-            if let Err(refusal) = check_credentials(image, &policy) {
+            if let Err(refusal) = self.check_image(image, &policy) {
                 let mut reason = TextBuffer::new();
                 let _ = core::fmt::Write::write_fmt(
                     &mut reason,

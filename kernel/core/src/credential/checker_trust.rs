@@ -136,3 +136,7 @@ impl TrustManagement for CredentialChecker {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "checker_trust_tests.rs"]
+mod tests;

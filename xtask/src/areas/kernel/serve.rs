@@ -64,6 +64,7 @@ pub fn serve(ctx: &Context, run: &BoardRun, line: &SerialLine) -> Result<i32> {
     };
     let kernel = image::build_kernel(ctx)?;
     let board = board_with_tabs(ctx, &kernel, &flash, &run.tabs)?;
+    let board = super::with_requested_hid_link(board, run)?;
     let (mut qemu, port) = match line {
         SerialLine::Terminal => {
             return Err(anyhow::anyhow!("the terminal needs no serving").context(UsageError))

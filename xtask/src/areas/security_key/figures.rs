@@ -4,8 +4,8 @@
 //!   `apps.ctap2_get_assertion_instructions` and
 //!   `apps.u2f_authenticate_instructions`: guest instructions (kernel and
 //!   app) of one operation, counted by the TCG plugin with deterministic
-//!   time (`-icount`) and a seeded virtio-rng (`-seed`), so every run draws
-//!   the same random bytes and the counts repeat exactly: the benchmark
+//!   time (`-icount`), the benchmark's random bytes fixed (see its file),
+//!   rounded to [`ROUNDING`] so that they repeat: the benchmark
 //!   binary (`apps/rust/ctap2/src/bin/ctap2_bench.rs`) built to run
 //!   [`ITERATIONS`] of one operation, minus the same binary built to run
 //!   none, over [`ITERATIONS`]. MakeCredential is a resident ES256
@@ -35,11 +35,18 @@ use std::time::Duration;
 /// Operations of each measured run: enough that the per-operation figure
 /// is the operation's own cost, few enough to keep the bench short.
 const ITERATIONS: u32 = 8;
+/// Whole runs of one image differ by 2 instructions now and then: the
+/// kernel's halt after the exit store is `wfi` in a loop, and its branch
+/// runs again whenever an interrupt wakes the hart before QEMU stops it (a
+/// host-timed race). That is a quarter of an instruction per operation:
+/// figures are rounded to this many instructions, so they repeat.
+const ROUNDING: f64 = 100.0;
+/// The most two runs of one image may differ by (that race, a few times).
+const RUN_TO_RUN: u64 = 8;
 const TIMEOUT: Duration = Duration::from_secs(300);
-/// Virtual time advances one nanosecond per instruction, and the
-/// virtio-rng (QEMU's built-in backend) draws from a seeded generator:
-/// the app sees the same random bytes and the same clock every run.
-const DETERMINISTIC: &[&str] = &["-icount", "shift=0,align=off,sleep=off", "-seed", "1"];
+/// Virtual time advances one nanosecond per instruction: the app sees the
+/// same clock every run.
+const DETERMINISTIC: &[&str] = &["-icount", "shift=0,align=off,sleep=off"];
 /// The benchmark binary's `stack_size!` (the app's own) and heap.
 const BENCH_APP: RustApp = RustApp {
     binary: "ctap2_bench",
@@ -90,7 +97,8 @@ pub fn measure(ctx: &Context, figures: &mut Figures) -> Result<()> {
     let baseline = repeated_baseline(ctx, &packager)?;
     for operation in OPERATIONS {
         let with = counted_run(ctx, &packager, Some(operation.variable))?;
-        let value = per_iteration(with, baseline, u64::from(ITERATIONS))?;
+        let exact = per_iteration(with, baseline, u64::from(ITERATIONS))?;
+        let value = (exact / ROUNDING).round() * ROUNDING;
         let (low, high) = operation.plausible;
         ensure!(
             (low..=high).contains(&value),
@@ -149,30 +157,24 @@ fn bench_flash(ctx: &Context, packager: &Path, variable: Option<&str>) -> Result
 /// Instructions of a whole run of the benchmark built for `variable`.
 fn counted_run(ctx: &Context, packager: &Path, variable: Option<&str>) -> Result<u64> {
     let flash = bench_flash(ctx, packager, variable)?;
-    let mut counts = Vec::new();
-    for index in 0..3 {
-        let copy = flash.with_file_name(format!("probe-{index}.pflash"));
-        std::fs::copy(&flash, &copy)?;
-        counts.push(count(&copy)?);
-    }
-    println!("PROBE {variable:?}: {counts:?}");
+    std::fs::copy(&flash, flash.with_extension("pristine"))?;
     count(&flash)
 }
 
 /// Instructions of a whole run of the benchmark with no operation, run
 /// twice from the same fresh flash (a run writes to its flash): they must
-/// be equal, or no figure here would repeat.
+/// agree within [`RUN_TO_RUN`], or no figure here would repeat.
 fn repeated_baseline(ctx: &Context, packager: &Path) -> Result<u64> {
     let flash = bench_flash(ctx, packager, None)?;
     let copy = flash.with_file_name("baseline-again.pflash");
     std::fs::copy(&flash, &copy).with_context(|| format!("copying {}", flash.display()))?;
     let (first, second) = (count(&flash)?, count(&copy)?);
     ensure!(
-        first == second,
+        first.abs_diff(second) <= RUN_TO_RUN,
         "the same benchmark image ran {first} then {second} instructions: \
-         the figures would not repeat (is the virtio-rng seeded?)"
+         something the host times reached the guest, the figures would not repeat"
     );
-    Ok(first)
+    Ok(first.min(second))
 }
 
 /// Instructions of a whole run of `flash`.

@@ -166,8 +166,8 @@ fn resident_credentials_enumerate_newest_first_through_get_next_assertion() {
         assert_eq!(&as_bytes(get(credential, &text("id"))), id);
         let user = get_int(assertion, 4).unwrap();
         assert_eq!(as_bytes(get(user, &text("id"))), vec![3 - index as u8; 8]);
-        // Several accounts: the platform gets their names to choose from.
-        assert_eq!(get(user, &text("name")), Some(&text("ada")));
+        // Without user verification, no identifying details.
+        assert_eq!(get(user, &text("name")), None);
         verify(
             key,
             &as_bytes(get_int(assertion, 2)),

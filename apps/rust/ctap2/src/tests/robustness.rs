@@ -77,7 +77,10 @@ fn an_unsupported_algorithm_and_invalid_options_are_refused() {
     );
     let enterprise = vec![(10, int(1))];
     let request = make_credential_request("example.com", &[1; 8], enterprise);
-    assert_eq!(call(&mut authenticator, &mut platform, 0x01, Some(&request)).0, 0x02);
+    assert_eq!(
+        call(&mut authenticator, &mut platform, 0x01, Some(&request)).0,
+        0x02
+    );
     // A zero-length pinUvAuthParam asks for the PIN state after a touch.
     let probe = vec![(8, bytes(&[])), (9, int(2))];
     let request = make_credential_request("example.com", &[1; 8], probe);
