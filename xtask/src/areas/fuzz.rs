@@ -44,6 +44,11 @@ const TARGETS: &[Target] = &[
         target: "tab",
     },
     Target {
+        name: "tbf_trust",
+        crate_dir: "tbf-tools/tbf",
+        target: "trust",
+    },
+    Target {
         name: "kernel_load_processes",
         crate_dir: "kernel/core",
         target: "load_processes",
@@ -79,7 +84,7 @@ const BENCH_RUNS: u64 = 1_000_000;
 /// The fuzz area in the registry.
 pub const AREA: Area = Area {
     name: "fuzz",
-    about: "cargo-fuzz targets (TBF parser, kernel loader, protocol decoder, loader responses, credential store)",
+    about: "cargo-fuzz targets (TBF parser, kernel loader, protocol decoder, loader responses, credential store, trust store formats)",
     tests,
     bench: Some(bench),
     device_crates: &[],

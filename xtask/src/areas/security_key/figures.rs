@@ -156,9 +156,7 @@ fn bench_flash(ctx: &Context, packager: &Path, variable: Option<&str>) -> Result
 
 /// Instructions of a whole run of the benchmark built for `variable`.
 fn counted_run(ctx: &Context, packager: &Path, variable: Option<&str>) -> Result<u64> {
-    let flash = bench_flash(ctx, packager, variable)?;
-    std::fs::copy(&flash, flash.with_extension("pristine"))?;
-    count(&flash)
+    count(&bench_flash(ctx, packager, variable)?)
 }
 
 /// Instructions of a whole run of the benchmark with no operation, run

@@ -6,13 +6,14 @@
 //! decodes, its sequence is the old or the new, and the app still runs at
 //! a version its minimum allows.
 //!
-//! The moments: the whole command is timed once on the same flash, then
-//! cut at fractions of that time, densest in its middle, where the device
-//! writes (after the loader's connection and checks, before its answer
-//! and the state read back after it: measured, about half the old state
-//! and half the new). Which cuts land before, in or after the write
-//! varies from run to run; the test prints how many left the old and the
-//! new state, and asserts that no cut left anything else.
+//! The moments: the whole command is timed once on the same flash; then
+//! the cuts search for the write: the first cut early, the next late
+//! (later again while the state is still the old one), then each cut
+//! halves the interval between the latest cut that left the old state and
+//! the earliest that left the new one, so the last cuts fall within a few
+//! milliseconds of the write, where a cut can land in it. The test fails
+//! if no cut left the old state or none the new (the cuts missed the
+//! write), and if any cut left anything else.
 
 use super::fixture::Fixture;
 use super::key_rotation::app_signed_by;
@@ -24,8 +25,10 @@ use anyhow::{bail, ensure, Context as _, Result};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Where in the command's run time the power is cut, in thousandths.
-const CUTS: &[u32] = &[150, 300, 400, 500, 550, 600, 650, 700, 800, 900, 1000];
+/// Cuts that halve the interval around the write.
+const HALVINGS: usize = 7;
+/// Cuts later and later while the state stays the old one.
+const LATER_TRIES: u32 = 4;
 /// The app whose install is cut (runs until stopped, slot 2).
 const APP: &str = "spinner";
 
@@ -88,10 +91,55 @@ fn pristine(fixture: &Fixture, name: &str, app: Option<&str>) -> Result<PathBuf>
     Ok(flash)
 }
 
-/// The moments to cut at, for a command that takes `total`.
-fn moments(total: Duration) -> impl Iterator<Item = Duration> {
-    CUTS.iter()
-        .map(move |&thousandths| total * thousandths / 1000)
+/// Cuts power at moments searched around the write (see the module
+/// doc); `outcome` boots the cut flash, checks it, and says whether it
+/// holds the new state. Returns the cuts that left the old state and the
+/// new one.
+fn search_the_write(
+    total: Duration,
+    mut cut: impl FnMut(Duration) -> Result<PathBuf>,
+    mut outcome: impl FnMut(&Path, Duration) -> Result<bool>,
+) -> Result<(usize, usize)> {
+    let (mut old, mut new) = (0, 0);
+    let mut probe = |moment: Duration| -> Result<bool> {
+        let flash = cut(moment)?;
+        let is_new = outcome(&flash, moment)?;
+        if is_new {
+            new += 1;
+        } else {
+            old += 1;
+        }
+        Ok(is_new)
+    };
+    let mut before = total / 10;
+    if probe(before)? {
+        before = Duration::ZERO;
+    }
+    let mut after = total;
+    let mut tries = 0;
+    while !probe(after)? {
+        tries += 1;
+        ensure!(
+            tries <= LATER_TRIES,
+            "a cut {after:?} into a command that took {total:?} still left the old state"
+        );
+        before = after;
+        after = after * 3 / 2;
+    }
+    for _ in 0..HALVINGS {
+        let middle = (before + after) / 2;
+        if probe(middle)? {
+            after = middle;
+        } else {
+            before = middle;
+        }
+    }
+    ensure!(
+        old > 0 && new > 0,
+        "the cuts never straddled the write ({old} old, {new} new); the command took {total:?}"
+    );
+    println!("signing: the write lies between {before:?} and {after:?} into the command");
+    Ok((old, new))
 }
 
 pub fn a_power_cut_while_a_change_is_applied_leaves_the_old_or_the_new_state(
@@ -103,23 +151,24 @@ pub fn a_power_cut_while_a_change_is_applied_leaves_the_old_or_the_new_state(
     let add = root_change(fixture, "cut-add.bin", &["--add-key", &second_public], 1)?;
     let arguments = ["keys", "add", add.as_str()];
     let total = time_command(fixture, &pristine, &arguments)?;
-    let (mut old, mut new) = (0, 0);
-    for moment in moments(total) {
-        let flash = cut_during(fixture, &pristine, &arguments, moment)?;
-        step(
-            &format!("a cut {moment:?} into `keys add` ({total:?})"),
-            || {
-                let device = TrustDevice::boot(fixture, &flash)?;
-                let state = device.trust_state()?;
-                match (sequence(&state)?, key_status(&state, &second)) {
-                    (0, None) => old += 1,
-                    (1, Some("active")) => new += 1,
-                    _ => bail!("a broken trust state after the cut: {state}"),
-                }
-                Ok(())
-            },
-        )?;
-    }
+    let (old, new) = search_the_write(
+        total,
+        |moment| cut_during(fixture, &pristine, &arguments, moment),
+        |flash, moment| {
+            step(
+                &format!("a cut {moment:?} into `keys add` ({total:?})"),
+                || {
+                    let device = TrustDevice::boot(fixture, flash)?;
+                    let state = device.trust_state()?;
+                    match (sequence(&state)?, key_status(&state, &second)) {
+                        (0, None) => Ok(false),
+                        (1, Some("active")) => Ok(true),
+                        _ => bail!("a broken trust state after the cut: {state}"),
+                    }
+                },
+            )
+        },
+    )?;
     println!("signing: cuts while applying a change: {old} left the old state, {new} the new");
     Ok(())
 }
@@ -133,28 +182,31 @@ pub fn a_power_cut_during_an_install_that_raises_the_minimum_leaves_a_runnable_a
     let arguments = ["install", v2.as_str()];
     let total = time_command(fixture, &pristine, &arguments)?;
     let mut outcomes = Vec::new();
-    for moment in moments(total) {
-        let flash = cut_during(fixture, &pristine, &arguments, moment)?;
-        step(
-            &format!("a cut {moment:?} into installing version 2 ({total:?})"),
-            || {
-                let device = TrustDevice::boot(fixture, &flash)?;
-                std::thread::sleep(SETTLE);
-                let minimum = minimum_version(&device.trust_state()?, APP).unwrap_or(0);
-                let app = device
-                    .listed(APP)?
-                    .context("the app is gone after the cut")?;
-                let version = app["version"].as_u64().unwrap_or(0);
-                ensure!(
-                    app["state"] != "refused" && version >= minimum,
-                    "after the cut {APP} version {version} is {} with minimum {minimum}: {app}",
-                    app["state"]
-                );
-                outcomes.push((version, minimum));
-                Ok(())
-            },
-        )?;
-    }
+    search_the_write(
+        total,
+        |moment| cut_during(fixture, &pristine, &arguments, moment),
+        |flash, moment| {
+            step(
+                &format!("a cut {moment:?} into installing version 2 ({total:?})"),
+                || {
+                    let device = TrustDevice::boot(fixture, flash)?;
+                    std::thread::sleep(SETTLE);
+                    let minimum = minimum_version(&device.trust_state()?, APP).unwrap_or(0);
+                    let app = device
+                        .listed(APP)?
+                        .context("the app is gone after the cut")?;
+                    let version = app["version"].as_u64().unwrap_or(0);
+                    ensure!(
+                        app["state"] != "refused" && version >= minimum,
+                        "after the cut {APP} version {version} is {} with minimum {minimum}: {app}",
+                        app["state"]
+                    );
+                    outcomes.push((version, minimum));
+                    Ok(version == 2)
+                },
+            )
+        },
+    )?;
     println!("signing: cuts while installing version 2 left (version, minimum): {outcomes:?}");
     Ok(())
 }
