@@ -18,8 +18,8 @@
 //! use the store, whatever keys a new kernel image carries.
 
 use chip_qemu_virt::pflash::Pflash;
-use kernel::credential::CredentialPolicy;
 use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::credential::CredentialPolicy;
 
 use kernel::trust_store::{Mounted, TrustStore};
 use kernel::Kernel;

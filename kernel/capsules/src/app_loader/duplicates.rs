@@ -10,7 +10,6 @@
 //! power-cut-safe 16-byte header rewrite each. A cut during that is
 //! finished by the next boot.
 
-
 use super::AppLoader;
 
 /// What decides which image of a name is kept: accepted first, then the
