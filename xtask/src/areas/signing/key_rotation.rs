@@ -156,10 +156,10 @@ fn refusals_change_nothing(fixture: &Fixture, device: &TrustDevice, applied: &st
     })
 }
 
-/// Revocation: once the root revokes the board key, an app it signed is
-/// refused when installed live and at the next boot, and `loader list`
-/// says it was signed only by a revoked key; an app signed by the other
-/// key keeps running.
+/// Revocation: once the root revokes the board key, the app it signed is
+/// refused at once, another it signed is refused when installed live, and
+/// both at the next boot, and `loader list` says it was signed only by a
+/// revoked key; an app signed by the other key keeps running.
 pub fn a_revoked_keys_apps_are_refused_live_and_at_boot_with_the_reason_listed(
     fixture: &mut Fixture,
 ) -> Result<()> {
@@ -207,14 +207,20 @@ pub fn a_revoked_keys_apps_are_refused_live_and_at_boot_with_the_reason_listed(
             Ok(())
         },
     )?;
-    step("an app signed by the revoked key is refused live", || {
-        let (code, said) = device.loader(&["install", &board_signed])?;
-        ensure!(
-            code != 0 && said.contains("revoked"),
-            "exit {code}: {said}"
-        );
-        Ok(())
-    })?;
+    step(
+        "the revoked key's apps are refused live, installed or already there",
+        || {
+            let listed = device.listed("hello_a")?;
+            let refusal = listed.as_ref().and_then(|app| app["refusal"].as_str());
+            ensure!(
+                refusal == Some("signed only by a revoked key"),
+                "{listed:?}"
+            );
+            let (code, said) = device.loader(&["install", &board_signed])?;
+            ensure!(code != 0 && said.contains("revoked"), "exit {code}: {said}");
+            Ok(())
+        },
+    )?;
     device.cut_power();
 
     let device = TrustDevice::boot(fixture, &flash)?;
