@@ -194,12 +194,7 @@ fn resident_keys(ctx: &Context, packager: &Path, figures: &mut Figures) -> Resul
         exit.code,
         exit.output
     );
-    let count: u32 = exit
-        .output
-        .lines()
-        // The line may follow the kernel's console prompt.
-        .find_map(|line| line.split_once(FILL_LINE).map(|(_, count)| count))
-        .and_then(|count| count.trim().parse().ok())
+    let count = fill_count(&exit.output)
         .with_context(|| format!("the fill run printed no count:\n{}", exit.output))?;
     // CTAP 2.1 asks little; fewer than 25 would be no useful security key.
     ensure!(
@@ -207,4 +202,29 @@ fn resident_keys(ctx: &Context, packager: &Path, figures: &mut Figures) -> Resul
         "the device held only {count} resident credentials"
     );
     figures.record("apps.resident_keys_max", f64::from(count), "credentials")
+}
+
+/// The count in the fill run's [`FILL_LINE`], which may follow the
+/// kernel's console prompt.
+fn fill_count(output: &str) -> Option<u32> {
+    output
+        .lines()
+        .find_map(|line| line.split_once(FILL_LINE))
+        .and_then(|(_, count)| count.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill_count;
+
+    #[test]
+    fn the_fill_count_is_read_after_the_prompt() {
+        let output = "[kernel] loaded ctap2_bench\r\ntock$ ctap2-bench: resident keys 300\r\n";
+        assert_eq!(fill_count(output), Some(300));
+        assert_eq!(
+            fill_count("ctap2-bench: failed: filling (status 0x2)\n"),
+            None
+        );
+        assert_eq!(fill_count("ctap2-bench: resident keys many\n"), None);
+    }
 }
