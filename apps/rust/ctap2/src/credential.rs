@@ -108,6 +108,24 @@ pub fn make(
     Some((key, id))
 }
 
+/// The options a credential ID carries, read without unwrapping its key
+/// (which costs a scalar multiplication): for filtering the device's own
+/// resident credentials, whose IDs the store holds. `None` for an ID this
+/// format does not describe.
+pub fn options_of(id: &[u8]) -> Option<Options> {
+    if id.len() == KEY_HANDLE {
+        return Some(Options {
+            protection: 1,
+            hmac_secret: false,
+            resident: false,
+        });
+    }
+    if id.len() != CREDENTIAL_ID || id[0] != VERSION {
+        return None;
+    }
+    Options::from_byte(id[1])
+}
+
 /// The credential behind `id` if this device made it for `rp_id_hash`.
 pub fn unwrap(wrapper: &Wrapper, rp_id_hash: &[u8; 32], id: &[u8]) -> Option<Unwrapped> {
     if id.len() == KEY_HANDLE {

@@ -162,6 +162,16 @@ impl<R: Records> Authenticator<R> {
         })
     }
 
+    /// Whether resident credential `key` may be asserted in `context`,
+    /// from its stored ID's options alone: unwrapping every candidate's
+    /// key would cost one scalar multiplication each (the chosen ones are
+    /// unwrapped, and so authenticated, when asserted).
+    fn slot_usable(&mut self, context: &Context, key: u16) -> bool {
+        self.load_resident(key)
+            .and_then(|record| credential::options_of(&record.id))
+            .is_some_and(|options| allowed(options.protection, context.verified, false))
+    }
+
     #[inline(never)]
     fn first_resident(
         &mut self,
@@ -170,7 +180,7 @@ impl<R: Records> Authenticator<R> {
     ) -> Result<Response, Error> {
         let mut usable: Vec<u16, MAX_PER_RP> = Vec::new();
         for slot in self.residents_for(&context.rp_id_hash) {
-            if self.slot_entry(&context, slot).is_some() {
+            if self.slot_usable(&context, slot) {
                 let _ = usable.push(slot);
             }
         }

@@ -63,15 +63,28 @@ impl TestDevice {
 
     /// Ends the machine with `status`; a reset request restarts it.
     pub fn exit(&self, status: ExitStatus) -> ! {
+        mask_interrupts();
         self.registers.finisher.set(finisher_value(status));
         halt()
     }
 
     /// Resets the machine (QEMU reboots with the same flash file).
     pub fn reset(&self) -> ! {
+        mask_interrupts();
         self.registers.finisher.write(FINISHER::STATUS::Reset);
         halt()
     }
+}
+
+/// Masks every interrupt source (`mie` = 0), so that nothing wakes
+/// [`halt`]'s `wfi` and the loop's branch never runs a variable number of
+/// times: a run's instruction count then ends on the same instruction.
+fn mask_interrupts() {
+    #[cfg(target_arch = "riscv32")]
+    // SAFETY: the machine is about to stop; no interrupt is needed again.
+    unsafe {
+        core::arch::asm!("csrw mie, zero")
+    };
 }
 
 /// Waits for QEMU to act on the finisher write. Only `wfi` runs here, so
