@@ -28,9 +28,8 @@ use std::time::Duration;
 
 /// The binary's source: its `stack_size!` is the stack the packager gives.
 const SOURCE: &str = "apps/rust/ctap2/src/bin/ctap2.rs";
-/// Used when the source names no stack (the brief's default).
-const DEFAULT_STACK: u32 = 0x8000;
-const HEAP: u32 = 1024;
+/// The app's heap (its allocator's; the app itself allocates nothing).
+pub(super) const HEAP: u32 = 1024;
 /// A client silent this long (no line on stdout or stderr) has hung: each
 /// CTAP request answers or sends KEEPALIVE well within it.
 const SILENCE: Duration = Duration::from_secs(180);
@@ -83,11 +82,9 @@ pub fn build(ctx: &Context) -> Result<Vec<u8>> {
         .args(["--target", targets::RISCV32IMAC])
         .env("LIBTOCK_LAYOUT", "qemu_rv32_virt.ld");
     cmd::run(&mut cargo).context("building the CTAP2 app")?;
-    let source = std::fs::read_to_string(ctx.workspace.join(SOURCE))
-        .with_context(|| format!("reading {SOURCE}"))?;
     let app = RustApp {
         binary: "ctap2",
-        stack: stack_size(&source).unwrap_or(DEFAULT_STACK),
+        stack: app_stack(ctx)?,
         heap: HEAP,
     };
     package(ctx, &build_packager(ctx)?, &app)
@@ -104,6 +101,13 @@ pub fn fresh_image(ctx: &Context, tbf: &[u8]) -> Result<()> {
     let flash = flash_with(ctx, "ctap2-fresh", tbf)?;
     println!("CTAP2 device image: {}", flash.display());
     Ok(())
+}
+
+/// The stack the app's binary asks for in its `stack_size!`.
+pub(super) fn app_stack(ctx: &Context) -> Result<u32> {
+    let source = std::fs::read_to_string(ctx.workspace.join(SOURCE))
+        .with_context(|| format!("reading {SOURCE}"))?;
+    stack_size(&source).with_context(|| format!("{SOURCE} names no stack_size!"))
 }
 
 /// The number in `libtock::stack_size! {N}` (hexadecimal or decimal).

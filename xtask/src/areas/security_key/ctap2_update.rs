@@ -33,10 +33,6 @@ use std::process::Command;
 /// The app's package name, and the other identity's.
 const NAME: &str = "ctap2";
 const OTHER_NAME: &str = "ctap2-other";
-/// The binary's source: its `stack_size!` is the stack the packager gives
-/// (as `ctap2::build` reads it).
-const SOURCE: &str = "apps/rust/ctap2/src/bin/ctap2.rs";
-const HEAP: u32 = 1024;
 const SUCCESS: &str = "ctap2-update: ok";
 
 /// The signed packages the test installs.
@@ -93,9 +89,7 @@ pub fn credentials_survive_an_update(ctx: &Context) -> Result<()> {
 fn signed_packages(ctx: &Context, packager: &Path, key: &Path) -> Result<Packages> {
     // Compiles the app (its own package is not used: it has no version).
     ctap2::build(ctx)?;
-    let source = std::fs::read_to_string(ctx.workspace.join(SOURCE))
-        .with_context(|| format!("reading {SOURCE}"))?;
-    let stack = stack_size(&source).with_context(|| format!("{SOURCE} names no stack_size!"))?;
+    let stack = ctap2::app_stack(ctx)?;
     let signed = |name: &str, version: u32| -> Result<PathBuf> {
         let tbf = package(ctx, packager, name, stack, version)?;
         let file = format!("ctap2-update-{name}-v{version}.tbf");
@@ -123,7 +117,7 @@ fn package(
         binary: "ctap2",
         package: name,
         stack,
-        heap: HEAP,
+        heap: ctap2::HEAP,
     };
     let mut pack = Command::new(packager);
     pack.arg("pack")
@@ -135,21 +129,6 @@ fn package(
     cmd::output(&mut tar).with_context(|| format!("unpacking {}", tab.display()))?;
     let tbf = directory.join("riscv32imac.tbf");
     std::fs::read(&tbf).with_context(|| format!("{} holds no riscv32imac.tbf", tab.display()))
-}
-
-/// The number in `libtock::stack_size! {N}` (hexadecimal or decimal).
-fn stack_size(source: &str) -> Option<u32> {
-    let after = source.split("stack_size!").nth(1)?;
-    let inside = after.trim_start().strip_prefix(['{', '('])?.trim_start();
-    let number: String = inside
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .filter(|c| *c != '_')
-        .collect();
-    match number.strip_prefix("0x") {
-        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-        None => number.parse().ok(),
-    }
 }
 
 /// The python-fido2 client of this test, on the device's HID link.
@@ -261,14 +240,7 @@ fn credentials_survive_a_reboot(
 
 #[cfg(test)]
 mod tests {
-    use super::{installed_once, stack_size};
-
-    #[test]
-    fn stack_size_is_read_from_the_macro() {
-        assert_eq!(stack_size("libtock::stack_size! {0xD000}"), Some(0xD000));
-        assert_eq!(stack_size("stack_size!(8192);"), Some(8192));
-        assert_eq!(stack_size("fn main() {}"), None);
-    }
+    use super::installed_once;
 
     #[test]
     fn a_listed_app_must_appear_once_at_its_version() {

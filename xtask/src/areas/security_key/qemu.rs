@@ -50,7 +50,7 @@ pub fn check_clients(ctx: &Context) -> Result<()> {
     let mut import = python_command()?;
     import.current_dir(python_dir(ctx)).args([
         "-c",
-        "import hid_link, u2f_client, hotp_check, ctap2_client",
+        "import hid_link, u2f_client, hotp_check, ctap2_client, ctap2_update_client",
     ]);
     cmd::output(&mut import).context("importing the Python clients")?;
     let mut check = python_command()?;
