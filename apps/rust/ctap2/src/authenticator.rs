@@ -5,9 +5,10 @@
 //! (and a CBOR map on success); parsing and building never panic.
 
 use crate::attestation::Attestation;
-use crate::client_pin::ClientPin;
+use crate::client_pin::{ClientPin, Permissions};
 use crate::credential_management::CredentialManagement;
 use crate::get_assertion::PendingAssertions;
+use crate::large_blobs::LargeBlobs;
 use crate::persistent::{
     Persistent, Records, CREDENTIAL_FIRST_KEY, CREDENTIAL_LAST_KEY, DEVICE_SECRET, PIN_FIRST_KEY,
     PIN_LAST_KEY,
@@ -76,6 +77,8 @@ pub struct Authenticator<R: Records> {
     pub(crate) credential_management: CredentialManagement,
     /// Uptime at the previous request, for the PIN token's timers.
     pub(crate) last_request_ms: u64,
+    /// A large-blob array write in progress.
+    pub(crate) large_blobs: LargeBlobs,
 }
 
 impl<R: Records> Authenticator<R> {
@@ -86,7 +89,14 @@ impl<R: Records> Authenticator<R> {
         let mut persistent = Persistent::new(records);
         let device_secret = persistent.device_secret(|secret| platform.fill_random(secret))?;
         let attestation = Attestation::built_in().ok_or(Error::Other)?;
-        let client_pin = ClientPin::new(&mut SeededRng::from_platform(platform)?);
+        let mut client_pin = ClientPin::new(&mut SeededRng::from_platform(platform)?);
+        // authenticatorLargeBlobs is implemented: tokens may carry lbw.
+        client_pin.set_supported_permissions(
+            Permissions::MAKE_CREDENTIAL
+                | Permissions::GET_ASSERTION
+                | Permissions::CREDENTIAL_MANAGEMENT
+                | Permissions::LARGE_BLOB_WRITE,
+        );
         let last_request_ms = platform.uptime_ms();
         Ok(Authenticator {
             persistent,
@@ -98,6 +108,7 @@ impl<R: Records> Authenticator<R> {
             client_pin,
             credential_management: CredentialManagement::new(),
             last_request_ms,
+            large_blobs: LargeBlobs::new(),
         })
     }
 
@@ -145,6 +156,15 @@ impl<R: Records> Authenticator<R> {
         let now = platform.uptime_ms();
         self.advance_pin_time(now);
         let outcome = match Request::deserialize(request) {
+            // Answered straight into `response`: ctap-types' response
+            // would carry a whole fragment on the stack.
+            Ok(Request::LargeBlobs(parsed)) => {
+                if let Err(error) = self.large_blobs_command(&parsed, response) {
+                    response.clear();
+                    let _ = response.push(error as u8);
+                }
+                return;
+            }
             Ok(parsed) => self.dispatch(platform, &parsed),
             Err(error) => Err(error),
         };
@@ -201,8 +221,8 @@ impl<R: Records> Authenticator<R> {
             .process(request, &mut self.client_pin, &mut view)
     }
 
-    /// authenticatorReset: forgets every resident credential and the PIN,
-    /// and makes a new device secret, so every credential made before
+    /// authenticatorReset: forgets every resident credential, the PIN and
+    /// the large-blob array, and makes a new device secret, so every credential made before
     /// (non-resident and U2F ones too) stops working; only within 10 s of
     /// power-up and with the user's touch. The counter is kept: it never
     /// goes back. Each step is atomic; a power cut in between leaves a
@@ -218,6 +238,8 @@ impl<R: Records> Authenticator<R> {
         self.persistent
             .remove_range(CREDENTIAL_FIRST_KEY, CREDENTIAL_LAST_KEY)?;
         self.persistent.remove_range(PIN_FIRST_KEY, PIN_LAST_KEY)?;
+        crate::large_blobs::clear_array(&mut self.persistent.records)?;
+        self.large_blobs.abandon();
         self.persistent.replace_device_secret(&secret)?;
         self.wrapper = Wrapper::new(&secret);
         self.u2f = u2f::u2f::Authenticator::new(&secret, self.attestation.for_u2f());

@@ -245,6 +245,13 @@ impl ClientPin {
         Ok(())
     }
 
+    /// Whether the in-use token carries `permission`, whatever its flags:
+    /// lbw outlives the assertion that spent the user-verified flag, for
+    /// the large-blob write that follows it (CTAP 2.1, 6.10.2).
+    pub fn token_has_permission(&self, permission: Permissions) -> bool {
+        self.usage.in_use && self.usage.permissions.contains(permission)
+    }
+
     /// SHA-256 of the in-use token's permissions RP ID, if it has one.
     pub fn permissions_rp_id_hash(&self) -> Option<&[u8; 32]> {
         self.usage.rp_id_hash.as_ref().filter(|_| self.usage.in_use)

@@ -8,6 +8,7 @@
 
 use crate::authenticator::{Authenticator, Platform};
 use crate::credential::{self, Unwrapped};
+use crate::large_blobs::large_blob_key;
 use crate::make_credential::sign;
 use crate::persistent::Records;
 use crate::resident::MAX_PER_RP;
@@ -19,7 +20,7 @@ use ctap_types::ctap2::get_assertion::{
 use ctap_types::ctap2::AuthenticatorDataFlags;
 use ctap_types::heapless::Vec;
 use ctap_types::webauthn::{PublicKeyCredentialDescriptor, PublicKeyCredentialUserEntity};
-use ctap_types::{Bytes, Error, String};
+use ctap_types::{ByteArray, Bytes, Error, String};
 use sha2::{Digest, Sha256};
 
 /// GetNextAssertion is only answered this long after the previous one.
@@ -42,6 +43,8 @@ struct Context {
     presence: bool,
     verified: bool,
     hmac_secret: Option<HmacSecretInput>,
+    /// Whether the platform asked for resident credentials' largeBlobKey.
+    large_blob_key: bool,
 }
 
 /// One credential to assert with.
@@ -98,6 +101,10 @@ impl<R: Records> Authenticator<R> {
                 .extensions
                 .as_ref()
                 .and_then(|e| e.hmac_secret.clone()),
+            large_blob_key: match request.extensions.as_ref().and_then(|e| e.large_blob_key) {
+                Some(false) => return Err(Error::InvalidOption),
+                asked => asked == Some(true),
+            },
         };
         let listed = request.allow_list.as_ref().filter(|list| !list.is_empty());
         if let Some(list) = listed {
@@ -109,13 +116,15 @@ impl<R: Records> Authenticator<R> {
                 platform.wait_for_presence()?;
             }
             let response = self.assert(platform, &context, chosen, None)?;
-            if verified {
+            // Only an assertion with presence spends the token (6.2.2): a
+            // platform's silent pre-flight (up: false) leaves it usable.
+            if verified && presence {
                 self.spend_token();
             }
             return Ok(response);
         }
         let response = self.first_resident(platform, context)?;
-        if verified {
+        if verified && presence {
             self.spend_token();
         }
         Ok(response)
@@ -283,6 +292,10 @@ impl<R: Records> Authenticator<R> {
         }
         .build();
         response.user = chosen.user;
+        if context.large_blob_key && chosen.unwrapped.options.resident {
+            let blob_key = large_blob_key(&self.device_secret, &chosen.unwrapped.key)?;
+            response.large_blob_key = Some(ByteArray::new(blob_key));
+        }
         response.number_of_credentials = count.and_then(|count| u32::try_from(count).ok());
         Ok(response)
     }

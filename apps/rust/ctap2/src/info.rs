@@ -4,6 +4,7 @@ use crate::attestation::AAGUID;
 use crate::authenticator::Authenticator;
 use crate::credential::CREDENTIAL_ID;
 use crate::ctaphid::MAX_MESSAGE;
+use crate::large_blobs::MAX_SERIALIZED_ARRAY;
 use crate::persistent::Records;
 use ctap_types::ctap2::get_info::{
     CtapOptions, Extension, Response, ResponseBuilder, Transport, Version,
@@ -30,8 +31,12 @@ impl<R: Records> Authenticator<R> {
             aaguid: Bytes::from(&AAGUID),
         }
         .build();
-        response.extensions =
-            Vec::from_slice(&[Extension::CredProtect, Extension::HmacSecret]).ok();
+        response.extensions = Vec::from_slice(&[
+            Extension::CredProtect,
+            Extension::HmacSecret,
+            Extension::LargeBlobKey,
+        ])
+        .ok();
         let mut options = CtapOptions::default();
         options.rk = true;
         options.up = true;
@@ -40,6 +45,7 @@ impl<R: Records> Authenticator<R> {
         options.credential_mgmt_preview = Some(true);
         options.pin_uv_auth_token = Some(true);
         options.make_cred_uv_not_rqd = Some(true);
+        options.large_blobs = Some(true);
         response.options = Some(options);
         response.max_msg_size = Some(MAX_MESSAGE);
         response.pin_protocols = Vec::from_slice(&[2, 1]).ok();
@@ -53,6 +59,7 @@ impl<R: Records> Authenticator<R> {
         response.algorithms = Some(algorithms);
         response.min_pin_length = Some(self.min_pin_length());
         response.firmware_version = Some(FIRMWARE_VERSION);
+        response.max_serialized_large_blob_array = Some(MAX_SERIALIZED_ARRAY);
         response.remaining_discoverable_credentials = Some(self.remaining_resident());
         response
     }

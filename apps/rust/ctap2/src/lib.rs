@@ -3,8 +3,9 @@
 //! What it is: an authenticator speaking CTAPHID over the kernel's CTAP
 //! HID driver: CBOR requests (MakeCredential, GetAssertion,
 //! GetNextAssertion, GetInfo, ClientPIN with PIN/UV auth protocols 1 and
-//! 2, Reset, CredentialManagement, Selection) with the credProtect and
-//! hmac-secret extensions, and U2F raw messages through the `u2f` crate.
+//! 2, Reset, CredentialManagement, Selection, LargeBlobs) with the
+//! credProtect, hmac-secret and largeBlobKey extensions, and U2F raw
+//! messages through the `u2f` crate.
 //! Credentials are ES256 (P-256) keys; a credential's private key only
 //! exists wrapped in its credential ID ([`credential`]), resident ones
 //! keep their ID and user in the app's isolated storage
@@ -42,6 +43,7 @@ pub mod ctaphid;
 pub mod extensions;
 pub mod get_assertion;
 pub mod info;
+pub mod large_blobs;
 pub mod make_credential;
 pub mod persistent;
 pub mod pin_protocol;

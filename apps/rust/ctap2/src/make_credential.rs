@@ -3,6 +3,7 @@
 
 use crate::authenticator::{Authenticator, Platform};
 use crate::credential::{self, Options, Resident, CREDENTIAL_ID};
+use crate::large_blobs::large_blob_key;
 use crate::persistent::Records;
 use crate::user_verification::Permission;
 use ctap_types::ctap2::make_credential::{
@@ -14,7 +15,7 @@ use ctap_types::ctap2::{
 };
 use ctap_types::heapless::Vec;
 use ctap_types::webauthn::ES256;
-use ctap_types::{Bytes, Error};
+use ctap_types::{ByteArray, Bytes, Error};
 use p256::ecdsa::signature::DigestSigner;
 use p256::ecdsa::{DerSignature, Signature, SigningKey};
 use sha2::{Digest, Sha256};
@@ -58,6 +59,7 @@ struct Asked {
     resident: bool,
     protection: u8,
     hmac_secret: bool,
+    large_blob_key: bool,
 }
 
 fn check_request(request: &Request) -> Result<Asked, Error> {
@@ -88,10 +90,17 @@ fn check_request(request: &Request) -> Result<Asked, Error> {
         .filter(|level| (1..=3).contains(level))
         .unwrap_or(1);
     let hmac_secret = extensions.and_then(|extensions| extensions.hmac_secret) == Some(true);
+    // largeBlobKey: only `true`, and only for a resident credential (12.3).
+    let large_blob_key = match extensions.and_then(|extensions| extensions.large_blob_key) {
+        Some(true) if resident => true,
+        Some(_) => return Err(Error::InvalidOption),
+        None => false,
+    };
     Ok(Asked {
         resident,
         protection,
         hmac_secret,
+        large_blob_key,
     })
 }
 
@@ -142,7 +151,11 @@ impl<R: Records> Authenticator<R> {
         if asked.hmac_secret {
             extensions.hmac_secret = Some(true);
         }
-        let response = self.attest(request, &rp_id_hash, &key, &id, extensions, verified)?;
+        let mut response = self.attest(request, &rp_id_hash, &key, &id, extensions, verified)?;
+        if asked.large_blob_key {
+            let blob_key = large_blob_key(&self.device_secret, &key)?;
+            response.large_blob_key = Some(ByteArray::new(blob_key));
+        }
         if verified {
             self.spend_token();
         }

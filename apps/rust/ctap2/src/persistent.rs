@@ -5,6 +5,7 @@
 //! 0x000          device secret (32 random bytes, made on first start)
 //! 0x001          signature counter (u32, little-endian, last value used)
 //! 0x010..=0x01F  PIN state (the client PIN module's records)
+//! 0x020..=0x027  large-blob array (chunks of up to 1,024 bytes, [`crate::large_blobs`])
 //! 0x100..=0x22B  resident credentials (300; one record each, [`crate::credential`])
 //! ```
 //!
@@ -14,6 +15,7 @@
 //! written before the value is returned, so a signature never carries a
 //! value that a reboot could hand out again.
 
+use credential_store::Update;
 use ctap_types::Error;
 
 /// The device secret's key.
@@ -24,6 +26,10 @@ pub const COUNTER_KEY: u16 = 0x001;
 pub const PIN_FIRST_KEY: u16 = 0x010;
 /// The last key the PIN state may use.
 pub const PIN_LAST_KEY: u16 = 0x01F;
+/// The first key of the large-blob array's chunks.
+pub const LARGE_BLOB_FIRST_KEY: u16 = 0x020;
+/// The last key the large-blob array's chunks may use.
+pub const LARGE_BLOB_LAST_KEY: u16 = 0x027;
 /// The first resident credential's key.
 pub const CREDENTIAL_FIRST_KEY: u16 = 0x100;
 /// The last resident credential's key.
@@ -59,6 +65,8 @@ pub trait Records {
     fn insert(&mut self, key: u16, value: &[u8]) -> Result<(), RecordsError>;
     /// Removes `key` (nothing if absent), atomically.
     fn remove(&mut self, key: u16) -> Result<(), RecordsError>;
+    /// Applies every update (at most 8) or none, atomically.
+    fn transaction(&mut self, updates: &[Update<'_>]) -> Result<(), RecordsError>;
     /// The smallest key present in `first..=last`.
     fn next_key(&mut self, first: u16, last: u16) -> Option<u16>;
     /// Bytes of values that still fit.

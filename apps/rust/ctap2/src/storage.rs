@@ -4,7 +4,7 @@
 //! the loader keeps every credential.
 
 use crate::persistent::{Records, RecordsError};
-use credential_store::{Storage, StorageError, Store, StoreError};
+use credential_store::{Storage, StorageError, Store, StoreError, Update};
 use libtock_isolated_nonvolatile_storage::IsolatedNonvolatileStorage;
 use libtock_platform::{ErrorCode, Syscalls};
 
@@ -98,6 +98,10 @@ impl<T: Storage, const CAPACITY: usize> Records for Store<T, CAPACITY> {
 
     fn remove(&mut self, key: u16) -> Result<(), RecordsError> {
         Store::remove(self, key).map_err(records_error)
+    }
+
+    fn transaction(&mut self, updates: &[Update<'_>]) -> Result<(), RecordsError> {
+        Store::transaction(self, updates).map_err(records_error)
     }
 
     fn next_key(&mut self, first: u16, last: u16) -> Option<u16> {

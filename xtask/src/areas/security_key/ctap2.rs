@@ -128,7 +128,8 @@ fn stack_size(source: &str) -> Option<u32> {
 
 /// python-fido2: everything before a reboot (`first`), then the resident
 /// credentials and the counter after it (`after-reboot`, also when `first`
-/// failed a check that did not stop it: it wrote its state file).
+/// failed a check that did not stop it: it wrote its state file); then
+/// large blobs on a fresh device (`ctap2_large_blob_client.py`).
 pub fn python_fido2(ctx: &Context, tbf: &[u8]) -> Result<()> {
     let flash = flash_with(ctx, "ctap2", tbf)?;
     let socket = scratch(ctx)?.join("ctap2.hid");
@@ -153,6 +154,18 @@ pub fn python_fido2(ctx: &Context, tbf: &[u8]) -> Result<()> {
         if let Err(error) = run_client(&mut qemu, client, "ctap2: ok") {
             failures.push(format!("python-fido2 ({mode}): {error:#}"));
         }
+    }
+    // authenticatorLargeBlobs and largeBlobKey, on a fresh device of its own.
+    let flash = flash_with(ctx, "ctap2-large-blob", tbf)?;
+    let socket = scratch(ctx)?.join("ctap2-large-blob.hid");
+    let mut qemu = boot(&flash, &socket)?;
+    let mut client = python_command()?;
+    client
+        .current_dir(python_dir(ctx))
+        .arg("ctap2_large_blob_client.py")
+        .arg(&socket);
+    if let Err(error) = run_client(&mut qemu, client, "large-blob: ok") {
+        failures.push(format!("python-fido2 (large blobs): {error:#}"));
     }
     ensure!(failures.is_empty(), "{}", failures.join("\n"));
     Ok(())

@@ -6,6 +6,7 @@ extern crate std;
 
 mod assertions;
 mod hmac_secret;
+mod large_blobs;
 mod pin;
 mod robustness;
 
