@@ -8,8 +8,12 @@
 //!                   '-- AppManagement <-- KernelLoop performs install/replace/remove
 //! ```
 
+use board_components::drivers::virtual_alarm;
+use board_components::static_buf;
 use capsules::app_loader::{AppLoader, ConfirmPolicy, LinkWriter};
 use capsules::uart_mux::UartMux;
+use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
+use chip_qemu_virt::clint::MachineTimer;
 use chip_qemu_virt::pflash::Pflash;
 use chip_qemu_virt::uart::Uart;
 use chip_qemu_virt::Peripherals;
@@ -49,12 +53,44 @@ pub const TEST_CONFIRM_SECONDS: u32 = 12;
 
 /// The loader service watches versions on test with `alarm` under the
 /// board's [`TEST_CONFIRM_POLICY`].
-pub fn watch_test_installs(
+fn watch_test_installs(
     loader: &'static AppLoader<'static>,
     alarm: &'static dyn kernel::hil::time::Alarm<'static>,
 ) {
     alarm.set_alarm_client(loader);
     loader.set_test_install_policy(TEST_CONFIRM_POLICY, alarm);
+}
+
+/// Settles app flash before processes load, in this order: the loader
+/// hears the credential checker (if any); a test install not confirmed
+/// before this boot reverts (before the duplicate rule, which would keep
+/// the higher version); versions on test are watched on a virtual alarm
+/// of `alarms`; and of two images of one app (a cut between linking a new
+/// version and freeing the old) the one the board would run is kept.
+pub fn before_processes_load(
+    loader: &'static AppLoader<'static>,
+    #[cfg(feature = "credential_checking")] checker: Option<
+        &'static kernel::credential::CredentialChecker,
+    >,
+    alarms: &'static MuxAlarm<'static, MachineTimer>,
+) {
+    // Live installs are answered once their credentials are checked; a
+    // build replacing an app in its own slot is checked before the old
+    // one stops.
+    #[cfg(feature = "credential_checking")]
+    if let Some(checker) = checker {
+        checker.set_client(loader);
+        loader.set_credential_policy(checker.policy());
+        if checker.trust_store().is_some() {
+            loader.set_trust_management(checker);
+        }
+    }
+    loader.settle_test_install();
+    watch_test_installs(
+        loader,
+        virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, MachineTimer>)),
+    );
+    loader.free_duplicate_images();
 }
 
 /// Answers go out by polling the UART.

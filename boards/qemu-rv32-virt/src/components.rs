@@ -2,9 +2,19 @@
 //! `board-components`). Each function runs once: every `static_init!`
 //! site is one static (a second use panics).
 
-use board_components::BoardCapability;
+use board_components::drivers::{alarm, virtual_alarm};
+#[cfg(feature = "emulated_io")]
+use board_components::emulated::button;
+use board_components::{static_buf, BoardCapability};
+use capsules::alarm::AlarmDriver;
+#[cfg(feature = "emulated_io")]
+use capsules::button::Button;
 #[cfg(feature = "date_time")]
 use capsules::date_time::DateTimeDriver;
+#[cfg(feature = "emulated_io")]
+use capsules::uart_mux::UartMux;
+use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
+use chip_qemu_virt::clint::MachineTimer;
 #[cfg(feature = "date_time")]
 use chip_qemu_virt::goldfish_rtc::GoldfishRtc;
 use chip_qemu_virt::test_device::TestDevice;
@@ -24,6 +34,34 @@ use crate::static_init;
 pub fn reset_board() -> ! {
     // SAFETY: the test device is at virt's address; this ends the kernel.
     unsafe { TestDevice::new(chip_qemu_virt::addresses::TEST_DEVICE) }.reset()
+}
+
+/// The process alarm driver (0x0), on its own virtual alarm of the
+/// machine timer's mux.
+pub fn process_alarm(
+    kernel: &'static Kernel,
+    alarms: &'static MuxAlarm<'static, MachineTimer>,
+) -> &'static AlarmDriver<'static, VirtualAlarm<'static, MachineTimer>> {
+    alarm(
+        kernel,
+        virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, MachineTimer>)),
+        static_buf!(AlarmDriver<'static, VirtualAlarm<'static, MachineTimer>>),
+    )
+}
+
+/// The emulated button (feature `emulated_io`): clicked over the serial
+/// line, each click held down on its own virtual alarm of the timer's mux.
+#[cfg(feature = "emulated_io")]
+pub fn emulated_button(
+    kernel: &'static Kernel,
+    mux: &'static UartMux<'static>,
+    alarms: &'static MuxAlarm<'static, MachineTimer>,
+) -> &'static Button<'static> {
+    button(
+        kernel,
+        mux,
+        virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, MachineTimer>)),
+    )
 }
 
 /// The emulator's test driver (exit codes, return-variant probe).

@@ -19,10 +19,21 @@
 use crate::memory_map::{APP_FLASH_END, APP_FLASH_START};
 #[cfg(feature = "app_state")]
 use capsules::app_state::{AppState, MappedFlash};
+#[cfg(any(
+    feature = "app_state",
+    feature = "app_loader",
+    feature = "security_key"
+))]
 use capsules::virtual_flash::{FlashMux, FlashUser};
 use chip_qemu_virt::Peripherals;
 use kernel::deferred_call::DeferredCalls;
+#[cfg(any(
+    feature = "app_state",
+    feature = "app_loader",
+    feature = "security_key"
+))]
 use kernel::hil::flash::Flash;
+use kernel::Kernel;
 
 use crate::static_init;
 #[cfg(any(
@@ -36,7 +47,6 @@ use {
     },
     chip_qemu_virt::pflash::Pflash,
     kernel::flash_journal::FlashJournal,
-    kernel::Kernel,
 };
 
 /// The journal that rewrites blocks of app flash, the trust store and
@@ -106,6 +116,11 @@ pub fn app_state(
     )
 }
 
+#[cfg(any(
+    feature = "app_state",
+    feature = "app_loader",
+    feature = "security_key"
+))]
 /// The users of the shared flash.
 pub struct SharedFlash {
     /// The app-state driver's.
@@ -119,6 +134,11 @@ pub struct SharedFlash {
     pub kv: &'static FlashUser<'static>,
 }
 
+#[cfg(any(
+    feature = "app_state",
+    feature = "app_loader",
+    feature = "security_key"
+))]
 /// Builds the mux over the pflash driver and one user per feature.
 pub fn shared_flash(
     peripherals: &'static Peripherals,
@@ -173,7 +193,72 @@ pub fn shared_flash(
     }
 }
 
+#[cfg(any(
+    feature = "app_state",
+    feature = "app_loader",
+    feature = "security_key"
+))]
 /// How many users the enabled features make.
 const USERS: usize = cfg!(feature = "app_state") as usize
     + cfg!(feature = "app_loader") as usize
     + cfg!(feature = "security_key") as usize;
+
+/// What the enabled features share of the pflash: the journal (features
+/// `app_state`, `app_loader`, `isolated_storage`) and the flash mux's
+/// users (features `app_state`, `app_loader`, `security_key`).
+pub struct FlashSharing {
+    /// The journal, already recovered.
+    #[cfg(any(
+        feature = "app_state",
+        feature = "app_loader",
+        feature = "isolated_storage"
+    ))]
+    pub journal: &'static FlashJournal<'static, Pflash>,
+    /// The mux's users; without one of their features the pflash keeps
+    /// no client from here.
+    #[cfg(any(
+        feature = "app_state",
+        feature = "app_loader",
+        feature = "security_key"
+    ))]
+    pub users: SharedFlash,
+}
+
+/// Builds the journal first (it finishes a cut rewrite before processes
+/// load), then the flash mux.
+pub fn flash_sharing(
+    #[cfg_attr(
+        not(any(
+            feature = "app_state",
+            feature = "app_loader",
+            feature = "isolated_storage"
+        )),
+        allow(unused_variables, reason = "only the journal reports recovery")
+    )]
+    kernel: &'static Kernel,
+    peripherals: &'static Peripherals,
+    #[cfg_attr(
+        not(any(
+            feature = "app_state",
+            feature = "app_loader",
+            feature = "security_key"
+        )),
+        allow(unused_variables, reason = "only the mux's users take deferred calls")
+    )]
+    calls: &'static DeferredCalls,
+) -> FlashSharing {
+    FlashSharing {
+        #[cfg(any(
+            feature = "app_state",
+            feature = "app_loader",
+            feature = "isolated_storage"
+        ))]
+        journal: flash_journal(kernel, &peripherals.flash),
+        #[cfg(any(
+            feature = "app_state",
+            feature = "app_loader",
+            feature = "security_key"
+        ))]
+        users: shared_flash(peripherals, calls),
+    }
+}

@@ -30,22 +30,11 @@ mod security_key;
 mod trust_store;
 
 use board_components::console::{console, low_level_debug, process_console};
-use board_components::drivers::{alarm, alarm_mux, ipc, process_info, rng, virtual_alarm};
+use board_components::drivers::{alarm_mux, ipc, process_info, rng};
 #[cfg(feature = "emulated_io")]
-use board_components::emulated::{button, leds};
+use board_components::emulated::leds;
 use board_components::{driver_table, load_processes, static_buf, AppMemory};
 use capsules::alarm::AlarmDriver;
-#[cfg(feature = "app_state")]
-use capsules::app_state::AppState;
-#[cfg(feature = "emulated_io")]
-use capsules::button::Button;
-use capsules::console::Console;
-use capsules::ipc::Ipc;
-#[cfg(feature = "emulated_io")]
-use capsules::led::Led;
-use capsules::low_level_debug::LowLevelDebug;
-use capsules::process_info::ProcessInfo;
-use capsules::rng::Rng;
 use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
 use chip_qemu_virt::clint::MachineTimer;
 use chip_qemu_virt::test_driver::{TestExitDriver, TEST_EXIT_DRIVER};
@@ -91,20 +80,21 @@ const FAULT_POLICY: FaultPolicy = FaultPolicy::Restart {
 driver_table! {
     /// System-call drivers by number.
     struct Drivers {
-        DriverNumber::CONSOLE => console: Console<'static>,
+        DriverNumber::CONSOLE => console: capsules::console::Console<'static>,
         DriverNumber::ALARM => alarm: AlarmDriver<'static, VirtualAlarm<'static, MachineTimer>>,
         #[cfg(feature = "emulated_io")]
-        DriverNumber::LED => led: Led<'static>,
+        DriverNumber::LED => led: capsules::led::Led<'static>,
         #[cfg(feature = "emulated_io")]
-        DriverNumber::BUTTON => button: Button<'static>,
-        DriverNumber::LOW_LEVEL_DEBUG => low_level_debug: LowLevelDebug<'static>,
-        DriverNumber::RNG => rng: Rng<'static>,
-        DriverNumber::IPC => ipc: Ipc,
-        DriverNumber::PROCESS_INFO => process_info: ProcessInfo<'static>,
+        DriverNumber::BUTTON => button: capsules::button::Button<'static>,
+        DriverNumber::LOW_LEVEL_DEBUG => low_level_debug:
+            capsules::low_level_debug::LowLevelDebug<'static>,
+        DriverNumber::RNG => rng: capsules::rng::Rng<'static>,
+        DriverNumber::IPC => ipc: capsules::ipc::Ipc,
+        DriverNumber::PROCESS_INFO => process_info: capsules::process_info::ProcessInfo<'static>,
         #[cfg(feature = "app_loader")]
         DriverNumber::APP_LOADER => app_loader: capsules::app_loader::AppLoader<'static>,
         #[cfg(feature = "app_state")]
-        DriverNumber::APP_STATE => app_state: AppState<'static>,
+        DriverNumber::APP_STATE => app_state: capsules::app_state::AppState<'static>,
         #[cfg(feature = "date_time")]
         DriverNumber::DATE_TIME => date_time: capsules::date_time::DateTimeDriver<'static>,
         #[cfg(feature = "eui64")]
@@ -162,22 +152,17 @@ pub extern "C" fn main() -> ! {
     #[cfg(any(
         feature = "app_state",
         feature = "app_loader",
+        feature = "security_key",
         feature = "isolated_storage"
     ))]
-    let journal = flash_sharing::flash_journal(kernel, &peripherals.flash);
-    #[cfg(any(
-        feature = "app_state",
-        feature = "app_loader",
-        feature = "security_key"
-    ))]
-    let shared_flash = flash_sharing::shared_flash(peripherals, deferred_calls);
+    let flash = flash_sharing::flash_sharing(kernel, peripherals, deferred_calls);
     #[cfg(feature = "app_loader")]
-    let (mux, app_management, _loader_service) = app_loader::uart_mux_with_loader(
+    let (mux, app_management, loader_service) = app_loader::uart_mux_with_loader(
         kernel,
         peripherals,
         deferred_calls,
-        shared_flash.loader,
-        journal,
+        flash.users.loader,
+        flash.journal,
     );
     #[cfg(not(feature = "app_loader"))]
     let mux = board_components::console::uart_mux(&peripherals.uart, deferred_calls);
@@ -196,30 +181,22 @@ pub extern "C" fn main() -> ! {
         Drivers,
         Drivers {
             console: console(kernel, mux),
-            alarm: alarm(
-                kernel,
-                virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, MachineTimer>)),
-                static_buf!(AlarmDriver<'static, VirtualAlarm<'static, MachineTimer>>)
-            ),
+            alarm: components::process_alarm(kernel, alarms),
             #[cfg(feature = "emulated_io")]
             led: leds(&peripherals.uart),
             #[cfg(feature = "emulated_io")]
-            button: button(
-                kernel,
-                mux,
-                virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, MachineTimer>))
-            ),
+            button: components::emulated_button(kernel, mux, alarms),
             low_level_debug: low_level_debug(&peripherals.uart),
             rng: rng(kernel, entropy),
             ipc: ipc(kernel),
             process_info: process_info(kernel),
             #[cfg(feature = "app_loader")]
-            app_loader: _loader_service,
+            app_loader: loader_service,
             #[cfg(feature = "app_state")]
             app_state: flash_sharing::app_state(
                 kernel,
-                shared_flash.app_state,
-                journal,
+                flash.users.app_state,
+                flash.journal,
                 deferred_calls
             ),
             test_exit: components::test_exit(kernel, peripherals),
@@ -231,7 +208,7 @@ pub extern "C" fn main() -> ! {
             isolated_storage: isolated_storage::isolated_storage(
                 kernel,
                 &peripherals.flash,
-                journal,
+                flash.journal,
                 deferred_calls
             ),
             #[cfg(feature = "eui64")]
@@ -241,7 +218,7 @@ pub extern "C" fn main() -> ! {
             #[cfg(feature = "security_key")]
             hmac: security_key::hmac(kernel, deferred_calls),
             #[cfg(feature = "security_key")]
-            kv: security_key::kv(kernel, shared_flash.kv),
+            kv: security_key::kv(kernel, flash.users.kv),
             #[cfg(feature = "security_key")]
             ctap,
             #[cfg(feature = "security_key")]
@@ -254,30 +231,13 @@ pub extern "C" fn main() -> ! {
     // Processes (checked before they start, with `credential_checking`).
     #[cfg(feature = "credential_checking")]
     let _checker = credentials::install_checker(kernel, deferred_calls, &peripherals.flash);
-    // Live installs are answered once their credentials are checked; a
-    // build replacing an app in its own slot is checked before the old
-    // one stops.
-    #[cfg(all(feature = "credential_checking", feature = "app_loader"))]
-    if let Some(checker) = _checker {
-        checker.set_client(_loader_service);
-        _loader_service.set_credential_policy(checker.policy());
-        if checker.trust_store().is_some() {
-            _loader_service.set_trust_management(checker);
-        }
-    }
-    // A test install not confirmed before this boot reverts (before the
-    // duplicate rule, which would keep the higher version).
     #[cfg(feature = "app_loader")]
-    _loader_service.settle_test_install();
-    #[cfg(feature = "app_loader")]
-    app_loader::watch_test_installs(
-        _loader_service,
-        virtual_alarm(alarms, static_buf!(VirtualAlarm<'static, MachineTimer>)),
+    app_loader::before_processes_load(
+        loader_service,
+        #[cfg(feature = "credential_checking")]
+        _checker,
+        alarms,
     );
-    // A cut between linking a new version and freeing the old leaves two
-    // images of one app: keep the one the board would run.
-    #[cfg(feature = "app_loader")]
-    _loader_service.free_duplicate_images();
     let contexts = static_init!(
         [ChipProcessContext<QemuVirt>; PROCESS_SLOTS],
         core::array::from_fn(|_| Default::default())
