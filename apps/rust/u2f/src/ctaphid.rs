@@ -67,33 +67,37 @@ pub struct Request {
     pub channel: u32,
     /// The command (with the init bit).
     pub command: u8,
-    /// Payload length (the payload is [`Assembler::payload`]).
+    /// Payload length (the payload is [`Reassembler::payload`]).
     pub length: usize,
 }
 
-/// Reassembles requests from packets.
-pub struct Assembler {
-    buffer: [u8; MAX_MESSAGE],
+/// The U2F app's reassembly: requests of up to [`MAX_MESSAGE`] bytes.
+pub type Assembler = Reassembler<MAX_MESSAGE>;
+
+/// Reassembles requests from packets, of up to `MAX` payload bytes (the
+/// CTAP2 app takes longer CBOR requests than U2F's).
+pub struct Reassembler<const MAX: usize> {
+    buffer: [u8; MAX],
     /// The transaction in progress: request, bytes so far, next sequence.
     current: Option<(Request, usize, u8)>,
 }
 
-impl Default for Assembler {
+impl<const MAX: usize> Default for Reassembler<MAX> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Assembler {
+impl<const MAX: usize> Reassembler<MAX> {
     /// No transaction in progress.
-    pub const fn new() -> Assembler {
-        Assembler {
-            buffer: [0; MAX_MESSAGE],
+    pub const fn new() -> Reassembler<MAX> {
+        Reassembler {
+            buffer: [0; MAX],
             current: None,
         }
     }
 
-    /// The payload of the request [`Assembler::push`] just returned.
+    /// The payload of the request [`Reassembler::push`] just returned.
     pub fn payload(&self, request: &Request) -> &[u8] {
         &self.buffer[..request.length]
     }
@@ -127,7 +131,7 @@ impl Assembler {
             return reject(HidError::InvalidChannel);
         }
         let length = usize::from(u16::from_be_bytes([packet[5], packet[6]]));
-        if length > MAX_MESSAGE {
+        if length > MAX {
             return reject(HidError::InvalidLength);
         }
         let request = Request {
