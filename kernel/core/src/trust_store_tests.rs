@@ -6,7 +6,7 @@
 extern crate std;
 
 use super::*;
-use std::cell::{Cell, RefCell};
+use crate::tests::fake_nor::FakeNor;
 use std::vec;
 use std::vec::Vec;
 use tbf::crypto::{verifying_key_to_raw, SigningKey, VerifyingKey};
@@ -16,84 +16,8 @@ const BLOCK: usize = 8192;
 const BANKS: [usize; 2] = [0, BLOCK];
 const BOARD: &[u8] = b"test-board";
 
-struct FakeNor {
-    bytes: RefCell<Vec<u8>>,
-    /// Whole operations left before the power goes; `None`: never.
-    power_left: Cell<Option<usize>>,
-    dead: Cell<bool>,
-    writes: Cell<usize>,
-}
-
-impl FakeNor {
-    fn new() -> Self {
-        FakeNor {
-            bytes: RefCell::new(vec![0xFF; 2 * BLOCK]),
-            power_left: Cell::new(None),
-            dead: Cell::new(false),
-            writes: Cell::new(0),
-        }
-    }
-
-    fn power(&self, whole: Option<usize>) {
-        self.dead.set(false);
-        self.power_left.set(whole);
-    }
-
-    fn spend(&self) -> Result<bool, NorError> {
-        if self.dead.get() {
-            return Err(NorError::Device(0xdead));
-        }
-        self.writes.set(self.writes.get() + 1);
-        match self.power_left.get() {
-            None => Ok(true),
-            Some(0) => {
-                self.dead.set(true);
-                Ok(false)
-            }
-            Some(left) => {
-                self.power_left.set(Some(left - 1));
-                Ok(true)
-            }
-        }
-    }
-}
-
-impl NorFlash for FakeNor {
-    fn block_size(&self) -> usize {
-        BLOCK
-    }
-
-    fn read(&self, offset: usize, buffer: &mut [u8]) -> Result<(), NorError> {
-        let bytes = self.bytes.borrow();
-        let source = bytes
-            .get(offset..offset + buffer.len())
-            .ok_or(NorError::OutOfRange)?;
-        buffer.copy_from_slice(source);
-        Ok(())
-    }
-
-    fn program(&self, offset: usize, data: &[u8]) -> Result<(), NorError> {
-        let whole = self.spend()?;
-        let mut bytes = self.bytes.borrow_mut();
-        let target = bytes
-            .get_mut(offset..offset + data.len())
-            .ok_or(NorError::OutOfRange)?;
-        let count = if whole { data.len() } else { data.len() / 2 };
-        for (old, new) in target.iter_mut().zip(data).take(count) {
-            *old &= new;
-        }
-        whole.then_some(()).ok_or(NorError::Device(0xdead))
-    }
-
-    fn erase_block(&self, offset: usize) -> Result<(), NorError> {
-        assert_eq!(offset % BLOCK, 0, "erase of a non-block address");
-        let whole = self.spend()?;
-        let mut bytes = self.bytes.borrow_mut();
-        let block = &mut bytes[offset..offset + BLOCK];
-        let count = if whole { BLOCK } else { BLOCK / 3 };
-        block[..count].fill(0xFF);
-        whole.then_some(()).ok_or(NorError::Device(0xdead))
-    }
+fn erased_flash() -> FakeNor {
+    FakeNor::new(BLOCK, vec![0xFF; 2 * BLOCK])
 }
 
 fn key(seed: u8) -> (SigningKey, RawKey) {
@@ -136,7 +60,7 @@ fn mounted(flash: &FakeNor) -> TrustStore<'_> {
 
 #[test]
 fn first_mount_creates_the_state_and_the_next_mount_reads_it() {
-    let flash = FakeNor::new();
+    let flash = erased_flash();
     let store = attached(&flash);
     assert_eq!(store.mount(root(), &[key(2).1]), Mounted::Created(Ok(())));
     assert_eq!(*store.state(), first_state());
@@ -148,7 +72,7 @@ fn first_mount_creates_the_state_and_the_next_mount_reads_it() {
 
 #[test]
 fn root_signed_changes_apply_and_persist_others_are_refused() {
-    let flash = FakeNor::new();
+    let flash = erased_flash();
     let store = mounted(&flash);
     let add = signed(ChangeKind::AddKey(key(3).1), 1, 1);
     store.apply_signed(&add).expect("applies");
@@ -189,7 +113,7 @@ fn root_signed_changes_apply_and_persist_others_are_refused() {
 
 #[test]
 fn a_board_without_root_key_refuses_every_change() {
-    let flash = FakeNor::new();
+    let flash = erased_flash();
     let store = attached(&flash);
     store.mount(None, &[key(2).1]);
     let add = signed(ChangeKind::AddKey(key(3).1), 1, 1);
@@ -198,10 +122,10 @@ fn a_board_without_root_key_refuses_every_change() {
 
 #[test]
 fn updates_reach_flash_in_one_write_at_flush() {
-    let flash = FakeNor::new();
+    let flash = erased_flash();
     let store = mounted(&flash);
     assert_eq!(store.flush(), Ok(false));
-    let before = flash.writes.get();
+    let before = flash.operations.get();
     for index in 0..5u8 {
         store.update(|state| ((), state.record_verified(&[index; 32], 0, 1)));
         store.update(|state| {
@@ -214,7 +138,7 @@ fn updates_reach_flash_in_one_write_at_flush() {
     assert!(store.is_dirty());
     assert_eq!(store.flush(), Ok(true));
     // Erase, state, header, commit word.
-    assert_eq!(flash.writes.get() - before, 4);
+    assert_eq!(flash.operations.get() - before, 4);
     let reread = mounted(&flash);
     assert_eq!(reread.state().minimum_version(b"app"), Some(4));
     assert!(reread.state().verified(&[3; 32]).is_some());
@@ -225,7 +149,7 @@ fn a_power_cut_at_every_write_leaves_the_old_or_the_new_state() {
     let mut cuts_that_kept_old = 0;
     for generation_before in 0..3u32 {
         for cut in 0..4 {
-            let flash = FakeNor::new();
+            let flash = erased_flash();
             let store = mounted(&flash);
             for sequence in 1..=generation_before {
                 let add = signed(ChangeKind::AddKey(key(10 + sequence as u8).1), sequence, 1);
@@ -259,7 +183,7 @@ fn a_power_cut_at_every_write_leaves_the_old_or_the_new_state() {
 #[test]
 fn a_cut_during_the_first_write_bootstraps_again() {
     for cut in 0..4 {
-        let flash = FakeNor::new();
+        let flash = erased_flash();
         flash.power(Some(cut));
         let store = attached(&flash);
         assert!(matches!(
@@ -275,7 +199,7 @@ fn a_cut_during_the_first_write_bootstraps_again() {
 
 #[test]
 fn a_corrupt_newer_bank_is_ignored() {
-    let flash = FakeNor::new();
+    let flash = erased_flash();
     let store = mounted(&flash);
     let add = signed(ChangeKind::AddKey(key(3).1), 1, 1);
     store.apply_signed(&add).expect("applies");
@@ -305,7 +229,7 @@ impl Lcg {
 fn random_operations_with_power_cuts_match_the_model() {
     for seed in 0..12u64 {
         let mut random = Lcg(seed);
-        let flash = FakeNor::new();
+        let flash = erased_flash();
         let mut store = mounted(&flash);
         let mut committed = first_state();
         for step in 0..40 {

@@ -1,11 +1,11 @@
 //! The journal against a fake NOR flash that refuses to set bits when
 //! programming and loses power after a chosen number of operations
-//! (the cut operation is left half done).
+//! (the cut operation is left half done: [`crate::tests::fake_nor`]).
 
 extern crate std;
 
 use super::*;
-use std::cell::{Cell, RefCell};
+use crate::tests::fake_nor;
 use std::vec;
 use std::vec::Vec;
 
@@ -16,110 +16,6 @@ const AREA_END: usize = 4 * BLOCK;
 const RECORDS: usize = 4 * BLOCK;
 const SPARE: usize = 5 * BLOCK;
 
-struct FakeNor {
-    bytes: RefCell<Vec<u8>>,
-    /// Whole operations left before the power goes (the next one is
-    /// left half done); `None`: never.
-    power_left: Cell<Option<usize>>,
-    dead: Cell<bool>,
-    operations: Cell<usize>,
-}
-
-impl FakeNor {
-    fn new(bytes: Vec<u8>) -> Self {
-        FakeNor {
-            bytes: RefCell::new(bytes),
-            power_left: Cell::new(None),
-            dead: Cell::new(false),
-            operations: Cell::new(0),
-        }
-    }
-
-    /// Power on, to be cut after `whole` more operations (`None`: never).
-    fn power(&self, whole: Option<usize>) {
-        self.dead.set(false);
-        self.power_left.set(whole);
-    }
-
-    /// `Ok(true)`: do the whole operation; `Ok(false)`: do half of it and
-    /// then fail; `Err`: the power is already off.
-    fn spend(&self) -> Result<bool, NorError> {
-        if self.dead.get() {
-            return Err(NorError::Device(0xdead));
-        }
-        self.operations.set(self.operations.get() + 1);
-        match self.power_left.get() {
-            None => Ok(true),
-            Some(0) => {
-                self.dead.set(true);
-                Ok(false)
-            }
-            Some(left) => {
-                self.power_left.set(Some(left - 1));
-                Ok(true)
-            }
-        }
-    }
-}
-
-impl NorFlash for FakeNor {
-    fn block_size(&self) -> usize {
-        BLOCK
-    }
-
-    fn read(&self, offset: usize, buffer: &mut [u8]) -> Result<(), NorError> {
-        if self.dead.get() {
-            return Err(NorError::Device(0xdead));
-        }
-        let bytes = self.bytes.borrow();
-        let source = bytes
-            .get(offset..offset + buffer.len())
-            .ok_or(NorError::OutOfRange)?;
-        buffer.copy_from_slice(source);
-        Ok(())
-    }
-
-    fn program(&self, offset: usize, data: &[u8]) -> Result<(), NorError> {
-        let whole = self.spend()?;
-        let mut bytes = self.bytes.borrow_mut();
-        let target = bytes
-            .get_mut(offset..offset + data.len())
-            .ok_or(NorError::OutOfRange)?;
-        for (old, new) in target.iter().zip(data) {
-            assert_eq!(
-                new & !*old,
-                0,
-                "programming would set bits at {offset:#x}: a NOR flash cannot"
-            );
-        }
-        let count = if whole { data.len() } else { data.len() / 2 };
-        for (old, new) in target.iter_mut().zip(data).take(count) {
-            *old &= new;
-        }
-        if whole {
-            Ok(())
-        } else {
-            Err(NorError::Device(0xdead))
-        }
-    }
-
-    fn erase_block(&self, offset: usize) -> Result<(), NorError> {
-        assert_eq!(offset % BLOCK, 0, "erase of a non-block address");
-        let whole = self.spend()?;
-        let mut bytes = self.bytes.borrow_mut();
-        let block = bytes
-            .get_mut(offset..offset + BLOCK)
-            .ok_or(NorError::OutOfRange)?;
-        let count = if whole { BLOCK } else { BLOCK / 3 };
-        block[..count].fill(0xff);
-        if whole {
-            Ok(())
-        } else {
-            Err(NorError::Device(0xdead))
-        }
-    }
-}
-
 fn initial_flash() -> Vec<u8> {
     let mut bytes = vec![0xffu8; BLOCKS * BLOCK];
     for (index, byte) in bytes[..AREA_END].iter_mut().enumerate() {
@@ -128,13 +24,13 @@ fn initial_flash() -> Vec<u8> {
     bytes
 }
 
-fn journal(flash: &FakeNor) -> FlashJournal<'_, FakeNor> {
+fn journal(flash: &fake_nor::FakeNor) -> FlashJournal<'_, fake_nor::FakeNor> {
     FlashJournal::new(flash, 0, AREA_END, RECORDS, SPARE)
 }
 
 #[test]
 fn a_rewrite_sets_bits_without_programming_them_and_keeps_the_rest_of_the_block() {
-    let flash = FakeNor::new(initial_flash());
+    let flash = fake_nor::FakeNor::new(BLOCK, initial_flash());
     let before = flash.bytes.borrow().clone();
     let new = [0xffu8; 16];
     journal(&flash).rewrite(BLOCK + 512, &new).unwrap();
@@ -160,13 +56,13 @@ fn a_power_cut_at_any_step_leaves_the_old_or_the_new_block_after_recovery() {
     let mut expected_new = old.clone();
     expected_new[offset..offset + new.len()].copy_from_slice(&new);
     // Count the operations of an uninterrupted rewrite.
-    let reference = FakeNor::new(old.clone());
+    let reference = fake_nor::FakeNor::new(BLOCK, old.clone());
     journal(&reference).rewrite(offset, &new).unwrap();
     let total = reference.operations.get();
     let mut saw_old = false;
     let mut saw_new = false;
     for cut_after in 0..=total {
-        let flash = FakeNor::new(old.clone());
+        let flash = fake_nor::FakeNor::new(BLOCK, old.clone());
         flash.power(Some(cut_after));
         let interrupted = journal(&flash).rewrite(offset, &new);
         assert_eq!(
@@ -191,11 +87,11 @@ fn a_power_cut_at_any_step_leaves_the_old_or_the_new_block_after_recovery() {
 fn a_power_cut_during_recovery_is_recovered_by_the_next_boot() {
     let offset = BLOCK;
     let new = [0xffu8; 32];
-    let reference = FakeNor::new(initial_flash());
+    let reference = fake_nor::FakeNor::new(BLOCK, initial_flash());
     journal(&reference).rewrite(offset, &new).unwrap();
     let expected = reference.bytes.borrow().clone();
     // Cut just after the record (a, b.., c), then cut every recovery.
-    let flash = FakeNor::new(initial_flash());
+    let flash = fake_nor::FakeNor::new(BLOCK, initial_flash());
     let before_erase = 1 + (BLOCK / CHUNK) + 1;
     flash.power(Some(before_erase));
     assert!(journal(&flash).rewrite(offset, &new).is_err());
@@ -210,7 +106,7 @@ fn a_power_cut_during_recovery_is_recovered_by_the_next_boot() {
 
 #[test]
 fn many_rewrites_reuse_the_records_block_and_never_set_bits_by_programming() {
-    let flash = FakeNor::new(initial_flash());
+    let flash = fake_nor::FakeNor::new(BLOCK, initial_flash());
     let rewrites = 2 * BLOCK / RECORD_SLOT + 3;
     for round in 0..rewrites {
         let value = [round as u8; 4];
@@ -221,7 +117,7 @@ fn many_rewrites_reuse_the_records_block_and_never_set_bits_by_programming() {
 
 #[test]
 fn writes_outside_the_area_or_across_blocks_are_refused() {
-    let flash = FakeNor::new(initial_flash());
+    let flash = fake_nor::FakeNor::new(BLOCK, initial_flash());
     let journal = journal(&flash);
     assert_eq!(
         journal.rewrite(RECORDS, &[0]),
@@ -254,7 +150,7 @@ fn a_rewrite_from_flash_under_power_cuts_leaves_the_whole_old_or_the_whole_new_r
     let old = initial_flash();
     let mut expected_new = old.clone();
     expected_new.copy_within(source..source + length, offset);
-    let reference = FakeNor::new(old.clone());
+    let reference = fake_nor::FakeNor::new(BLOCK, old.clone());
     journal(&reference)
         .rewrite_from_flash(offset, source, length)
         .unwrap();
@@ -265,7 +161,7 @@ fn a_rewrite_from_flash_under_power_cuts_leaves_the_whole_old_or_the_whole_new_r
     let total = reference.operations.get();
     let mut saw = (false, false);
     for cut_after in 0..total {
-        let flash = FakeNor::new(old.clone());
+        let flash = fake_nor::FakeNor::new(BLOCK, old.clone());
         flash.power(Some(cut_after));
         assert!(journal(&flash)
             .rewrite_from_flash(offset, source, length)
@@ -283,7 +179,7 @@ fn a_rewrite_from_flash_under_power_cuts_leaves_the_whole_old_or_the_whole_new_r
 
 #[test]
 fn a_rewrite_from_flash_outside_the_area_or_across_blocks_is_refused() {
-    let flash = FakeNor::new(initial_flash());
+    let flash = fake_nor::FakeNor::new(BLOCK, initial_flash());
     let journal = journal(&flash);
     assert_eq!(
         journal.rewrite_from_flash(BLOCK, SPARE, 16),
@@ -302,7 +198,7 @@ fn an_erasing_rewrite_is_one_commit_and_a_cut_leaves_the_old_or_the_erased_range
     let old = initial_flash();
     let mut expected_new = old.clone();
     expected_new[offset..offset + length].fill(0xff);
-    let reference = FakeNor::new(old.clone());
+    let reference = fake_nor::FakeNor::new(BLOCK, old.clone());
     journal(&reference).rewrite_erased(offset, length).unwrap();
     assert_eq!(
         reference.bytes.borrow()[..AREA_END],
@@ -311,11 +207,11 @@ fn an_erasing_rewrite_is_one_commit_and_a_cut_leaves_the_old_or_the_erased_range
     let total = reference.operations.get();
     // One rewrite: no more flash operations than a one-byte rewrite
     // (fewer: erased chunks are not programmed).
-    let one_byte = FakeNor::new(old.clone());
+    let one_byte = fake_nor::FakeNor::new(BLOCK, old.clone());
     journal(&one_byte).rewrite(offset, &[0xff]).unwrap();
     assert!(total <= one_byte.operations.get());
     for cut_after in 0..=total {
-        let flash = FakeNor::new(old.clone());
+        let flash = fake_nor::FakeNor::new(BLOCK, old.clone());
         flash.power(Some(cut_after));
         let _ = journal(&flash).rewrite_erased(offset, length);
         flash.power(None);

@@ -3,6 +3,7 @@
 #[cfg(feature = "app_management")]
 mod app_management;
 mod fake;
+pub(crate) mod fake_nor;
 mod grants;
 mod hostile;
 mod kernel_loop;
