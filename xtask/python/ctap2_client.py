@@ -36,7 +36,7 @@ from fido2.webauthn import (
     UserVerificationRequirement,
 )
 
-from hid_link import open_device
+from hid_link import open_ready_device
 
 ORIGIN = "https://tock.example"
 RP = {"id": "tock.example", "name": "Tock example"}
@@ -122,7 +122,7 @@ class Interaction(UserInteraction):
 
 def open_ctap2(socket_path):
     """CTAPHID INIT (in CtapHidDevice) and authenticatorGetInfo (in Ctap2)."""
-    device = step("CTAPHID INIT", lambda: open_device(socket_path, LINK_TIMEOUT, "Tock CTAP2 (QEMU)"))
+    device = step("CTAPHID INIT", lambda: open_ready_device(socket_path, LINK_TIMEOUT, "Tock CTAP2 (QEMU)"))
     if not device.capabilities & 0x04:
         fail(f"CTAPHID INIT: capabilities {device.capabilities:#04x} lack CBOR (0x04)")
     ctap2 = step("authenticatorGetInfo", lambda: Ctap2(device))

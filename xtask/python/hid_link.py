@@ -91,6 +91,37 @@ class SocketCtapHidConnection(CtapHidConnection):
         self.link.close()
 
 
+def open_ready_device(path, timeout, name, attempts=6, init_timeout=5.0):
+    """As `open_device`, for an app that may still be starting (a freshly
+    installed one is checked, then opens its store, before it listens):
+    CTAPHID INIT is sent again, after draining late answers, until one is
+    answered, as a USB host retries an unresponsive device."""
+    from fido2.hid import ConnectionFailure
+
+    link = HidLink(path)
+    descriptor = HidDescriptor(path, 0x1209, 0x0001, REPORT, REPORT, name, None)
+    connection = SocketCtapHidConnection(link, init_timeout)
+    for attempt in range(attempts):
+        try:
+            device = CtapHidDevice(descriptor, connection)
+        except (TimeoutError, ConnectionFailure):
+            if attempt + 1 == attempts:
+                raise
+            drain(link)
+            continue
+        connection.timeout = timeout
+        return device
+
+
+def drain(link):
+    """Drops every FIDO report that arrives within half a second."""
+    while True:
+        try:
+            link.receive(FIDO, 0.5)
+        except TimeoutError:
+            return
+
+
 def open_device(path, timeout=120.0, name="Tock U2F (QEMU)"):
     """A python-fido2 CtapHidDevice on the QEMU HID link at `path`; a read
     waits at most `timeout` seconds for the device's next report (a CTAP2
